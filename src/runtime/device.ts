@@ -1,0 +1,103 @@
+// getDevice(): one WebGPU device in a browser (navigator.gpu) or in Node (Dawn through the `webgpu`
+// npm package), with the adapter's real limits requested instead of the spec defaults.
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** Where the device came from: 'node-dawn' or 'browser'. */
+  host: 'node-dawn' | 'browser';
+}
+
+export interface GpuContext {
+  /** The GPU object the adapter came from. Held on purpose: in Node, if Dawn's instance is garbage-collected
+   *  while its device lives, Dawn's event loop touches freed memory and the process crashes. */
+  gpu: GPU;
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  adapterInfo: AdapterDescription;
+  limits: GPUSupportedLimits;
+  features: ReadonlySet<string>;
+}
+
+export interface DeviceOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Ask for `shader-f16` / `timestamp-query` when the adapter has them (default true). */
+  optionalFeatures?: boolean;
+}
+
+/** The limits stylegpu raises to the adapter's maximum; everything else keeps WebGPU's defaults. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'timestamp-query'];
+
+export const NO_ADAPTER_HELP_NODE =
+  'No WebGPU adapter found. In Node, stylegpu runs on Dawn (npm package "webgpu") over Vulkan, so it needs a Vulkan ' +
+  'driver: on Debian 12 run `bash scripts/setup.sh` as root (installs Mesa lavapipe >= 24 from bookworm-backports and ' +
+  'libvulkan1; Debian 12\'s own Mesa 22 is refused by Dawn). With a real GPU, install its vendor Vulkan driver.';
+export const NO_ADAPTER_HELP_BROWSER =
+  'No WebGPU adapter found: navigator.gpu is missing or returned no adapter. WebGPU needs a secure origin ' +
+  '(https:// or http://localhost) and a browser with WebGPU enabled (Chromium: --enable-unsafe-webgpu on Linux).';
+
+async function nodeGpu(): Promise<GPU> {
+  // A variable specifier keeps browser bundlers from trying to resolve the Node-only package.
+  const pkg = 'webgpu';
+  const mod = await import(/* @vite-ignore */ pkg);
+  Object.assign(globalThis, mod.globals);
+  return mod.create([]) as GPU;
+}
+
+let shared: Promise<GpuContext> | undefined;
+
+/** The process-wide device (created on first use). */
+export function getDevice(options: DeviceOptions = {}): Promise<GpuContext> {
+  shared ??= createDevice(options).catch((e) => {
+    shared = undefined;
+    throw e;
+  });
+  return shared;
+}
+
+export async function createDevice(options: DeviceOptions = {}): Promise<GpuContext> {
+  const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && !!navigator.gpu;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node && !inBrowser;
+  const gpu = isNode ? await nodeGpu() : inBrowser ? navigator.gpu : undefined;
+  if (!gpu) throw new Error(NO_ADAPTER_HELP_BROWSER);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new Error(isNode ? NO_ADAPTER_HELP_NODE : NO_ADAPTER_HELP_BROWSER);
+
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number>)[name];
+    if (typeof v === 'number') requiredLimits[name] = v;
+  }
+  const requiredFeatures = (options.optionalFeatures ?? true) ? OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'stylegpu' });
+
+  const info = adapter.info;
+  const adapterInfo: AdapterDescription = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    host: isNode ? 'node-dawn' : 'browser',
+  };
+  return { gpu, device, adapter, adapterInfo, limits: device.limits, features: new Set(device.features) };
+}
+
+/** One line for logs and benchmark tables, e.g. "mesa llvmpipe (LLVM 19.1.7, 256 bits) [node-dawn]". */
+export function describeAdapter(a: AdapterDescription): string {
+  const parts = [a.vendor, a.architecture, a.device, a.description].filter((s, i, all) => s && all.indexOf(s) === i);
+  return `${parts.join(' ') || 'unknown adapter'} [${a.host}]`;
+}

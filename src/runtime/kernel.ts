@@ -1,0 +1,57 @@
+// Declarative kernels (after ORT-web's ProgramInfo): a shader module is one .wgsl file plus the uniform
+// structs it uses; a kernel is one entry point of it with its bindings by name, its override constants
+// (workgroup size, tile shape) and its uniform struct. Models and kernel wrappers never touch WebGPU.
+import type { UniformFields, UniformStruct } from './uniforms.ts';
+
+export interface ShaderModuleSpec {
+  /** Family name, e.g. 'elementwise' (labels, errors). */
+  readonly name: string;
+  /** Text of shaders/<name>.wgsl. */
+  readonly source: string;
+  /** Uniform structs prepended to the source, generated from their schemas. */
+  readonly structs: readonly UniformStruct[];
+}
+
+export interface KernelSpec<F extends UniformFields = UniformFields> {
+  readonly module: ShaderModuleSpec;
+  readonly entryPoint: string;
+  /** `family.entryPoint`, used in labels and error messages. */
+  readonly name: string;
+  /** Storage bindings this entry point uses, by their WGSL variable names. */
+  readonly bindings: readonly string[];
+  /** Uniform struct bound to the module's `var<uniform>` of that struct type. */
+  readonly uniforms?: UniformStruct<F>;
+  /** Pipeline-overridable constants (`override WG: u32`): workgroup size, tile shape. */
+  readonly constants: Readonly<Record<string, number>>;
+}
+
+export function shaderModule(name: string, source: string, structs: readonly UniformStruct[] = []): ShaderModuleSpec {
+  return { name, source, structs };
+}
+
+export function kernel<F extends UniformFields>(
+  module: ShaderModuleSpec,
+  spec: { entryPoint: string; bindings: readonly string[]; uniforms?: UniformStruct<F>; constants?: Record<string, number> },
+): KernelSpec<F> {
+  if (spec.uniforms && !module.structs.includes(spec.uniforms)) {
+    throw new Error(`kernel ${module.name}.${spec.entryPoint}: uniform struct ${spec.uniforms.name} is not declared by module ${module.name}`);
+  }
+  return {
+    module,
+    entryPoint: spec.entryPoint,
+    name: `${module.name}.${spec.entryPoint}`,
+    bindings: spec.bindings,
+    uniforms: spec.uniforms,
+    constants: spec.constants ?? {},
+  };
+}
+
+/** Workgroup counts for `n` invocations of a 1-D kernel with `workgroupSize` threads, folded into y when x
+ *  would pass `maxPerDimension`. Shaders recover the flat index as gid.x + gid.y · (num_workgroups.x · WG). */
+export function grid1d(n: number, workgroupSize: number, maxPerDimension = 65535): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / workgroupSize));
+  if (groups <= maxPerDimension) return [groups, 1, 1];
+  const y = Math.ceil(groups / maxPerDimension);
+  if (y > maxPerDimension) throw new Error(`grid1d: ${n} invocations need more than ${maxPerDimension}² workgroups`);
+  return [Math.ceil(groups / y), y, 1];
+}

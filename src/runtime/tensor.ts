@@ -1,0 +1,61 @@
+// A tensor is a shape, a dtype and a GPU buffer borrowed from the engine's pool. Layout is row-major over
+// the shape (NCHW for images). Data moves only on upload and on an explicit read().
+import type { Engine } from './engine.ts';
+
+export type DType = 'f32';
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function shapeString(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export class Tensor {
+  readonly size: number;
+  readonly sizeBytes: number;
+  private _buffer: GPUBuffer | undefined;
+
+  constructor(
+    readonly engine: Engine,
+    readonly shape: Shape,
+    buffer: GPUBuffer,
+    readonly dtype: DType = 'f32',
+  ) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`invalid tensor shape ${shapeString(shape)}`);
+    }
+    this.size = sizeOf(shape);
+    this.sizeBytes = this.size * 4;
+    this._buffer = buffer;
+  }
+
+  get buffer(): GPUBuffer {
+    if (!this._buffer) throw new Error(`tensor ${shapeString(this.shape)} used after release()`);
+    return this._buffer;
+  }
+
+  get released(): boolean {
+    return this._buffer === undefined;
+  }
+
+  /** Copy the tensor to the CPU (flushes pending GPU work). */
+  read(): Promise<Float32Array> {
+    return this.engine.read(this);
+  }
+
+  write(data: ArrayLike<number>): this {
+    this.engine.write(this, data);
+    return this;
+  }
+
+  /** Give the buffer back to the pool; the tensor is unusable afterwards. */
+  release(): void {
+    if (this._buffer) {
+      this.engine.releaseBuffer(this._buffer);
+      this._buffer = undefined;
+    }
+  }
+}
