@@ -74,7 +74,10 @@ export async function createDevice(options: DeviceOptions = {}): Promise<GpuCont
   const isNode = typeof process !== 'undefined' && !!process.versions?.node && !inBrowser;
   const gpu = isNode ? await nodeGpu() : inBrowser ? navigator.gpu : undefined;
   if (!gpu) throw new Error(NO_ADAPTER_HELP_BROWSER);
-  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  // Software adapters (SwiftShader in headless Chromium) may be offered only as the fallback adapter.
+  const adapter =
+    (await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' })) ??
+    (await gpu.requestAdapter({ forceFallbackAdapter: true }));
   if (!adapter) throw new Error(isNode ? NO_ADAPTER_HELP_NODE : NO_ADAPTER_HELP_BROWSER);
 
   const requiredLimits: Record<string, number> = {};

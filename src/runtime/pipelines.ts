@@ -56,7 +56,7 @@ export class PipelineCache {
 
   private compile(kernel: KernelSpec, code: string): CompiledKernel {
     const device = this.device;
-    let mod = process.env.NOSHARE ? undefined : this.modules.get(code);
+    let mod = this.modules.get(code);
     const errors: Promise<GPUError | null>[] = [];
     if (!mod) {
       device.pushErrorScope('validation');

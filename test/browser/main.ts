@@ -1,0 +1,20 @@
+// Runs the shared kernel cases on the page's WebGPU adapter and leaves the result on window for puppeteer.
+import { Engine } from '../../src/runtime/engine.ts';
+import { runCases } from './cases.ts';
+
+declare global {
+  interface Window {
+    __stylegpu?: { adapter?: string; results?: Record<string, number[]>; error?: string };
+  }
+}
+
+const log = document.getElementById('log')!;
+try {
+  const engine = await Engine.create();
+  const results = await runCases(engine);
+  window.__stylegpu = { adapter: engine.describe(), results };
+  log.textContent = `done on ${engine.describe()}`;
+} catch (e) {
+  window.__stylegpu = { error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) };
+  log.textContent = window.__stylegpu.error!;
+}

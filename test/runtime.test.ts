@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { add, addKernel } from '../src/kernels/elementwise.ts';
+import { GpuError } from '../src/runtime/engine.ts';
+import { grid1d, kernel, shaderModule } from '../src/runtime/kernel.ts';
+import { sizeClass } from '../src/runtime/pool.ts';
+import { uniformStruct } from '../src/runtime/uniforms.ts';
+import { parseBindings, preprocess } from '../src/runtime/wgsl.ts';
+import { useEngine } from './helpers/gpu.ts';
+
+const engine = useEngine();
+
+describe('uniform schema', () => {
+  const S = uniformStruct('TestParams', { n: 'u32', offset: 'i32', alpha: 'f32' });
+
+  it('yields the WGSL struct and the packed bytes from one declaration', () => {
+    expect(S.wgsl).toBe('struct TestParams {\n  n: u32,\n  offset: i32,\n  alpha: f32,\n}\n');
+    expect(S.sizeBytes).toBe(16);
+    const view = new DataView(S.pack({ n: 7, offset: -3, alpha: 0.5 }));
+    expect([view.getUint32(0, true), view.getInt32(4, true), view.getFloat32(8, true)]).toEqual([7, -3, 0.5]);
+  });
+
+  it('rejects values that do not fit the field type', () => {
+    expect(() => S.pack({ n: -1, offset: 0, alpha: 0 })).toThrow(/TestParams\.n: -1 is not a u32/);
+    expect(() => S.pack({ n: 1.5, offset: 0, alpha: 0 })).toThrow(/not a u32/);
+    expect(() => S.pack({ n: 1, offset: 2 ** 31, alpha: 0 })).toThrow(/not an i32/);
+  });
+});
+
+describe('WGSL preprocessing and binding declarations', () => {
+  const src = 'fn f() -> f32 {\n#if FAST\n  return 1.0;\n#else\n  return 2.0;\n#endif\n}\n';
+
+  it('resolves #if/#else with defines', () => {
+    expect(preprocess(src, { FAST: true })).toContain('return 1.0;');
+    expect(preprocess(src, { FAST: true })).not.toContain('return 2.0;');
+    expect(preprocess(src, { FAST: false })).toContain('return 2.0;');
+  });
+
+  it('names a define that was not given', () => {
+    expect(() => preprocess(src, {})).toThrow(/#if FAST.*no define named FAST/);
+  });
+
+  it('reads bindings by name', () => {
+    const b = parseBindings('@group(0) @binding(2) var<storage, read_write> out: array<f32>;\n// @group(0) @binding(9) var<storage, read> gone: array<f32>;\n@group(0) @binding(0) var<uniform> params: P;');
+    expect([...b.keys()].sort()).toEqual(['out', 'params']);
+    expect(b.get('out')).toMatchObject({ binding: 2, kind: 'storage' });
+    expect(b.get('params')).toMatchObject({ binding: 0, kind: 'uniform', type: 'P' });
+  });
+});
+
+describe('grid1d', () => {
+  it('folds large counts into y and covers every invocation', () => {
+    expect(grid1d(1, 64)).toEqual([1, 1, 1]);
+    expect(grid1d(65, 64)).toEqual([2, 1, 1]);
+    const [x, y] = grid1d(64 * 70000 + 1, 64, 65535);
+    expect(x).toBeLessThanOrEqual(65535);
+    expect(x * y * 64).toBeGreaterThanOrEqual(64 * 70000 + 1);
+  });
+});
+
+describe('buffer pool', () => {
+  it('uses quarter-octave size classes', () => {
+    expect(sizeClass(1)).toBe(256);
+    expect(sizeClass(1024)).toBe(1024);
+    expect(sizeClass(1025)).toBe(1280);
+    expect(sizeClass(1700)).toBe(1792);
+    expect(sizeClass(1800)).toBe(2048);
+  });
+
+  it('reuses released buffers and tracks live and peak bytes', () => {
+    const e = engine();
+    const stats = e.pool.stats;
+    const live0 = stats.liveBytes;
+    e.pool.resetPeak();
+    const a = e.empty([1000]);
+    const created = stats.created;
+    expect(stats.liveBytes - live0).toBe(sizeClass(4000));
+    a.release();
+    const b = e.empty([990]); // same class as 1000 floats
+    expect(stats.created).toBe(created);
+    expect(b.buffer).toBeDefined();
+    expect(stats.peakLiveBytes - live0).toBe(sizeClass(4000));
+    b.release();
+    expect(stats.liveBytes).toBe(live0);
+    expect(() => b.buffer).toThrow(/used after release/);
+  });
+});
+
+describe('pipeline cache and batching', () => {
+  it('compiles one pipeline per kernel whatever the shapes', async () => {
+    const e = engine();
+    const before = e.pipelines.compiled;
+    for (const n of [3, 300, 3000]) {
+      const x = e.tensor([n], new Float32Array(n).fill(1));
+      const y = add(e, x, x);
+      expect((await y.read())[n - 1]).toBe(2);
+    }
+    expect(e.pipelines.compiled - before).toBeLessThanOrEqual(1);
+    e.pipelines.get(addKernel);
+    expect(e.pipelines.compiled - before).toBeLessThanOrEqual(1);
+  });
+
+  it('submits many dispatches at once and reads back only when asked', async () => {
+    const e = engine();
+    const x = e.tensor([64], new Float32Array(64).fill(1));
+    await e.sync();
+    const { submits, readbackBytes } = e.stats;
+    let y = x;
+    for (let i = 0; i < 20; i++) y = add(e, y, x);
+    expect(e.stats.submits).toBe(submits);
+    const out = await y.read();
+    expect(out[63]).toBe(21);
+    expect(e.stats.submits - submits).toBe(2); // the batch, then the copy to the read-back buffer
+    expect(e.stats.readbackBytes - readbackBytes).toBe(256);
+  });
+});
+
+describe('errors', () => {
+  it('a tensor over the device limits fails up front with the size and the limit', () => {
+    const e = engine();
+    const limit = Math.min(e.ctx.limits.maxStorageBufferBindingSize, e.ctx.limits.maxBufferSize);
+    const side = Math.ceil(Math.sqrt(limit / 4 / 3)) + 1;
+    expect(() => e.empty([1, 3, side, side])).toThrow(new RegExp(`tensor \\[1, 3, ${side}, ${side}\\] f32 needs .* more than this device allows .*${limit} bytes`));
+  });
+
+  it('a shader that does not compile is reported with the kernel name and the line', async () => {
+    const e = engine();
+    const P = uniformStruct('BrokenParams', { n: 'u32' });
+    const broken = kernel(
+      shaderModule('broken', '@group(0) @binding(0) var<uniform> params: BrokenParams;\n@group(0) @binding(1) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1) fn main() { out[0] = undefinedThing; }\n', [P]),
+      { entryPoint: 'main', bindings: ['out'], uniforms: P },
+    );
+    const out = e.empty([1]);
+    e.run(broken, { bindings: { out }, uniforms: { n: 1 }, workgroups: [1] });
+    await expect(e.sync()).rejects.toThrow(/kernel broken\.main: pipeline creation failed[\s\S]*error at line \d+/);
+  });
+
+  it('a validation error at submit is thrown naming the kernels of the batch', async () => {
+    const e = engine();
+    const x = e.tensor([8], new Float32Array(8));
+    // The same buffer as input and output of one dispatch is a writable-aliasing violation.
+    e.run(addKernel, { bindings: { a: x, b: x, out: x }, uniforms: { n: 8, alpha: 0 }, workgroups: [1] });
+    await expect(e.sync()).rejects.toThrow(GpuError);
+    const y = add(e, x, x);
+    await expect(y.read()).resolves.toHaveLength(8); // the engine keeps working afterwards
+  });
+
+  it('a binding the kernel does not declare is named', () => {
+    const e = engine();
+    const x = e.tensor([4], [1, 2, 3, 4]);
+    expect(() => e.run(addKernel, { bindings: { a: x, out: x }, uniforms: { n: 4, alpha: 0 }, workgroups: [1] })).toThrow(/kernel elementwise\.add: binding 'b' not given/);
+  });
+});
+
+describe('device', () => {
+  it('describes the adapter and has raised the storage limits to the adapter maximum', () => {
+    const e = engine();
+    expect(e.describe()).toMatch(/\[node-dawn\]$/);
+    expect(e.ctx.limits.maxStorageBufferBindingSize).toBe(e.ctx.adapter.limits.maxStorageBufferBindingSize);
+    expect(e.ctx.limits.maxComputeInvocationsPerWorkgroup).toBe(e.ctx.adapter.limits.maxComputeInvocationsPerWorkgroup);
+  });
+
+  it('without a Vulkan driver the CLI says how to install one', async () => {
+    const run = promisify(execFile);
+    const result = await run('node', ['bin/stylegpu.js', 'info'], { env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' } }).catch((e) => e);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/No WebGPU adapter found.*scripts\/setup\.sh/);
+  });
+
+  it('device loss becomes an error naming the last kernel', async () => {
+    const { Engine } = await import('../src/runtime/engine.ts');
+    const e = await Engine.create();
+    const x = e.tensor([4], [1, 2, 3, 4]);
+    add(e, x, x);
+    await e.sync();
+    e.device.destroy();
+    await e.device.lost;
+    expect(() => add(e, x, x)).toThrow(/GPU device lost \(destroyed\).*last kernel recorded: elementwise\.add/);
+  });
+});
