@@ -6,6 +6,7 @@
 //   scale:          out = alpha · a
 //   axpy:           out = alpha · a + b          (BLAS axpy with y = b)
 //   axpyInPlace:    y   = alpha · x + y
+//   fill:           out = alpha
 
 override WG: u32 = 256;
 
@@ -38,4 +39,10 @@ fn axpy(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 fn axpyInPlace(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
   if (i < params.n) { y[i] = fma(params.alpha, x[i], y[i]); }
+}
+
+@compute @workgroup_size(WG)
+fn fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg, WG);
+  if (i < params.n) { out[i] = params.alpha; }
 }

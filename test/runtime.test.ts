@@ -37,6 +37,13 @@ describe('WGSL preprocessing and binding declarations', () => {
     expect(preprocess(src, { FAST: false })).toContain('return 2.0;');
   });
 
+  it('leaves a # outside directive lines alone', () => {
+    const commented = '// fused when #if RELU is set; see #else below\n' + src;
+    const out = preprocess(commented, { FAST: false });
+    expect(out).toContain('// fused when #if RELU is set; see #else below');
+    expect(out).toContain('return 2.0;');
+  });
+
   it('names a define that was not given', () => {
     expect(() => preprocess(src, {})).toThrow(/#if FAST.*no define named FAST/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, axpy, axpyInPlace, scale } from '../src/kernels/elementwise.ts';
+import { add, axpy, axpyInPlace, fill, scale } from '../src/kernels/elementwise.ts';
 import { dot, sum, sumOfSquares } from '../src/kernels/reduce.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -23,6 +23,11 @@ describe.each(SIZES)('elementwise, n = %i', (n) => {
     const e = engine();
     const out = scale(e, e.tensor([n], a), -2.5);
     expectClose(await out.read(), ref.scale(a, -2.5), 1e-6, 1e-6);
+  });
+
+  it('fill', async () => {
+    const e = engine();
+    expectClose(await fill(e, [n], -0.625).read(), new Float64Array(n).fill(-0.625), 0, 0);
   });
 
   it('axpy and axpyInPlace', async () => {

@@ -1,7 +1,7 @@
-// Elementwise vector ops: add, scale, axpy (shaders/elementwise.wgsl).
+// Elementwise vector ops: add, scale, axpy, fill (shaders/elementwise.wgsl).
 import type { Engine } from '../runtime/engine.ts';
 import { grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
-import { type Tensor, shapeString } from '../runtime/tensor.ts';
+import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/elementwise.wgsl?raw';
 
@@ -13,6 +13,7 @@ const constants = { WG };
 export const addKernel = kernel(module, { entryPoint: 'add', bindings: ['a', 'b', 'out'], uniforms: ElementwiseParams, constants });
 export const scaleKernel = kernel(module, { entryPoint: 'scale', bindings: ['a', 'out'], uniforms: ElementwiseParams, constants });
 export const axpyKernel = kernel(module, { entryPoint: 'axpy', bindings: ['a', 'b', 'out'], uniforms: ElementwiseParams, constants });
+export const fillKernel = kernel(module, { entryPoint: 'fill', bindings: ['out'], uniforms: ElementwiseParams, constants });
 export const axpyInPlaceKernel = kernel(module, { entryPoint: 'axpyInPlace', bindings: ['x', 'y'], uniforms: ElementwiseParams, constants });
 
 function sameSize(op: string, a: Tensor, b: Tensor): void {
@@ -51,4 +52,11 @@ export function axpyInPlace(e: Engine, alpha: number, x: Tensor, y: Tensor): Ten
   sameSize('axpyInPlace', x, y);
   e.run(axpyInPlaceKernel, { bindings: { x, y }, uniforms: { n: x.size, alpha }, workgroups: grid(e, x.size) });
   return y;
+}
+
+/** A new tensor of `shape` with every element `value`. */
+export function fill(e: Engine, shape: Shape, value: number): Tensor {
+  const out = e.empty(shape);
+  e.run(fillKernel, { bindings: { out }, uniforms: { n: out.size, alpha: value }, workgroups: grid(e, out.size) });
+  return out;
 }

@@ -135,7 +135,7 @@ export class Engine {
 
   run<F extends UniformFields>(kernel: KernelSpec<F>, data: RunData<F>): void {
     this.assertAlive();
-    const compiled = this.pipelines.get(kernel, data.defines);
+    const compiled = this.pipelines.get(kernel, data.defines ? { ...kernel.defines, ...data.defines } : kernel.defines);
     if (!this.pending.includes(compiled.check)) this.pending.push(compiled.check);
     const entries: GPUBindGroupEntry[] = compiled.storage.map(({ name, binding }) => {
       const t = data.bindings[name];

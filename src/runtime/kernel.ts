@@ -2,6 +2,7 @@
 // structs it uses; a kernel is one entry point of it with its bindings by name, its override constants
 // (workgroup size, tile shape) and its uniform struct. Models and kernel wrappers never touch WebGPU.
 import type { UniformFields, UniformStruct } from './uniforms.ts';
+import type { Defines } from './wgsl.ts';
 
 export interface ShaderModuleSpec {
   /** Family name, e.g. 'elementwise' (labels, errors). */
@@ -23,6 +24,8 @@ export interface KernelSpec<F extends UniformFields = UniformFields> {
   readonly uniforms?: UniformStruct<F>;
   /** Pipeline-overridable constants (`override WG: u32`): workgroup size, tile shape. */
   readonly constants: Readonly<Record<string, number>>;
+  /** Preprocessor defines this kernel always uses (a run's own defines are merged over them). */
+  readonly defines: Readonly<Defines>;
 }
 
 export function shaderModule(name: string, source: string, structs: readonly UniformStruct[] = []): ShaderModuleSpec {
@@ -31,7 +34,7 @@ export function shaderModule(name: string, source: string, structs: readonly Uni
 
 export function kernel<F extends UniformFields>(
   module: ShaderModuleSpec,
-  spec: { entryPoint: string; bindings: readonly string[]; uniforms?: UniformStruct<F>; constants?: Record<string, number> },
+  spec: { entryPoint: string; bindings: readonly string[]; uniforms?: UniformStruct<F>; constants?: Record<string, number>; defines?: Defines },
 ): KernelSpec<F> {
   if (spec.uniforms && !module.structs.includes(spec.uniforms)) {
     throw new Error(`kernel ${module.name}.${spec.entryPoint}: uniform struct ${spec.uniforms.name} is not declared by module ${module.name}`);
@@ -43,6 +46,7 @@ export function kernel<F extends UniformFields>(
     bindings: spec.bindings,
     uniforms: spec.uniforms,
     constants: spec.constants ?? {},
+    defines: spec.defines ?? {},
   };
 }
 

@@ -4,26 +4,35 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 
 export type Defines = Record<string, boolean>;
 
-const DIRECTIVE = /#(if|elif)\s+([A-Za-z_][A-Za-z0-9_]*)/g;
+const DIRECTIVE = /^[ \t]*#(if|elif)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/gm;
+const DIRECTIVE_LINE = /^[ \t]*#(if|elif|else|endif)\b/;
+const HASH = '\u0000';
 
 /**
- * Resolve `#if NAME` / `#elif NAME` / `#else` / `#endif` in a .wgsl file with the given defines.
- * The file keeps plain names after #if; they become the values of wgsl-preprocessor's tagged template.
+ * Resolve `#if NAME` / `#elif NAME` / `#else` / `#endif` lines of a .wgsl file with the given defines.
+ * Only lines that start with a directive count: a `#` anywhere else (in a comment, say) is left alone.
+ * The names after #if become the values of wgsl-preprocessor's tagged template.
  */
 export function preprocess(source: string, defines: Defines = {}): string {
+  // wgsl-preprocessor reads every '#' as a directive, so hide the ones that are not.
+  const text = source
+    .split('\n')
+    .map((line) => (DIRECTIVE_LINE.test(line) ? line : line.replaceAll('#', HASH)))
+    .join('\n');
   const strings: string[] = [];
   const values: boolean[] = [];
   let last = 0;
-  for (const m of source.matchAll(DIRECTIVE)) {
+  for (const m of text.matchAll(DIRECTIVE)) {
     const name = m[2];
     if (!(name in defines)) throw new Error(`WGSL preprocessor: '#${m[1]} ${name}' but no define named ${name} was given`);
-    strings.push(source.slice(last, m.index! + 1 + m[1].length) + ' ');
+    const directiveEnd = m.index! + m[0].length - name.length;
+    strings.push(text.slice(last, directiveEnd).trimEnd() + ' ');
     values.push(defines[name]);
     last = m.index! + m[0].length;
   }
-  strings.push(source.slice(last));
+  strings.push(text.slice(last));
   const raw = Object.assign([...strings], { raw: strings });
-  return wgsl(raw as unknown as TemplateStringsArray, ...values);
+  return wgsl(raw as unknown as TemplateStringsArray, ...values).replaceAll(HASH, '#');
 }
 
 export interface BindingDecl {

@@ -1,0 +1,320 @@
+// 2-D convolution: conv2d forward (naive and register-blocked), its backward passes, and the transposed
+// convolution, which is the same gather as conv2d's input gradient. NCHW f32, weights in PyTorch layout.
+//
+// Every kernel sees a convolution from a LARGE grid to a SMALL grid (ConvParams):
+//   large: the conv input, padded by padTop/padBottom/padLeft/padRight (zero, or with REFLECT mirrored
+//          without repeating the edge as torch.nn.ReflectionPad2d; pad(·) below);
+//   small: the conv output;   w: [C_small, C_large, KH, KW];   stride s.
+//   conv2d (cross-correlation, torch.nn.functional.conv2d), x = large, y = small:
+//     y[n,o,i,j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · pad(x)[n, c, i·s + kh, j·s + kw])
+//   its adjoint with zero padding, a gather, x = small, y = large (p = u + padTop, q = v + padLeft):
+//     y[n,c,u,v] = b[c] + Σ_{k, kh ≡ p, kw ≡ q (mod s)} x[n, k, (p − kh)/s, (q − kw)/s] · w[k,c,kh,kw]
+//   This is conv2dBackwardInput (x = dy, no bias) and also ConvTranspose2d (w [Cin,Cout,KH,KW], padding =
+//   crop; Dumoulin & Visin, "A guide to convolution arithmetic", 2016, §4). With reflect padding the input
+//   gradient is that gather onto the padded image, then reflectPadBackward adds each padded position onto
+//   the pixel it was copied from.
+//   Weight and bias gradients (x = large, dy = small):
+//     dw[o,c,kh,kw] = Σ_{n,i,j} dy[n,o,i,j] · pad(x)[n, c, i·s + kh, j·s + kw],   db[o] = Σ_{n,i,j} dy[n,o,i,j]
+// Fused activations live only in the forward; the backward kernels take dy of the pre-activation output.
+//
+// Entry points: conv2dNaive / conv2dBlocked (correlation), convTranspose2dNaive / convTranspose2dBlocked
+// (gather), reflectPadBackward, conv2dBackwardWeight, conv2dBackwardBias, and packWeights for the blocked ones.
+// Bindings: x, w, wp (packed weights, vec4), bias, dy (read); y, dx, dw, db, packed (read_write).
+// Params: ConvParams (Cx, Hx, Wx describe x, Cy, Hy, Wy describe y or dy), PackParams for packWeights.
+// Dispatch: grid1d over the invocations each entry point names, WG threads per workgroup.
+
+override WG: u32 = 64u;
+override CO_TILE: u32 = 8u;  // blocked kernels: output channels per invocation, a multiple of 4, ≤ 4·MAX_VEC
+override PX_TILE: u32 = 4u;  // blocked kernels: output pixels along a row per invocation
+const MAX_VEC = 4;           // CO_TILE / 4 ≤ MAX_VEC
+const MAX_ACC = 16;          // (CO_TILE / 4) · PX_TILE ≤ MAX_ACC vec4 accumulators
+
+@group(0) @binding(0) var<uniform> params: ConvParams;
+@group(0) @binding(1) var<uniform> packing: PackParams;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<f32>;
+@group(0) @binding(4) var<storage, read> wp: array<vec4f>;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read> dy: array<f32>;
+@group(0) @binding(7) var<storage, read_write> y: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(9) var<storage, read_write> db: array<f32>;
+@group(0) @binding(10) var<storage, read_write> packed: array<vec4f>;
+@group(0) @binding(11) var<storage, read_write> dx: array<f32>;
+
+// Pixel of the large grid that padded coordinate i (relative to the unpadded origin) reads, or -1 for a zero.
+// Reflect needs every pad < size (checked by the host), so one mirror suffices.
+fn source(i: i32, size: i32) -> i32 {
+#if REFLECT
+  let r = abs(i);
+  return select(r, 2 * (size - 1) - r, r >= size);
+#else
+  return select(-1, i, i >= 0 && i < size);
+#endif
+}
+
+// The padded coordinates (pad before included) that reflect padding fills from pixel u; -1 = none.
+fn reflectedPositions(u: i32, size: i32, before: i32, after: i32) -> vec3i {
+  var p = vec3i(u + before, -1, -1);
+  if (u > 0 && u <= before) { p.y = before - u; }
+  if (u < size - 1 && size - 1 - u <= after) { p.z = before + 2 * (size - 1) - u; }
+  return p;
+}
+
+fn biasOf(o: i32) -> f32 {
+#if BIAS
+  return bias[o];
+#else
+  return 0.0;
+#endif
+}
+
+fn activate(v: f32) -> f32 {
+#if RELU
+  return max(v, 0.0);
+#elif LEAKY_RELU
+  return select(params.slope * v, v, v >= 0.0);
+#else
+  return v;
+#endif
+}
+
+// Reference forward: one output per invocation, N·Cy·Hy·Wy invocations.
+@compute @workgroup_size(WG)
+fn conv2dNaive(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.N * P.Cy * P.Hy * P.Wy) { return; }
+  let j = idx % P.Wy;
+  let i = (idx / P.Wy) % P.Hy;
+  let o = (idx / (P.Wy * P.Hy)) % P.Cy;
+  let n = idx / (P.Wy * P.Hy * P.Cy);
+  var acc = 0.0;
+  for (var c = 0; c < P.Cx; c++) {
+    for (var kh = 0; kh < P.KH; kh++) {
+      let r = source(i * P.stride + kh - P.padTop, P.Hx);
+      if (r < 0) { continue; }
+      let xRow = ((n * P.Cx + c) * P.Hx + r) * P.Wx;
+      let wRow = ((o * P.Cx + c) * P.KH + kh) * P.KW;
+      for (var kw = 0; kw < P.KW; kw++) {
+        let q = source(j * P.stride + kw - P.padLeft, P.Wx);
+        if (q >= 0) { acc = fma(x[xRow + q], w[wRow + kw], acc); }
+      }
+    }
+  }
+  y[idx] = activate(acc + biasOf(o));
+}
+
+// Register-blocked forward: each invocation accumulates CO_TILE output channels × PX_TILE consecutive
+// output pixels of one row in vec4 registers, so each tap costs PX_TILE scalar x loads and CO_TILE/4 vec4
+// weight loads for CO_TILE·PX_TILE multiply-adds. No shared memory: cheap on CPU adapters, and threads of
+// a workgroup share weight addresses (broadcast) while their x reads lie side by side.
+// wp = packWeights(w): row (c·KH + kh)·KW + kw holds the Cy output channels, zero-padded to a whole number
+// of tiles (params.wpCols vec4s), so the loads need no bounds checks.
+// Invocations: N · ceil(Cy / CO_TILE) · Hy · ceil(Wy / PX_TILE), pixel blocks fastest.
+@compute @workgroup_size(WG)
+fn conv2dBlocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let CV = i32(CO_TILE / 4u);
+  let PX = i32(PX_TILE);
+  let colBlocks = (P.Wy + PX - 1) / PX;
+  let chanBlocks = P.wpCols / CV;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.N * chanBlocks * P.Hy * colBlocks) { return; }
+  let j0 = (idx % colBlocks) * PX;
+  let i = (idx / colBlocks) % P.Hy;
+  let ob = (idx / (colBlocks * P.Hy)) % chanBlocks;
+  let n = idx / (colBlocks * P.Hy * chanBlocks);
+
+  var acc: array<vec4f, MAX_ACC>;  // acc[p·CV + v]: channels ob·CO_TILE + 4v … 4v+3 at pixel j0 + p
+  var wv: array<vec4f, MAX_VEC>;
+  for (var c = 0; c < P.Cx; c++) {
+    for (var kh = 0; kh < P.KH; kh++) {
+      let r = source(i * P.stride + kh - P.padTop, P.Hx);
+      if (r < 0) { continue; }
+      let xRow = ((n * P.Cx + c) * P.Hx + r) * P.Wx;
+      for (var kw = 0; kw < P.KW; kw++) {
+        let wRow = ((c * P.KH + kh) * P.KW + kw) * P.wpCols + ob * CV;
+        for (var v = 0; v < CV; v++) { wv[v] = wp[wRow + v]; }
+        for (var p = 0; p < PX; p++) {
+          // Pixels past the row end (last block) redo the last pixel: in range, never written.
+          let q = source(min(j0 + p, P.Wy - 1) * P.stride + kw - P.padLeft, P.Wx);
+          if (q < 0) { continue; }
+          let xv = vec4f(x[xRow + q]);
+          for (var v = 0; v < CV; v++) { acc[p * CV + v] = fma(xv, wv[v], acc[p * CV + v]); }
+        }
+      }
+    }
+  }
+  for (var v = 0; v < CV; v++) {
+    for (var l = 0; l < 4; l++) {
+      let o = ob * i32(CO_TILE) + 4 * v + l;
+      if (o >= P.Cy) { return; }
+      let b = biasOf(o);
+      let yRow = ((n * P.Cy + o) * P.Hy + i) * P.Wy;
+      for (var p = 0; p < PX && j0 + p < P.Wy; p++) { y[yRow + j0 + p] = activate(acc[p * CV + v][l] + b); }
+    }
+  }
+}
+
+// packed[(r·KH + kh)·KW + kw][col / 4] = w[r, col, kh, kw] (w[col, r, kh, kw] when transposed), zero for
+// col ≥ cols. One vec4 per invocation.
+@compute @workgroup_size(WG)
+fn packWeights(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = packing;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.rows * P.KH * P.KW * P.rowVecs) { return; }
+  let cv = idx % P.rowVecs;
+  let tap = (idx / P.rowVecs) % (P.KH * P.KW);
+  let r = idx / (P.rowVecs * P.KH * P.KW);
+  var v = vec4f(0.0);
+  for (var l = 0; l < 4; l++) {
+    let col = 4 * cv + l;
+    if (col < P.cols) {
+      let pair = select(r * P.cols + col, col * P.rows + r, P.transposed != 0);
+      v[l] = w[pair * P.KH * P.KW + tap];
+    }
+  }
+  packed[idx] = v;
+}
+
+// Reference gather (header): x = small grid, y = large grid, one y element per invocation (N·Cy·Hy·Wy).
+// Taps with kh ≢ p (mod s) never reach p, so the kh, kw loops step by s from the first one that does.
+@compute @workgroup_size(WG)
+fn convTranspose2dNaive(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.N * P.Cy * P.Hy * P.Wy) { return; }
+  let ph = (idx / P.Wy) % P.Hy + P.padTop;
+  let pw = idx % P.Wy + P.padLeft;
+  let c = (idx / (P.Wy * P.Hy)) % P.Cy;
+  let n = idx / (P.Wy * P.Hy * P.Cy);
+  var acc = 0.0;
+  for (var kh = ph % P.stride; kh < P.KH && kh <= ph; kh += P.stride) {
+    let i = (ph - kh) / P.stride;
+    if (i >= P.Hx) { continue; }
+    for (var kw = pw % P.stride; kw < P.KW && kw <= pw; kw += P.stride) {
+      let j = (pw - kw) / P.stride;
+      if (j >= P.Wx) { continue; }
+      for (var k = 0; k < P.Cx; k++) {
+        acc = fma(x[((n * P.Cx + k) * P.Hx + i) * P.Wx + j], w[((k * P.Cy + c) * P.KH + kh) * P.KW + kw], acc);
+      }
+    }
+  }
+  y[idx] = acc + biasOf(c);
+}
+
+// Register-blocked gather: each invocation accumulates CO_TILE channels × PX_TILE pixels of one y row that
+// lie s apart. Such pixels have the same phase (v + padLeft) mod s, hence the same taps kw, and read
+// consecutive x pixels for each tap; this is the split of a strided transposed convolution into s² stride-1
+// ones. wp = packWeights(w): row (k·KH + kh)·KW + kw holds the Cy channels, whole tiles (wpCols vec4s).
+// Invocations: N · ceil(Cy / CO_TILE) · Hy · s · ceil(ceil(Wy / s) / PX_TILE), pixel blocks fastest.
+@compute @workgroup_size(WG)
+fn convTranspose2dBlocked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let CV = i32(CO_TILE / 4u);
+  let PX = i32(PX_TILE);
+  let s = P.stride;
+  let colBlocks = s * (((P.Wy + s - 1) / s + PX - 1) / PX);
+  let chanBlocks = P.wpCols / CV;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.N * chanBlocks * P.Hy * colBlocks) { return; }
+  let cb = idx % colBlocks;
+  let v0 = cb % s + s * PX * (cb / s);  // phase cb mod s, block cb / s
+  let u = (idx / colBlocks) % P.Hy;
+  let ob = (idx / (colBlocks * P.Hy)) % chanBlocks;
+  let n = idx / (colBlocks * P.Hy * chanBlocks);
+  let ph = u + P.padTop;
+  let pw = v0 + P.padLeft;
+
+  var acc: array<vec4f, MAX_ACC>;  // acc[p·CV + v]: channels ob·CO_TILE + 4v … 4v+3 at pixel v0 + p·s
+  var wv: array<vec4f, MAX_VEC>;
+  for (var k = 0; k < P.Cx; k++) {
+    for (var kh = ph % s; kh < P.KH && kh <= ph; kh += s) {
+      let i = (ph - kh) / s;
+      if (i >= P.Hx) { continue; }
+      let xRow = ((n * P.Cx + k) * P.Hx + i) * P.Wx;
+      for (var kw = pw % s; kw < P.KW; kw += s) {
+        let j0 = (pw - kw) / s;  // exact, and negative when the tap starts left of x
+        let wRow = ((k * P.KH + kh) * P.KW + kw) * P.wpCols + ob * CV;
+        for (var v = 0; v < CV; v++) { wv[v] = wp[wRow + v]; }
+        for (var p = 0; p < PX; p++) {
+          let j = j0 + p;
+          if (j < 0 || j >= P.Wx) { continue; }
+          let xv = vec4f(x[xRow + j]);
+          for (var v = 0; v < CV; v++) { acc[p * CV + v] = fma(xv, wv[v], acc[p * CV + v]); }
+        }
+      }
+    }
+  }
+  for (var v = 0; v < CV; v++) {
+    for (var l = 0; l < 4; l++) {
+      let o = ob * i32(CO_TILE) + 4 * v + l;
+      if (o >= P.Cy) { return; }
+      let b = biasOf(o);
+      let yRow = ((n * P.Cy + o) * P.Hy + u) * P.Wy;
+      for (var p = 0; p < PX && v0 + p * s < P.Wy; p++) { y[yRow + v0 + p * s] = acc[p * CV + v][l] + b; }
+    }
+  }
+}
+
+// Backward of reflect padding: dx[n,c,u,v] = Σ dy[n,c,p,q] over the padded positions p, q copied from u, v.
+// dy is the gradient of the padded image (Hx × Wx), dx that of the image (Hy × Wy); one dx element each.
+@compute @workgroup_size(WG)
+fn reflectPadBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.N * P.Cy * P.Hy * P.Wy) { return; }
+  let rows = reflectedPositions((idx / P.Wy) % P.Hy, P.Hy, P.padTop, P.padBottom);
+  let cols = reflectedPositions(idx % P.Wy, P.Wy, P.padLeft, P.padRight);
+  let plane = (idx / (P.Wy * P.Hy)) * P.Hx;  // (n·C + c)·Hx
+  var acc = 0.0;
+  for (var a = 0; a < 3; a++) {
+    if (rows[a] < 0) { continue; }
+    for (var b = 0; b < 3; b++) {
+      if (cols[b] >= 0) { acc += dy[(plane + rows[a]) * P.Wx + cols[b]]; }
+    }
+  }
+  dx[idx] = acc;
+}
+
+// dw: one weight per invocation (Cy·Cx·KH·KW), summing over N·Hy·Wy output positions.
+@compute @workgroup_size(WG)
+fn conv2dBackwardWeight(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let idx = i32(flatIndex(gid, nwg, WG));
+  if (idx >= P.Cy * P.Cx * P.KH * P.KW) { return; }
+  let kw = idx % P.KW;
+  let kh = (idx / P.KW) % P.KH;
+  let c = (idx / (P.KW * P.KH)) % P.Cx;
+  let o = idx / (P.KW * P.KH * P.Cx);
+  var acc = 0.0;
+  for (var n = 0; n < P.N; n++) {
+    for (var i = 0; i < P.Hy; i++) {
+      let r = source(i * P.stride + kh - P.padTop, P.Hx);
+      if (r < 0) { continue; }
+      let xRow = ((n * P.Cx + c) * P.Hx + r) * P.Wx;
+      let dyRow = ((n * P.Cy + o) * P.Hy + i) * P.Wy;
+      for (var j = 0; j < P.Wy; j++) {
+        let q = source(j * P.stride + kw - P.padLeft, P.Wx);
+        if (q >= 0) { acc = fma(dy[dyRow + j], x[xRow + q], acc); }
+      }
+    }
+  }
+  dw[idx] = acc;
+}
+
+// db: one output channel per invocation (Cy), summing dy over N·Hy·Wy.
+@compute @workgroup_size(WG)
+fn conv2dBackwardBias(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let P = params;
+  let o = i32(flatIndex(gid, nwg, WG));
+  if (o >= P.Cy) { return; }
+  let plane = P.Hy * P.Wy;
+  var acc = 0.0;
+  for (var n = 0; n < P.N; n++) {
+    let base = (n * P.Cy + o) * plane;
+    for (var k = 0; k < plane; k++) { acc += dy[base + k]; }
+  }
+  db[o] = acc;
+}

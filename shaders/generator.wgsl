@@ -1,0 +1,175 @@
+// Building blocks of the feed-forward / StyleGAN generators (NCHW f32).
+//
+// Bindings: x, w, bias, noise, dy (read); out (read_write).
+// Dispatch: grid1d(n, WG), one invocation per element written (per pixel for pixelNorm).
+//
+// LinearParams {batch, inFeatures, outFeatures, weightScale, biasScale}; n = batch·outFeatures:
+//   linear:  out[b, o] = weightScale · Σ_i x[b, i]·w[o, i] + biasScale · bias[o]
+//            (StyleGAN EqualLinear: weightScale = lr_mul/√in, biasScale = lr_mul; the bias term only in the BIAS variant)
+// ChannelParams {n, channels, plane, eps, weightStride}, x [N, C, plane]:
+//   pixelNorm:       out = x / √(mean_c x² + eps) per (n, pixel), n = N·plane invocations     (StyleGAN PixelNorm)
+//   noiseInjection:  out[n, c, p] = x[n, c, p] + w[c·weightStride]·noise[n, 0, p]  (weightStride 0: one scalar w)
+// ResizeParams {n, height, width, outHeight, outWidth, scaleY, scaleX}, n = elements written:
+//   upsampleNearest2x:          out[h, w] = x[⌊h/2⌋, ⌊w/2⌋]
+//   upsampleNearest2xBackward:  dx[h, w] = Σ of dy over its 2×2 children
+//   resizeBilinear:             PyTorch interpolate(mode='bilinear', align_corners=False): source coordinate
+//                               max(scale·(o + 0.5) − 0.5, 0) with scale = in/out, neighbours clamped to the edge
+//   resizeBilinearBackward:     dx[h, w] = Σ_{oh, ow} wy(oh, h)·wx(ow, w)·dy[oh, ow], gathered over the outputs
+//                               whose taps can reach (h, w); n = input elements
+//   blur3x3:                    depthwise [1,2,1]ᵀ[1,2,1]/16, zero padding 1 (StyleGAN's Blur), same size
+
+override WG: u32 = 256;
+
+@group(0) @binding(0) var<uniform> linearParams: LinearParams;
+@group(0) @binding(1) var<uniform> channelParams: ChannelParams;
+@group(0) @binding(2) var<uniform> resizeParams: ResizeParams;
+@group(0) @binding(3) var<storage, read> x: array<f32>;
+@group(0) @binding(4) var<storage, read> w: array<f32>;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read> noise: array<f32>;
+@group(0) @binding(7) var<storage, read> dy: array<f32>;
+@group(0) @binding(8) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn linear(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = linearParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.batch * p.outFeatures) { return; }
+  let o = i % p.outFeatures;
+  let xRow = (i / p.outFeatures) * p.inFeatures;
+  let wRow = o * p.inFeatures;
+  var acc = 0.0;
+  for (var k = 0u; k < p.inFeatures; k++) { acc = fma(x[xRow + k], w[wRow + k], acc); }
+  var y = p.weightScale * acc;
+#if BIAS
+  y = fma(p.biasScale, bias[o], y);
+#endif
+  out[i] = y;
+}
+
+@compute @workgroup_size(WG)
+fn pixelNorm(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = channelParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let base = (i / p.plane) * p.channels * p.plane + i % p.plane;
+  var sumSq = 0.0;
+  for (var c = 0u; c < p.channels; c++) { sumSq = fma(x[base + c * p.plane], x[base + c * p.plane], sumSq); }
+  let inv = inverseSqrt(sumSq / f32(p.channels) + p.eps);
+  for (var c = 0u; c < p.channels; c++) { out[base + c * p.plane] = x[base + c * p.plane] * inv; }
+}
+
+@compute @workgroup_size(WG)
+fn noiseInjection(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = channelParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let c = (i / p.plane) % p.channels;
+  let pixel = (i / (p.plane * p.channels)) * p.plane + i % p.plane;
+  out[i] = fma(w[c * p.weightStride], noise[pixel], x[i]);
+}
+
+@compute @workgroup_size(WG)
+fn upsampleNearest2x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = resizeParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let ow = i % p.outWidth;
+  let oh = (i / p.outWidth) % p.outHeight;
+  let plane = i / (p.outWidth * p.outHeight);
+  out[i] = x[(plane * p.height + oh / 2u) * p.width + ow / 2u];
+}
+
+@compute @workgroup_size(WG)
+fn upsampleNearest2xBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = resizeParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let iw = i % p.width;
+  let ih = (i / p.width) % p.height;
+  let plane = i / (p.width * p.height);
+  let top = (plane * p.outHeight + 2u * ih) * p.outWidth + 2u * iw;
+  out[i] = (dy[top] + dy[top + 1u]) + (dy[top + p.outWidth] + dy[top + p.outWidth + 1u]);
+}
+
+// Lower neighbour, upper neighbour and weight of the upper one along an axis of `size` for output o.
+fn bilinearTap(o: u32, scale: f32, size: u32) -> vec3f {
+  let src = max(scale * (f32(o) + 0.5) - 0.5, 0.0);
+  let i0 = min(u32(src), size - 1u);
+  let i1 = min(i0 + 1u, size - 1u);
+  return vec3f(f32(i0), f32(i1), src - f32(i0));
+}
+
+@compute @workgroup_size(WG)
+fn resizeBilinear(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = resizeParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let ow = i % p.outWidth;
+  let oh = (i / p.outWidth) % p.outHeight;
+  let base = (i / (p.outWidth * p.outHeight)) * p.height * p.width;
+  let ty = bilinearTap(oh, p.scaleY, p.height);
+  let tx = bilinearTap(ow, p.scaleX, p.width);
+  let r0 = base + u32(ty.x) * p.width;
+  let r1 = base + u32(ty.y) * p.width;
+  let top = mix(x[r0 + u32(tx.x)], x[r0 + u32(tx.y)], tx.z);
+  let bottom = mix(x[r1 + u32(tx.x)], x[r1 + u32(tx.y)], tx.z);
+  out[i] = mix(top, bottom, ty.z);
+}
+
+// Weight with which output o reads input i along an axis (0 if it does not): the transpose of bilinearTap.
+fn bilinearWeight(o: u32, i: u32, scale: f32, size: u32) -> f32 {
+  let tap = bilinearTap(o, scale, size);
+  return select(0.0, 1.0 - tap.z, u32(tap.x) == i) + select(0.0, tap.z, u32(tap.y) == i);
+}
+
+// Outputs [lo, hi] that may read input i: source coordinate in [i − 1, i + 1), widened by one for rounding.
+fn bilinearReach(i: u32, scale: f32, outSize: u32) -> vec2i {
+  let lo = max(i32(floor((f32(i) - 0.5) / scale - 0.5)) - 1, 0);
+  let hi = min(i32(ceil((f32(i) + 1.5) / scale - 0.5)) + 1, i32(outSize) - 1);
+  return vec2i(lo, hi);
+}
+
+@compute @workgroup_size(WG)
+fn resizeBilinearBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = resizeParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let iw = i % p.width;
+  let ih = (i / p.width) % p.height;
+  let base = (i / (p.width * p.height)) * p.outHeight * p.outWidth;
+  let rows = bilinearReach(ih, p.scaleY, p.outHeight);
+  let cols = bilinearReach(iw, p.scaleX, p.outWidth);
+  var acc = 0.0;
+  for (var oh = rows.x; oh <= rows.y; oh++) {
+    let wy = bilinearWeight(u32(oh), ih, p.scaleY, p.height);
+    if (wy == 0.0) { continue; }
+    var row = 0.0;
+    for (var ow = cols.x; ow <= cols.y; ow++) {
+      row = fma(bilinearWeight(u32(ow), iw, p.scaleX, p.width), dy[base + u32(oh) * p.outWidth + u32(ow)], row);
+    }
+    acc = fma(wy, row, acc);
+  }
+  out[i] = acc;
+}
+
+@compute @workgroup_size(WG)
+fn blur3x3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let p = resizeParams;
+  let i = flatIndex(gid, nwg, WG);
+  if (i >= p.n) { return; }
+  let col = i32(i % p.width);
+  let row = i32((i / p.width) % p.height);
+  let base = (i / (p.width * p.height)) * p.height * p.width;
+  var acc = 0.0;
+  for (var dr = -1; dr <= 1; dr++) {
+    for (var dc = -1; dc <= 1; dc++) {
+      let r = row + dr;
+      let c = col + dc;
+      if (r >= 0 && r < i32(p.height) && c >= 0 && c < i32(p.width)) {
+        acc += f32((2 - abs(dr)) * (2 - abs(dc))) * x[base + u32(r) * p.width + u32(c)];
+      }
+    }
+  }
+  out[i] = acc / 16.0;
+}

@@ -1,0 +1,145 @@
+// Per-channel statistics, instance normalization (Ulyanov et al. 2016) and AdaIN (Huang & Belongie 2017, eq. 8),
+// and their backward.
+//
+// Layout: x, dy, y, dx [N, C, H, W] f32; statistics per (n, c) over the P = H·W positions of one channel.
+//   μ = Σx / P;   σ² = Σ(x − μ)² / D,  D = P (biased) or P − 1 (params.unbiased = 1);   r = 1 / sqrt(σ² + eps)
+//   meanStd:        mean[n, c] = μ,  stddev[n, c] = sqrt(σ² + eps)                          mean, stddev [N, C]
+//   instanceNorm:   y = (x − μ)·r;   define AFFINE: y = (x − μ)·r·gamma[k] + beta[k],  k = n·paramStride + c.
+//                   paramStride = 0: per-channel γ[c], β[c] (InstanceNorm2d with affine=True);
+//                   paramStride = C: per-(n, c) scale and shift, which with gamma = σ(style), beta = μ(style) is AdaIN.
+//   instanceNormBackward (gamma, beta held constant unless PARAM_GRADS), with g = dy·γ (γ = 1 without AFFINE):
+//                   dx = r·(g − Σg / P − x̂·Σ(g·x̂) / D),  x̂ = (x − μ)·r
+//                   define PARAM_GRADS: dgamma[c] = Σ_n Σ dy·x̂,  dbeta[c] = Σ_n Σ dy   (needs paramStride = 0)
+// Bindings: x, dy, gamma, beta (read); y, mean, stddev, dx, dgamma, dbeta (read_write); params: NormParams.
+// Dispatch: grid1d(params.groups, 1), one workgroup per group: meanStd and instanceNorm group = n·C + c
+// (groups = N·C); instanceNormBackward group = c (groups = C), looping over n so dgamma, dbeta need no second pass.
+// Statistics are two-pass (mean first, then Σ(x − μ)²), free of the cancellation of E[x²] − E[x]². Each reduction:
+// every invocation adds positions lid, lid + WG, … serially, then the workgroup adds its WG values pairwise.
+
+override WG: u32 = 64;    // power of two, at most 256
+
+@group(0) @binding(0) var<uniform> params: NormParams;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> stddev: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<f32>;
+#if AFFINE
+@group(0) @binding(7) var<storage, read> gamma: array<f32>;
+@group(0) @binding(8) var<storage, read> beta: array<f32>;
+#endif
+#if PARAM_GRADS
+@group(0) @binding(9) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(10) var<storage, read_write> dbeta: array<f32>;
+#endif
+
+var<workgroup> scratch: array<vec2f, 256>;
+
+// Sum of v over the workgroup, returned to every invocation (two sums at once: passes often need a pair).
+fn workgroupSum(lid: u32, v: vec2f) -> vec2f {
+  scratch[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
+    if (lid < stride) { scratch[lid] = scratch[lid] + scratch[lid + stride]; }
+    workgroupBarrier();
+  }
+  let total = scratch[0];
+  // Everyone has read the total before a later call overwrites scratch.
+  workgroupBarrier();
+  return total;
+}
+
+fn groupIndex(wid: vec3u, nwg: vec3u) -> u32 {
+  return wid.x + wid.y * nwg.x;
+}
+
+fn varianceDivisor() -> f32 {
+  return f32(params.positions - params.unbiased);
+}
+
+// (μ, σ²) of the P values starting at x[base].
+fn channelMoments(lid: u32, base: u32) -> vec2f {
+  let P = params.positions;
+  var s = 0.0;
+  for (var p = lid; p < P; p += WG) { s += x[base + p]; }
+  let mu = workgroupSum(lid, vec2f(s, 0.0)).x / f32(P);
+  var q = 0.0;
+  for (var p = lid; p < P; p += WG) {
+    let d = x[base + p] - mu;
+    q = fma(d, d, q);
+  }
+  return vec2f(mu, workgroupSum(lid, vec2f(q, 0.0)).x / varianceDivisor());
+}
+
+@compute @workgroup_size(WG)
+fn meanStd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let group = groupIndex(wid, nwg);
+  if (group >= params.groups) { return; }
+  let m = channelMoments(lid, group * params.positions);
+  if (lid == 0u) {
+    mean[group] = m.x;
+    stddev[group] = sqrt(m.y + params.eps);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn instanceNorm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let group = groupIndex(wid, nwg);
+  if (group >= params.groups) { return; }
+  let base = group * params.positions;
+  let m = channelMoments(lid, base);
+  var scale = 1.0 / sqrt(m.y + params.eps);
+  var shift = 0.0;
+#if AFFINE
+  let k = (group / params.channels) * params.paramStride + group % params.channels;
+  scale *= gamma[k];
+  shift = beta[k];
+#endif
+  for (var p = lid; p < params.positions; p += WG) {
+    y[base + p] = fma(x[base + p] - m.x, scale, shift);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn instanceNormBackward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let c = groupIndex(wid, nwg);
+  if (c >= params.groups) { return; }
+  let P = params.positions;
+  let D = varianceDivisor();
+  var gammaGrad = 0.0;
+  var betaGrad = 0.0;
+  for (var n = 0u; n < params.batch; n++) {
+    let base = (n * params.channels + c) * P;
+    var g = 1.0;
+#if AFFINE
+    g = gamma[n * params.paramStride + c];
+#endif
+    // Pass 1: (Σx, Σdy).  Pass 2: (Σ(x − μ)², Σdy·(x − μ)).
+    var s = vec2f(0.0);
+    for (var p = lid; p < P; p += WG) { s += vec2f(x[base + p], dy[base + p]); }
+    let sums = workgroupSum(lid, s);
+    let mu = sums.x / f32(P);
+    var t = vec2f(0.0);
+    for (var p = lid; p < P; p += WG) {
+      let d = x[base + p] - mu;
+      t += vec2f(d * d, dy[base + p] * d);
+    }
+    let centered = workgroupSum(lid, t);
+    let r = 1.0 / sqrt(centered.x / D + params.eps);
+    let meanG = g * sums.y / f32(P);            // Σg / P
+    let gxhatOverD = g * r * centered.y / D;    // Σ(g·x̂) / D
+    for (var p = lid; p < P; p += WG) {
+      let xhat = (x[base + p] - mu) * r;
+      dx[base + p] = r * (g * dy[base + p] - meanG - xhat * gxhatOverD);
+    }
+    gammaGrad += r * centered.y;
+    betaGrad += sums.y;
+  }
+#if PARAM_GRADS
+  if (lid == 0u) {
+    dgamma[c] = gammaGrad;
+    dbeta[c] = betaGrad;
+  }
+#endif
+}

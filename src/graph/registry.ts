@@ -1,0 +1,25 @@
+// The op table: for each op, its output shape and how to run it with our kernels. Gradient rules live in
+// one table of their own (gradients.ts), keyed by the same names.
+import type { Engine } from '../runtime/engine.ts';
+import type { Shape, Tensor } from '../runtime/tensor.ts';
+import type { Attrs } from './graph.ts';
+
+export interface OpDef<A extends Attrs = Attrs> {
+  /** Output shape from input shapes; throws, naming the op, on mismatch. */
+  shape(inputs: readonly Shape[], attrs: A): Shape;
+  /** Run the op; the result is a new tensor the program owns. */
+  run(e: Engine, inputs: readonly Tensor[], attrs: A): Tensor;
+}
+
+const OPS = new Map<string, OpDef>();
+
+export function defineOp<A extends Attrs>(name: string, def: OpDef<A>): void {
+  if (OPS.has(name)) throw new Error(`op ${name} defined twice`);
+  OPS.set(name, def as unknown as OpDef);
+}
+
+export function opDef(name: string): OpDef {
+  const d = OPS.get(name);
+  if (!d) throw new Error(`no op named ${name}`);
+  return d;
+}

@@ -1,0 +1,365 @@
+// 2-D convolution family (shaders/conv2d.wgsl): conv2d forward (naive and register-blocked) with fused bias
+// and activation, its input, weight and bias gradients, and ConvTranspose2d with its gradients, all in
+// PyTorch's NCHW / weight layouts. Padding is given per side so PyTorch's symmetric padding and
+// TensorFlow's asymmetric SAME padding are both expressible.
+import type { Engine } from '../runtime/engine.ts';
+import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
+import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
+import { uniformStruct } from '../runtime/uniforms.ts';
+import source from '../../shaders/conv2d.wgsl?raw';
+
+export interface Padding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+/** 'reflect' mirrors without repeating the edge, as torch.nn.ReflectionPad2d (every pad < that side's size). */
+export type PadMode = 'zeros' | 'reflect';
+export type Activation = 'none' | 'relu' | { leakyRelu: number };
+/** Outputs per invocation of the blocked kernels: `co` channels (4, 8, 12 or 16) × `px` pixels of a row. */
+export interface Tile {
+  co: number;
+  px: number;
+}
+/** 'naive' (one output per invocation) is kept as a reference for tests and benchmarks. The default tile
+ *  is defaultTile(output channels); an adapter-specific choice can be passed instead. */
+export interface KernelChoice {
+  impl?: 'blocked' | 'naive';
+  tile?: Tile;
+}
+
+export interface Conv2dGeometry {
+  /** Default 1. */
+  stride?: number;
+  /** A number pads every side alike (PyTorch); default 0. */
+  padding?: number | Padding;
+  padMode?: PadMode;
+}
+export interface Conv2dOptions extends Conv2dGeometry, KernelChoice {
+  bias?: Tensor;
+  /** Applied after the bias. Its backward is not part of this family: see conv2dBackwardInput. */
+  activation?: Activation;
+}
+/** A transposed convolution as the adjoint of the conv2d that maps [outH, outW] to its input size with
+ *  `padding` (zero padding; top/left crop the full output, bottom/right may be negative for extra rows). */
+export interface ConvTranspose2dGeometry {
+  stride: number;
+  padding: Padding;
+  outH: number;
+  outW: number;
+}
+
+const WG = 64;
+const MAX_VEC = 4; // as in conv2d.wgsl
+const MAX_ACC = 16;
+
+const i32 = 'i32' as const;
+export const ConvParams = uniformStruct('ConvParams', {
+  N: i32, Cx: i32, Hx: i32, Wx: i32, Cy: i32, Hy: i32, Wy: i32, KH: i32, KW: i32, stride: i32,
+  padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, wpCols: i32, slope: 'f32',
+});
+export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32 });
+const module = shaderModule('conv2d', source, [ConvParams, PackParams]);
+
+type ConvKernel = KernelSpec<typeof ConvParams.fields>;
+const kernels = new Map<string, ConvKernel>();
+/** Kernel specs per entry point, bias binding and tile (the bias binding exists only with BIAS defined). */
+function convKernel(entryPoint: string, bindings: string[], constants: Record<string, number> = { WG }): ConvKernel {
+  const key = `${entryPoint}|${bindings}|${JSON.stringify(constants)}`;
+  let k = kernels.get(key);
+  if (!k) kernels.set(key, (k = kernel(module, { entryPoint, bindings, uniforms: ConvParams, constants })));
+  return k;
+}
+const packWeightsKernel = kernel(module, { entryPoint: 'packWeights', bindings: ['w', 'packed'], uniforms: PackParams, constants: { WG } });
+const NO_DEFINES = { BIAS: false, RELU: false, LEAKY_RELU: false, REFLECT: false };
+const NO_PADDING: Padding = { top: 0, bottom: 0, left: 0, right: 0 };
+
+/** 16 channels × 4 pixels (fastest on lavapipe), fewer channels for narrow layers so no tile is mostly padding. */
+export function defaultTile(channels: number): Tile {
+  return { co: Math.min(16, Math.ceil(channels / 4) * 4), px: 4 };
+}
+
+// ---- geometry helpers
+
+/** TensorFlow's SAME padding for a conv2d: output ceil(in / stride), the odd pixel of padding at the bottom/right. */
+export function samePadding(inH: number, inW: number, kH: number, kW: number, stride: number): Padding & { outH: number; outW: number } {
+  const side = (n: number, k: number) => {
+    const out = Math.ceil(n / stride);
+    const total = Math.max((out - 1) * stride + k - n, 0);
+    return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+  };
+  const h = side(inH, kH);
+  const w = side(inW, kW);
+  return { top: h.before, bottom: h.after, left: w.before, right: w.after, outH: h.out, outW: w.out };
+}
+
+/** torch.nn.ConvTranspose2d(stride, padding, output_padding): out = (in − 1)·stride − 2·padding + k + output_padding. */
+export function torchConvTranspose2d(inH: number, inW: number, kH: number, kW: number, stride: number, padding = 0, outputPadding = 0): ConvTranspose2dGeometry {
+  return {
+    stride,
+    padding: { top: padding, left: padding, bottom: padding - outputPadding, right: padding - outputPadding },
+    outH: (inH - 1) * stride - 2 * padding + kH + outputPadding,
+    outW: (inW - 1) * stride - 2 * padding + kW + outputPadding,
+  };
+}
+
+/** tf.nn.conv2d_transpose with SAME padding: out = in·stride, cropped as the SAME conv2d of that size pads. */
+export function tfConvTranspose2dSame(inH: number, inW: number, kH: number, kW: number, stride: number): ConvTranspose2dGeometry {
+  const { top, bottom, left, right } = samePadding(inH * stride, inW * stride, kH, kW, stride);
+  return { stride, padding: { top, bottom, left, right }, outH: inH * stride, outW: inW * stride };
+}
+
+function convOut(size: number, before: number, after: number, k: number, stride: number): number {
+  return Math.floor((size + before + after - k) / stride) + 1;
+}
+
+interface Geometry {
+  stride: number;
+  pad: Padding;
+  reflect: boolean;
+}
+
+function resolve(op: string, g: Conv2dGeometry, H: number, W: number): Geometry {
+  const stride = g.stride ?? 1;
+  const p = g.padding ?? 0;
+  const pad = typeof p === 'number' ? { top: p, bottom: p, left: p, right: p } : p;
+  const reflect = (g.padMode ?? 'zeros') === 'reflect';
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
+  for (const side of ['top', 'bottom', 'left', 'right'] as const) {
+    if (!Number.isInteger(pad[side]) || pad[side] < 0) throw new Error(`${op}: padding.${side} must be a non-negative integer, got ${pad[side]}`);
+  }
+  if (reflect && (pad.top >= H || pad.bottom >= H || pad.left >= W || pad.right >= W)) {
+    throw new Error(`${op}: reflect padding ${JSON.stringify(pad)} must be smaller than the input's ${H}×${W}`);
+  }
+  return { stride, pad, reflect };
+}
+
+function check4d(op: string, name: string, t: { shape: Shape }): void {
+  if (t.shape.length !== 4) throw new Error(`${op}: ${name} must be 4-D, got ${shapeString(t.shape)}`);
+}
+
+function checkBias(op: string, bias: Tensor | undefined, channels: number): void {
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== channels)) {
+    throw new Error(`${op}: bias must be [${channels}], got ${shapeString(bias.shape)}`);
+  }
+}
+
+function checkChannels(op: string, input: Shape, weight: Shape, weightAxis: 0 | 1): void {
+  if (input[1] !== weight[weightAxis]) {
+    throw new Error(`${op}: input ${shapeString(input)} has ${input[1]} channels, weight ${shapeString(weight)} expects ${weight[weightAxis]}`);
+  }
+}
+
+function checkOutputGradient(op: string, dy: Tensor, want: Shape): void {
+  check4d(op, 'output gradient', dy);
+  if (dy.shape.some((d, i) => d !== want[i])) {
+    throw new Error(`${op}: output gradient ${shapeString(dy.shape)} does not match the forward output ${shapeString(want)}`);
+  }
+}
+
+function tileFor(op: string, c: KernelChoice, channels: number): Tile {
+  const t = c.tile ?? defaultTile(channels);
+  if (!Number.isInteger(t.co) || t.co % 4 !== 0 || t.co < 4 || t.co > 4 * MAX_VEC || !Number.isInteger(t.px) || t.px < 1 || (t.co / 4) * t.px > MAX_ACC) {
+    throw new Error(`${op}: tile ${JSON.stringify(t)} must have co ∈ {4, 8, 12, 16}, px ≥ 1 and (co/4)·px ≤ ${MAX_ACC}`);
+  }
+  return t;
+}
+
+// ---- dispatch
+
+/** ConvParams for the shapes of a kernel's x and y (or dy) bindings; `pad` pads the large one of the two. */
+function convParams(x: Shape, y: Shape, kH: number, kW: number, stride: number, pad: Padding, wpCols = 0, slope = 0) {
+  return {
+    N: x[0], Cx: x[1], Hx: x[2], Wx: x[3], Cy: y[1], Hy: y[2], Wy: y[3], KH: kH, KW: kW, stride,
+    padTop: pad.top, padBottom: pad.bottom, padLeft: pad.left, padRight: pad.right, wpCols, slope,
+  };
+}
+
+function grid(e: Engine, n: number) {
+  return grid1d(n, WG, e.ctx.limits.maxComputeWorkgroupsPerDimension);
+}
+
+/** w [A, B, KH, KW] as rows (r·KH + kh)·KW + kw of `cols` channels padded to whole tiles, vec4 each:
+ *  r runs over B and the columns over A when `transposed`, else r over A and columns over B. */
+function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number): { packed: Tensor; rowVecs: number } {
+  const [A, B, KH, KW] = w.shape;
+  const [rows, cols] = transposed ? [B, A] : [A, B];
+  const rowVecs = (Math.ceil(cols / tileCo) * tileCo) / 4;
+  const packed = e.empty([rows * KH * KW * rowVecs * 4]);
+  const n = rows * KH * KW * rowVecs;
+  const uniforms = { rows, cols, KH, KW, rowVecs, transposed: +transposed };
+  e.run(packWeightsKernel, { bindings: { w, packed }, uniforms, workgroups: grid(e, n), defines: NO_DEFINES });
+  return { packed, rowVecs };
+}
+
+interface Epilogue {
+  bias?: Tensor;
+  activation?: Activation;
+}
+
+/** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
+function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
+  const y = e.empty(outShape);
+  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: g.reflect };
+  const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
+  const [KH, KW] = w.shape.slice(2);
+  const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
+  if (c.impl === 'naive') {
+    const bindings = withBias({ x, w, y });
+    const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, 0, slope);
+    e.run(convKernel('conv2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines });
+    return y;
+  }
+  const tile = tileFor(op, c, outShape[1]);
+  const { packed, rowVecs } = packWeights(e, w, true, tile.co);
+  const [N, Cy, Hy, Wy] = outShape;
+  const n = N * Math.ceil(Cy / tile.co) * Hy * Math.ceil(Wy / tile.px);
+  const bindings = withBias({ x, wp: packed, y });
+  const k = convKernel('conv2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
+  const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, rowVecs, slope);
+  e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines });
+  packed.release();
+  return y;
+}
+
+/** The adjoint gather: x on the small grid, w [Cx, Cy, KH, KW], y = outShape on the large grid that `pad`
+ *  pads. Reflect padding: the gather onto the padded image (no padding), then reflectPadBackward folds it. */
+function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, bias?: Tensor): Tensor {
+  const [KH, KW] = w.shape.slice(2);
+  if (g.reflect) {
+    const { top, bottom, left, right } = g.pad;
+    const [N, C, H, W] = outShape;
+    const paddedShape = [N, C, H + top + bottom, W + left + right];
+    const padded = gather(e, op, x, w, paddedShape, { stride: g.stride, pad: NO_PADDING, reflect: false }, c);
+    const dx = e.empty(outShape);
+    const uniforms = convParams(paddedShape, outShape, 1, 1, 1, g.pad);
+    e.run(convKernel('reflectPadBackward', ['dy', 'dx']), { bindings: { dy: padded, dx }, uniforms, workgroups: grid(e, dx.size), defines: NO_DEFINES });
+    padded.release();
+    return dx;
+  }
+  const y = e.empty(outShape);
+  const defines = { ...NO_DEFINES, BIAS: !!bias };
+  const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
+  if (c.impl === 'naive') {
+    const bindings = withBias({ x, w, y });
+    const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad);
+    e.run(convKernel('convTranspose2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines });
+    return y;
+  }
+  const tile = tileFor(op, c, outShape[1]);
+  const { packed, rowVecs } = packWeights(e, w, false, tile.co);
+  const [N, Cy, Hy, Wy] = outShape;
+  const n = N * Math.ceil(Cy / tile.co) * Hy * g.stride * Math.ceil(Math.ceil(Wy / g.stride) / tile.px);
+  const bindings = withBias({ x, wp: packed, y });
+  const k = convKernel('convTranspose2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
+  const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, rowVecs);
+  e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines });
+  packed.release();
+  return y;
+}
+
+function weightGradient(e: Engine, x: Tensor, dy: Tensor, KH: number, KW: number, g: Geometry): Tensor {
+  const dw = e.empty([dy.shape[1], x.shape[1], KH, KW]);
+  const uniforms = convParams(x.shape, dy.shape, KH, KW, g.stride, g.pad);
+  const defines = { ...NO_DEFINES, REFLECT: g.reflect };
+  e.run(convKernel('conv2dBackwardWeight', ['x', 'dy', 'dw']), { bindings: { x, dy, dw }, uniforms, workgroups: grid(e, dw.size), defines });
+  return dw;
+}
+
+// ---- conv2d
+
+function conv2dOut(op: string, xs: Shape, ws: Shape, g: Geometry): Shape {
+  const OH = convOut(xs[2], g.pad.top, g.pad.bottom, ws[2], g.stride);
+  const OW = convOut(xs[3], g.pad.left, g.pad.right, ws[3], g.stride);
+  if (OH < 1 || OW < 1) throw new Error(`${op}: kernel ${ws[2]}×${ws[3]} is larger than the padded input ${shapeString(xs)} (padding ${JSON.stringify(g.pad)})`);
+  return [xs[0], ws[0], OH, OW];
+}
+
+/** Validates x (or its shape) against w [Cout, Cin, KH, KW] and returns the geometry and output shape. */
+function conv2dSetup(op: string, xs: Shape, w: Shape, opts: Conv2dGeometry) {
+  if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
+  if (w.length !== 4) throw new Error(`${op}: weight must be 4-D, got ${shapeString(w)}`);
+  checkChannels(op, xs, w, 1);
+  const g = resolve(op, opts, xs[2], xs[3]);
+  return { g, outShape: conv2dOut(op, xs, w, g) };
+}
+
+/** y = act(conv2d(pad(x), w) + bias): x [N, Cin, H, W], w [Cout, Cin, KH, KW], bias [Cout];
+ *  y [N, Cout, floor((H + top + bottom − KH)/stride) + 1, …]. */
+export function conv2d(e: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const { g, outShape } = conv2dSetup('conv2d', x.shape, w.shape, opts);
+  checkBias('conv2d', opts.bias, w.shape[0]);
+  return correlate(e, 'conv2d', x, w, outShape, g, opts, opts);
+}
+
+/** dL/dx of conv2d for x of `inputShape`, given dy = dL/d(conv output before any activation): apply the
+ *  activation's backward to the gradient first. With reflect padding, gradient reaching a mirrored
+ *  position lands on its source pixel. */
+export function conv2dBackwardInput(e: Engine, dy: Tensor, w: Tensor, inputShape: Shape, opts: Conv2dGeometry & KernelChoice = {}): Tensor {
+  const op = 'conv2dBackwardInput';
+  const { g, outShape } = conv2dSetup(op, inputShape, w.shape, opts);
+  checkOutputGradient(op, dy, outShape);
+  return gather(e, op, dy, w, inputShape, g, opts);
+}
+
+/** dL/dw [Cout, Cin, KH, KW] of conv2d with input x, given dy = dL/d(conv output before any activation). */
+export function conv2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: Conv2dGeometry = {}): Tensor {
+  const op = 'conv2dBackwardWeight';
+  const { g, outShape } = conv2dSetup(op, x.shape, weightShape, opts);
+  checkOutputGradient(op, dy, outShape);
+  return weightGradient(e, x, dy, weightShape[2], weightShape[3], g);
+}
+
+/** dL/db [C] = Σ_{n,h,w} dy[n, c, h, w], for conv2d and convTranspose2d alike (dy before any activation). */
+export function conv2dBackwardBias(e: Engine, dy: Tensor): Tensor {
+  check4d('conv2dBackwardBias', 'output gradient', dy);
+  const db = e.empty([dy.shape[1]]);
+  const uniforms = convParams(dy.shape, dy.shape, 1, 1, 1, NO_PADDING);
+  e.run(convKernel('conv2dBackwardBias', ['dy', 'db']), { bindings: { dy, db }, uniforms, workgroups: grid(e, db.size), defines: NO_DEFINES });
+  return db;
+}
+
+// ---- convTranspose2d
+
+/** Validates x (or its shape) against w [Cin, Cout, KH, KW] and the geometry; returns the conv geometry. */
+function transposeSetup(op: string, xs: Shape, w: Shape, t: ConvTranspose2dGeometry): Geometry {
+  if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
+  if (w.length !== 4) throw new Error(`${op}: weight must be 4-D, got ${shapeString(w)}`);
+  checkChannels(op, xs, w, 0);
+  const { stride, padding: p, outH, outW } = t;
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
+  if (!(p.top >= 0 && p.left >= 0) || ![p.top, p.bottom, p.left, p.right, outH, outW].every(Number.isInteger)) {
+    throw new Error(`${op}: padding ${JSON.stringify(p)} needs integers with top, left ≥ 0`);
+  }
+  if (outH < 1 || outW < 1 || convOut(outH, p.top, p.bottom, w[2], stride) !== xs[2] || convOut(outW, p.left, p.right, w[3], stride) !== xs[3]) {
+    throw new Error(`${op}: output ${outH}×${outW} with padding ${JSON.stringify(p)} and stride ${stride} does not invert a conv to ${xs[2]}×${xs[3]}`);
+  }
+  return { stride, pad: p, reflect: false };
+}
+
+/** y = conv_transpose2d(x, w) + bias: x [N, Cin, H, W], w [Cin, Cout, KH, KW] (PyTorch ConvTranspose2d
+ *  layout), y [N, Cout, outH, outW]; geometry from torchConvTranspose2d() or tfConvTranspose2dSame(). */
+export function convTranspose2d(e: Engine, x: Tensor, w: Tensor, opts: ConvTranspose2dGeometry & KernelChoice & { bias?: Tensor }): Tensor {
+  const g = transposeSetup('convTranspose2d', x.shape, w.shape, opts);
+  checkBias('convTranspose2d', opts.bias, w.shape[1]);
+  return gather(e, 'convTranspose2d', x, w, [x.shape[0], w.shape[1], opts.outH, opts.outW], g, opts, opts.bias);
+}
+
+/** dL/dx [N, Cin, H, W] of convTranspose2d given dy [N, Cout, outH, outW]. Exactly conv2d(dy, w) with the
+ *  same stride and padding (w's [Cin, Cout] layout is conv2d's [Cout, Cin]), computed by the conv2d kernels. */
+export function convTranspose2dBackwardInput(e: Engine, dy: Tensor, w: Tensor, inputShape: Shape, opts: ConvTranspose2dGeometry & KernelChoice): Tensor {
+  const op = 'convTranspose2dBackwardInput';
+  const g = transposeSetup(op, inputShape, w.shape, opts);
+  checkOutputGradient(op, dy, [inputShape[0], w.shape[1], opts.outH, opts.outW]);
+  return correlate(e, op, dy, w, inputShape, g, opts);
+}
+
+/** dL/dw [Cin, Cout, KH, KW] of convTranspose2d with input x, given dy. Exactly conv2dBackwardWeight with
+ *  the roles of input and output gradient swapped (dy is the conv's input, x its output gradient). */
+export function convTranspose2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: ConvTranspose2dGeometry): Tensor {
+  const op = 'convTranspose2dBackwardWeight';
+  const g = transposeSetup(op, x.shape, weightShape, opts);
+  checkOutputGradient(op, dy, [x.shape[0], weightShape[1], opts.outH, opts.outW]);
+  return weightGradient(e, dy, x, weightShape[2], weightShape[3], g);
+}

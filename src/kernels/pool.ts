@@ -1,0 +1,91 @@
+// Max and average 2-D pooling with their backward passes (shaders/pool.wgsl).
+import type { Engine } from '../runtime/engine.ts';
+import { grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
+import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
+import { uniformStruct } from '../runtime/uniforms.ts';
+import source from '../../shaders/pool.wgsl?raw';
+
+const WG = 256;
+export const PoolParams = uniformStruct('PoolParams', {
+  n: 'u32',
+  height: 'u32',
+  width: 'u32',
+  outHeight: 'u32',
+  outWidth: 'u32',
+  kernel: 'u32',
+  stride: 'u32',
+});
+const module = shaderModule('pool', source, [PoolParams]);
+const constants = { WG };
+
+export const maxPoolKernel = kernel(module, { entryPoint: 'maxPool', bindings: ['x', 'out'], uniforms: PoolParams, constants });
+export const maxPoolBackwardKernel = kernel(module, { entryPoint: 'maxPoolBackward', bindings: ['x', 'dy', 'out'], uniforms: PoolParams, constants });
+export const avgPoolKernel = kernel(module, { entryPoint: 'avgPool', bindings: ['x', 'out'], uniforms: PoolParams, constants });
+export const avgPoolBackwardKernel = kernel(module, { entryPoint: 'avgPoolBackward', bindings: ['dy', 'out'], uniforms: PoolParams, constants });
+
+export interface PoolOptions {
+  /** Window side k (square window). */
+  kernel: number;
+  /** Step between windows; defaults to k, as in PyTorch. */
+  stride?: number;
+}
+
+/** Geometry of a pooling of an [N, C, H, W] input; checks the window fits. */
+function geometry(op: string, inputShape: Shape, { kernel: k, stride: s = k }: PoolOptions) {
+  if (inputShape.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${shapeString(inputShape)}`);
+  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(s) || s < 1) {
+    throw new Error(`${op}: kernel and stride must be positive integers, got kernel ${k}, stride ${s}`);
+  }
+  const [N, C, H, W] = inputShape;
+  if (H < k || W < k) throw new Error(`${op}: kernel ${k} does not fit input ${shapeString(inputShape)}`);
+  const outHeight = Math.floor((H - k) / s) + 1;
+  const outWidth = Math.floor((W - k) / s) + 1;
+  return { outShape: [N, C, outHeight, outWidth], height: H, width: W, outHeight, outWidth, kernel: k, stride: s };
+}
+
+function checkGradShape(op: string, dy: Tensor, outShape: Shape): void {
+  if (shapeString(dy.shape) !== shapeString(outShape)) {
+    throw new Error(`${op}: dy must be the pooled shape ${shapeString(outShape)}, got ${shapeString(dy.shape)}`);
+  }
+}
+
+type Geometry = ReturnType<typeof geometry>;
+
+/** Dispatch one pooling kernel with one invocation per element of a new tensor of `shape`. */
+function runPool(e: Engine, k: typeof maxPoolKernel, bindings: Record<string, Tensor>, g: Geometry, shape: Shape): Tensor {
+  const out = e.empty(shape);
+  const n = out.size;
+  const { height, width, outHeight, outWidth, kernel: window, stride } = g;
+  e.run(k, {
+    bindings: { ...bindings, out },
+    uniforms: { n, height, width, outHeight, outWidth, kernel: window, stride },
+    workgroups: grid1d(n, WG, e.ctx.limits.maxComputeWorkgroupsPerDimension),
+  });
+  return out;
+}
+
+/** max over each k×k window of x [N, C, H, W] (stride s, no padding); ties pick the first in row-major order. */
+export function maxPool2d(e: Engine, x: Tensor, opts: PoolOptions): Tensor {
+  const g = geometry('maxPool2d', x.shape, opts);
+  return runPool(e, maxPoolKernel, { x }, g, g.outShape);
+}
+
+/** ∂/∂x of maxPool2d: each dy goes to its window's (first) maximum in x; overlapping windows add up. */
+export function maxPool2dBackward(e: Engine, x: Tensor, dy: Tensor, opts: PoolOptions): Tensor {
+  const g = geometry('maxPool2dBackward', x.shape, opts);
+  checkGradShape('maxPool2dBackward', dy, g.outShape);
+  return runPool(e, maxPoolBackwardKernel, { x, dy }, g, x.shape);
+}
+
+/** Mean over each k×k window of x [N, C, H, W] (stride s, no padding). */
+export function avgPool2d(e: Engine, x: Tensor, opts: PoolOptions): Tensor {
+  const g = geometry('avgPool2d', x.shape, opts);
+  return runPool(e, avgPoolKernel, { x }, g, g.outShape);
+}
+
+/** ∂/∂x of avgPool2d for an input of `inputShape`: each dy spreads dy/k² over its window. */
+export function avgPool2dBackward(e: Engine, dy: Tensor, inputShape: Shape, opts: PoolOptions): Tensor {
+  const g = geometry('avgPool2dBackward', inputShape, opts);
+  checkGradShape('avgPool2dBackward', dy, g.outShape);
+  return runPool(e, avgPoolBackwardKernel, { dy }, g, inputShape);
+}

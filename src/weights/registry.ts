@@ -1,0 +1,66 @@
+// The weights stylegpu knows by name: where upstream keeps them, where they sit under a mirror or the cache
+// (`folder`, the same layout as ../shared/mirror), and what their index files must hash to. Data files are then
+// checked against the sizes their index file implies (shapes × 4 bytes).
+import type { FileCheck } from './source.ts';
+
+export interface KnownModel {
+  id: string;
+  description: string;
+  /** Upstream folder (ends in `/`): a file is fetched from `url + name`. */
+  url: string;
+  /** Folder of the files under a mirror and under the cache. */
+  folder: string;
+  /** The file to open: the model's index file, or its single weight file. */
+  entry: string;
+  /** Known sizes and SHA-256 digests (or digest prefixes) of its files. */
+  checks: Record<string, FileCheck>;
+  licence: string;
+}
+
+export const ML5_STYLES = ['la_muse', 'mathura', 'matilde_perez', 'matta', 'rain_princess', 'scream', 'udnie', 'wave', 'wreck'] as const;
+export type Ml5Style = (typeof ML5_STYLES)[number];
+
+const ML5_MANIFEST: FileCheck = { size: 4689, sha256: 'e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9' };
+
+export const KNOWN_MODELS: readonly KnownModel[] = [
+  {
+    id: 'vgg19-tfjs',
+    description: 'ImageNet VGG19 (Keras applications) as a TensorFlow.js layers model; BGR 0…255 minus the caffe mean',
+    url: 'https://raw.githubusercontent.com/DavidCai1993/vgg19-tensorflowjs-model/master/model/',
+    folder: 'vgg19-tfjs',
+    entry: 'model.json',
+    checks: { 'model.json': { size: 20659, sha256: '0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256' } },
+    licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); conversion MIT (DavidCai1993/vgg19-tensorflowjs-model)',
+  },
+  ...ML5_STYLES.map((style) => ({
+    id: `ml5-style-transfer/${style}`,
+    description: `fast style transfer network "${style}" (Johnson et al. 2016, trained by Engstrom), deeplearn.js checkpoint`,
+    url: `https://raw.githubusercontent.com/ml5js/ml5-data-and-models/master/models/style-transfer/${style}/`,
+    folder: `ml5-style-transfer/${style}`,
+    entry: 'manifest.json',
+    checks: { 'manifest.json': ML5_MANIFEST },
+    licence: 'MIT (ml5js/ml5-data-and-models)',
+  })),
+  {
+    id: 'torchvision-vgg19',
+    description: "torchvision's ImageNet VGG19 state dict (features.N.weight|bias; RGB 0…1, ImageNet mean/std)",
+    url: 'https://download.pytorch.org/models/',
+    folder: 'torchvision',
+    entry: 'vgg19-dcbb9e9d.pth',
+    // torchvision names its files after the first 8 hex digits of their SHA-256.
+    checks: { 'vgg19-dcbb9e9d.pth': { sha256: 'dcbb9e9d' } },
+    licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); BSD-3-Clause (torchvision)',
+  },
+];
+
+/** The known model with this id, or at this URL (its entry file, or the folder of an index-file model). */
+export function findModel(idOrUrl: string): KnownModel | undefined {
+  const folder = idOrUrl.replace(/\/?$/, '/');
+  return KNOWN_MODELS.find((m) => m.id === idOrUrl || idOrUrl === m.url + m.entry || (m.entry.endsWith('.json') && folder === m.url));
+}
+
+export function knownModel(id: string): KnownModel {
+  const model = findModel(id);
+  if (!model) throw new Error(`unknown model "${id}"; known: ${KNOWN_MODELS.map((m) => m.id).join(', ')}`);
+  return model;
+}

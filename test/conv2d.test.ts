@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  type Activation, type Padding, type Tile, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, samePadding,
+} from '../src/kernels/conv2d.ts';
+import { expectClose } from './helpers/compare.ts';
+import { useEngine } from './helpers/gpu.ts';
+import { gradCheck } from './helpers/gradcheck.ts';
+import { uniform } from './helpers/random.ts';
+import * as ref from './reference/conv.ts';
+
+const engine = useEngine();
+
+// Tolerance for f32 sums of `terms` products of values in [-1, 1]: such a sum is typically √terms/3 in
+// size and f32 accumulation adds a relative error of about ε·√terms (ε = 6e-8), i.e. ~2e-8·terms in
+// absolute terms, far below atol = 1e-5·√terms for the sizes here (terms ≤ 2·10³), while a dropped or
+// misplaced term (|x·w| ~ 0.3) is far above it.
+const atol = (terms: number) => 1e-5 * Math.sqrt(terms);
+const RTOL = 1e-4;
+
+const sym = (p: number): Padding => ({ top: p, bottom: p, left: p, right: p });
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+interface Case {
+  name: string;
+  xs: ref.Shape4;
+  ws: ref.Shape4;
+  stride: number;
+  pad: Padding;
+  mode: 'zeros' | 'reflect';
+  bias?: boolean;
+  activation?: Activation;
+}
+
+// Awkward on purpose: 1×1 images, 9×9 kernels, odd sizes, channel counts and widths that are not multiples
+// of the default 8 × 4 tile, asymmetric TF SAME and reflect padding, strides 1–3.
+const CASES: Case[] = [
+  { name: '1×1 image, 1×1 kernel', xs: [1, 1, 1, 1], ws: [1, 1, 1, 1], stride: 1, pad: sym(0), mode: 'zeros' },
+  { name: '1×1 image, 3×3 kernel, padding 1, relu', xs: [2, 3, 1, 1], ws: [5, 3, 3, 3], stride: 1, pad: sym(1), mode: 'zeros', bias: true, activation: 'relu' },
+  { name: '3×3, padding 1, 7×5 input', xs: [2, 3, 7, 5], ws: [5, 3, 3, 3], stride: 1, pad: sym(1), mode: 'zeros', bias: true },
+  { name: '17 output channels, 13 wide', xs: [1, 4, 3, 13], ws: [17, 4, 3, 3], stride: 1, pad: sym(1), mode: 'zeros', bias: true, activation: { leakyRelu: 0.1 } },
+  { name: '9×9 kernel, zero padding 4', xs: [1, 2, 11, 9], ws: [6, 2, 9, 9], stride: 1, pad: sym(4), mode: 'zeros', bias: true },
+  { name: '9×9 kernel, reflect padding 4, leaky relu', xs: [1, 3, 10, 12], ws: [3, 3, 9, 9], stride: 1, pad: sym(4), mode: 'reflect', bias: true, activation: { leakyRelu: 0.2 } },
+  { name: 'stride 2, TF SAME (0, 1, 0, 1)', xs: [2, 3, 8, 6], ws: [5, 3, 3, 3], stride: 2, pad: samePadding(8, 6, 3, 3, 2), mode: 'zeros' },
+  { name: 'stride 2, TF SAME 4×4 kernel, 9×9 input', xs: [1, 2, 9, 9], ws: [4, 2, 4, 4], stride: 2, pad: samePadding(9, 9, 4, 4, 2), mode: 'zeros', bias: true },
+  { name: 'stride 2, reflect (1, 2, 0, 1)', xs: [1, 2, 8, 9], ws: [7, 2, 3, 3], stride: 2, pad: { top: 1, bottom: 2, left: 0, right: 1 }, mode: 'reflect', bias: true },
+  { name: 'stride 2, reflect 4 with a 9×9 kernel', xs: [1, 2, 9, 10], ws: [3, 2, 9, 9], stride: 2, pad: sym(4), mode: 'reflect' },
+  { name: 'stride 3, 5×5, reflect 2', xs: [1, 2, 11, 8], ws: [3, 2, 5, 5], stride: 3, pad: sym(2), mode: 'reflect' },
+  { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
+  { name: '1×3 kernel, padding (0, 0, 1, 1)', xs: [1, 3, 4, 6], ws: [4, 3, 1, 3], stride: 1, pad: { top: 0, bottom: 0, left: 1, right: 1 }, mode: 'zeros' },
+  { name: 'reflect 1 on a 2×2 image', xs: [1, 1, 2, 2], ws: [2, 1, 3, 3], stride: 1, pad: sym(1), mode: 'reflect' },
+];
+
+function data(c: Case, seed: number) {
+  const geometry = { stride: c.stride, pad: c.pad, mode: c.mode };
+  const ys = ref.conv2dOutShape(c.xs, c.ws, geometry);
+  return {
+    geometry,
+    ys,
+    x: uniform(size(c.xs), seed),
+    w: uniform(size(c.ws), seed + 1),
+    b: c.bias ? uniform(c.ws[0], seed + 2) : undefined,
+    dy: uniform(size(ys), seed + 3),
+    opts: { stride: c.stride, padding: c.pad, padMode: c.mode },
+  };
+}
+
+describe.each(CASES)('conv2d: $name', (c) => {
+  const d = data(c, 100 + CASES.indexOf(c) * 10);
+  const terms = c.ws[1] * c.ws[2] * c.ws[3];
+  const outTerms = d.ys[0] * d.ys[2] * d.ys[3];
+
+  it('forward, naive and blocked, matches the reference', async () => {
+    const e = engine();
+    const want = ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, d.b, c.activation);
+    const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
+    const bias = d.b && e.tensor([c.ws[0]], d.b);
+    for (const impl of ['naive', 'blocked'] as const) {
+      const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, impl });
+      expect(y.shape).toEqual(d.ys);
+      expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${impl}`);
+    }
+  });
+
+  it('conv2dBackwardInput matches the reference and finite differences', async () => {
+    const e = engine();
+    const w = e.tensor(c.ws, d.w);
+    const dy = e.tensor(d.ys, d.dy);
+    const want = ref.conv2dBackwardInput(d.dy, d.w, c.ws, c.xs, d.geometry);
+    // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
+    const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
+    for (const impl of ['naive', 'blocked'] as const) {
+      const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl }).read();
+      expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${impl}`);
+      gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${impl}` });
+    }
+  });
+
+  it('conv2dBackwardWeight and conv2dBackwardBias match the reference and finite differences', async () => {
+    const e = engine();
+    const x = e.tensor(c.xs, d.x);
+    const dy = e.tensor(d.ys, d.dy);
+    const dw = await conv2dBackwardWeight(e, x, dy, c.ws, d.opts).read();
+    expectClose(dw, ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry), atol(outTerms), RTOL, 'dw');
+    gradCheck((v) => ref.conv2d(d.x, c.xs, v, c.ws, d.geometry), d.w, d.dy, dw, { atol: atol(outTerms), maxPoints: 150, what: 'dw' });
+    const db = await conv2dBackwardBias(e, dy).read();
+    expectClose(db, ref.biasGradient(d.dy, d.ys), atol(outTerms), RTOL, 'db');
+    const zeroBias = new Float64Array(c.ws[0]);
+    gradCheck((v) => ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, v), zeroBias, d.dy, db, { atol: atol(outTerms), what: 'db' });
+  });
+});
+
+describe('conv2d: naive and blocked forward agree', () => {
+  // Tiles of every width the shader allows, on shapes whose channels and widths leave ragged last tiles.
+  const TILES: Tile[] = [{ co: 4, px: 1 }, { co: 4, px: 4 }, { co: 12, px: 1 }, { co: 16, px: 4 }, { co: 8, px: 2 }, { co: 4, px: 3 }];
+  const shapes: Case[] = [CASES[3], CASES[8], CASES[5]];
+  it.each(TILES)('tile $co × $px', async (tile) => {
+    const e = engine();
+    for (const c of shapes) {
+      const d = data(c, 7);
+      const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
+      const bias = d.b && e.tensor([c.ws[0]], d.b);
+      const opts = { ...d.opts, bias, activation: c.activation };
+      const naive = await conv2d(e, x, w, { ...opts, impl: 'naive' }).read();
+      const blocked = await conv2d(e, x, w, { ...opts, impl: 'blocked', tile }).read();
+      expectClose(blocked, naive, atol(c.ws[1] * c.ws[2] * c.ws[3]), RTOL, `${c.name}, tile ${tile.co}×${tile.px}`);
+      // The input gradient's blocked gather against the naive one, on the same tiles.
+      const dy = e.tensor(d.ys, d.dy);
+      const dxBlocked = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl: 'blocked', tile }).read();
+      const dxGather = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl: 'naive' }).read();
+      expectClose(dxBlocked, dxGather, atol(9 * c.ws[0] * c.ws[2] * c.ws[3]), RTOL, `dx of ${c.name}, tile ${tile.co}×${tile.px}`);
+    }
+  });
+});
+
+describe('conv2d geometry and validation', () => {
+  it('samePadding follows TensorFlow: out = ceil(in / stride), the odd pad at the bottom/right', () => {
+    expect(samePadding(8, 8, 3, 3, 2)).toEqual({ top: 0, bottom: 1, left: 0, right: 1, outH: 4, outW: 4 });
+    expect(samePadding(9, 7, 4, 3, 2)).toEqual({ top: 1, bottom: 2, left: 1, right: 1, outH: 5, outW: 4 });
+    expect(samePadding(5, 6, 9, 9, 1)).toEqual({ top: 4, bottom: 4, left: 4, right: 4, outH: 5, outW: 6 });
+    expect(samePadding(7, 7, 1, 1, 2)).toEqual({ top: 0, bottom: 0, left: 0, right: 0, outH: 4, outW: 4 });
+  });
+
+  it('rejects mismatched shapes and impossible padding, naming the op', () => {
+    const e = engine();
+    const x = e.tensor([1, 3, 4, 4]);
+    expect(() => conv2d(e, x, e.tensor([2, 2, 3, 3]))).toThrow(/conv2d: input \[1, 3, 4, 4\] has 3 channels/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { padding: 4, padMode: 'reflect' })).toThrow(/conv2d: reflect padding/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 7, 7]))).toThrow(/conv2d: kernel 7×7 is larger/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { bias: e.tensor([3]) })).toThrow(/conv2d: bias must be \[2\]/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { tile: { co: 6, px: 2 } })).toThrow(/tile/);
+    expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 3, 3]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 1 })).toThrow(
+      /conv2dBackwardInput: output gradient \[1, 2, 3, 3\] does not match the forward output \[1, 2, 4, 4\]/,
+    );
+  });
+});
+
+interface GoldenTensor {
+  shape: number[];
+  data: number[];
+}
+interface GoldenConv {
+  name: string;
+  op: string;
+  stride: number;
+  pad: [number, number, number, number];
+  mode: 'zeros' | 'reflect';
+  activation: Activation;
+  x: GoldenTensor; w: GoldenTensor; b: GoldenTensor; y: GoldenTensor; dz: GoldenTensor; dx: GoldenTensor; dw: GoldenTensor; db: GoldenTensor;
+}
+const golden = JSON.parse(readFileSync(new URL('./golden/conv.json', import.meta.url), 'utf8')) as { cases: GoldenConv[] };
+
+// PyTorch 1.13 (test/golden/make_conv_golden.py): F.pad + F.conv2d in float64, gradients by autograd; the
+// backward kernels get dz, the gradient before the activation, as the graph would pass it.
+describe.each(golden.cases.filter((g) => g.op === 'conv2d'))('conv2d vs PyTorch: $name', (g) => {
+  it('forward and gradients', async () => {
+    const e = engine();
+    const t = (v: GoldenTensor) => e.tensor(v.shape, v.data);
+    const [top, bottom, left, right] = g.pad;
+    const geometry = { stride: g.stride, padding: { top, bottom, left, right }, padMode: g.mode };
+    const [x, w, dz] = [t(g.x), t(g.w), t(g.dz)];
+    const terms = g.w.shape[1] * g.w.shape[2] * g.w.shape[3];
+    const outTerms = g.dz.shape[0] * g.dz.shape[2] * g.dz.shape[3];
+    const y = conv2d(e, x, w, { ...geometry, bias: t(g.b), activation: g.activation });
+    expectClose(await y.read(), g.y.data, atol(terms), RTOL, 'y');
+    expectClose(await conv2dBackwardInput(e, dz, w, g.x.shape, geometry).read(), g.dx.data, atol(9 * g.w.shape[0] * g.w.shape[2] * g.w.shape[3]), RTOL, 'dx');
+    expectClose(await conv2dBackwardWeight(e, x, dz, g.w.shape, geometry).read(), g.dw.data, atol(outTerms), RTOL, 'dw');
+    expectClose(await conv2dBackwardBias(e, dz).read(), g.db.data, atol(outTerms), RTOL, 'db');
+  });
+});
