@@ -76,7 +76,7 @@ install_npm() {
     return
   fi
   log "npm ci"
-  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+  PUPPETEER_SKIP_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 }
 
 if [ "${STYLEGPU_SKIP_APT:-0}" != 1 ]; then

@@ -2,8 +2,10 @@
 import { type Command, UsageError } from './command.ts';
 import { examples } from './examples.ts';
 import { info, smoke } from './foundation.ts';
+import { gatysCommand } from './gatys.ts';
+import { transfer } from './transfer.ts';
 
-const COMMANDS: Command[] = [examples, info, smoke];
+const COMMANDS: Command[] = [examples, gatysCommand, info, smoke, transfer];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

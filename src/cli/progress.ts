@@ -4,7 +4,7 @@ export interface Progress {
   done(message?: string): void;
 }
 
-export function progressBar(label: string, total: number, { stream = process.stderr, every = 10 } = {}): Progress {
+export function progressBar(label: string, total: number, { stream = process.stderr as NodeJS.WriteStream, every = 10 } = {}): Progress {
   const tty = !!stream.isTTY;
   const start = performance.now();
   let lastLine = -1;

@@ -4,6 +4,7 @@
 import { type Graph, type Node, avgPool2d, conv2d, maxPool2d, relu } from '../graph/index.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
+import type { WeightSet, WeightTensor } from '../weights/index.ts';
 
 /** Convolution layers in order, as [block, index-in-block]; a 2×2 pool follows the last of each block. */
 export const VGG19_CONVS = [
@@ -106,4 +107,44 @@ export class Vgg19 {
     }
     this.convs.clear();
   }
+}
+
+/** Conv weights from a weight file, whichever convention it follows:
+ *  - torchvision state dict / safetensors (`features.N.weight|bias`, [Cout, Cin, 3, 3]) → torch preprocessing;
+ *  - Keras VGG19 as TensorFlow.js layers (`blockB_convI/kernel|bias`, kernels [3, 3, Cin, Cout]) → caffe
+ *    preprocessing; kernels are transposed to [Cout, Cin, 3, 3]. */
+export function vggWeights(set: WeightSet): VggWeights {
+  const names = new Set(set.names());
+  if (names.has('block1_conv1/kernel')) {
+    return {
+      preprocessing: CAFFE_PREPROCESSING,
+      async conv(layer) {
+        const keras = layer.replace(/^conv(\d)_(\d)$/, 'block$1_conv$2');
+        const kernel = await set.get(`${keras}/kernel`);
+        if (kernel.shape.length !== 4) throw new Error(`${keras}/kernel: expected [3, 3, Cin, Cout], got [${kernel.shape}] in ${set.description}`);
+        return { weight: hwioToOihw(kernel), bias: await set.get(`${keras}/bias`) };
+      },
+    };
+  }
+  const prefix = set.names().find((n) => /(^|\.)features\.0\.weight$/.test(n))?.replace(/features\.0\.weight$/, '');
+  if (prefix === undefined) {
+    throw new Error(`${set.description}: no VGG19 weights found (expected torchvision keys features.N.weight or Keras keys block1_conv1/kernel)`);
+  }
+  return {
+    preprocessing: TORCH_PREPROCESSING,
+    async conv(layer) {
+      const k = VGG19_CONVS.findIndex(([b, i]) => `conv${b}_${i}` === layer);
+      const key = `${prefix}features.${TORCHVISION_FEATURE_INDEX[k]}`;
+      return { weight: await set.get(`${key}.weight`), bias: await set.get(`${key}.bias`) };
+    },
+  };
+}
+
+function hwioToOihw({ shape: [kh, kw, cin, cout], data }: WeightTensor): WeightTensor {
+  const out = new Float32Array(data.length);
+  for (let h = 0; h < kh; h++)
+    for (let w = 0; w < kw; w++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + h) * kw + w] = data[((h * kw + w) * cin + i) * cout + o];
+  return { shape: [cout, cin, kh, kw], data: out };
 }

@@ -1,0 +1,350 @@
+// Arbitrary style transfer with adaptive instance normalization (Huang & Belongie 2017, "Arbitrary Style Transfer
+// in Real-time with Adaptive Instance Normalization") as in naoto0804/pytorch-AdaIN (net.py, function.py, test.py),
+// run as a sequence of kernel calls:
+//   encoder  net.vgg up to relu4_1 (vgg_normalised.pth): a 1×1 conv 3→3 that turns RGB 0…1 into the caffe VGG's
+//            input, then conv1_1 … conv4_1, each ReflectionPad2d(1) + 3×3 conv + ReLU, and 2×2 max pools with
+//            ceil_mode=True after relu1_2, relu2_2 and relu3_4 (keys 0, 2, 5, 9, 12, 16, 19, 22, 25, 29)
+//   AdaIN    t = σ(s)·(c − μ(c))/σ(c) + μ(s) per channel (calc_mean_std: unbiased variance + 1e-5, then sqrt);
+//            several styles: t = Σ w_i·AdaIN(c, s_i) with weights normalised to sum 1; then α·t + (1 − α)·c
+//   decoder  net.decoder (decoder.pth): ReflectionPad2d(1) + 3×3 conv + ReLU (none after the last), nearest 2×
+//            upsampling after the 1st, 5th and 7th conv (keys 1, 5, 8, 11, 14, 18, 21, 25, 28)
+// plus the options of test.py and of the original AdaIN-style's test.lua: --preserve_color (coral: each style gets
+// the content's colour mean and covariance first) and -mask (spatial control: two styles, each applied by AdaIN to
+// the content positions of its region, with the statistics of those positions only). Images are RGB in 0…1; the
+// output is not clipped (test.py's save_image clips). An H×W input comes out 8⌈⌈⌈H/2⌉/2⌉/2⌉ high (the input's size
+// for multiples of 8, else up to 7 pixels larger, as upstream), likewise wide.
+import { conv2d } from '../kernels/conv2d.ts';
+import { axpyInPlace, fill, scale } from '../kernels/elementwise.ts';
+import { upsampleNearest2x } from '../kernels/generator.ts';
+import { adain, channelMeanStd } from '../kernels/norm.ts';
+import { maxPool2d } from '../kernels/pool.ts';
+import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
+import type { Engine } from '../runtime/engine.ts';
+import { Tensor, shapeString } from '../runtime/tensor.ts';
+import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
+import { type ConvWeights, chain, openWeights, releaseConvs, resizeToLongestSide, uploadConv } from './layers.ts';
+
+/** net.vgg's 3×3 convs conv1_1 … conv4_1 (after the 1×1 preprocessing conv, key 0) and those a pool follows. */
+const ENCODER_KEYS = [2, 5, 9, 12, 16, 19, 22, 25, 29];
+const POOL_AFTER = new Set([5, 12, 25]);
+/** net.decoder's convs and those a 2× upsampling follows. */
+const DECODER_KEYS = [1, 5, 8, 11, 14, 18, 21, 25, 28];
+const UPSAMPLE_AFTER = new Set([1, 14, 21]);
+/** calc_mean_std's statistics. */
+const MOMENTS = { unbiased: true, eps: 1e-5 };
+
+/** One value per pixel, row-major, 0…1: ≥ 0.5 is foreground (the first style), below is background (the second). */
+export interface SpatialMask {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+}
+
+export interface AdainOptions {
+  /** Degree of stylisation α in [0, 1]: the decoder gets α·t + (1 − α)·content features. Default 1. */
+  alpha?: number;
+  /** Style interpolation weights, one per style, normalised to sum 1. Default: equal weights. */
+  weights?: readonly number[];
+  /** Spatial control with exactly two styles: foreground from the first, background from the second. */
+  mask?: SpatialMask;
+  /** Give each style image the content's colour statistics first (coral), as test.py's --preserve_color. */
+  preserveColor?: boolean;
+}
+
+export interface AdainStylizeOptions extends AdainOptions {
+  /** Resize the content first (GPU bilinear) so its longest side has this many pixels. */
+  longestSide?: number;
+  /** The same for the style images. */
+  styleLongestSide?: number;
+}
+
+/** Expected shapes of 3×3 convs `${key}.weight` / `.bias` chained from `channels` input channels, the output widths
+ *  read from the set (a missing weight is named by the set's error). */
+function chainedConvShapes(set: WeightSet, keys: number[], channels: number): { shapes: Record<string, number[]>; channels: number } {
+  const shapes: Record<string, number[]> = {};
+  for (const key of keys) {
+    const out = set.shape(`${key}.weight`)[0];
+    shapes[`${key}.weight`] = [out, channels, 3, 3];
+    shapes[`${key}.bias`] = [out];
+    channels = out;
+  }
+  return { shapes, channels };
+}
+
+export class AdaIN {
+  private constructor(
+    readonly engine: Engine,
+    /** The 1×1 preprocessing conv, then conv1_1 … conv4_1. */
+    private readonly encoder: ConvWeights[],
+    private readonly decoder: ConvWeights[],
+    /** [1, 1, 1, 1] = 1: pads a plane with zeros as a convolution (maxPool2x2Ceil). */
+    private readonly one: Tensor,
+    readonly description: string,
+  ) {}
+
+  /** pytorch-AdaIN's vgg_normalised.pth (all of net.vgg; the layers after relu4_1 are not read) and decoder.pth, as
+   *  paths, URLs or opened WeightSets. Widths are read from the weights; errors name the offending tensor. */
+  static async load(e: Engine, vgg: string | WeightSet, decoder: string | WeightSet, opts: SourceOptions = {}): Promise<AdaIN> {
+    const [v, d] = await Promise.all([openWeights(vgg, opts), openWeights(decoder, opts)]);
+    const enc = chainedConvShapes(v, ENCODER_KEYS, 3);
+    checkShapes(v, { '0.weight': [3, 3, 1, 1], '0.bias': [3], ...enc.shapes });
+    const dec = chainedConvShapes(d, DECODER_KEYS, enc.channels);
+    const last = DECODER_KEYS[DECODER_KEYS.length - 1];
+    dec.shapes[`${last}.weight`][0] = 3;
+    dec.shapes[`${last}.bias`] = [3];
+    checkShapes(d, dec.shapes);
+    const encoder = await Promise.all([0, ...ENCODER_KEYS].map((k) => uploadConv(e, v, String(k))));
+    const decoderConvs = await Promise.all(DECODER_KEYS.map((k) => uploadConv(e, d, String(k))));
+    return new AdaIN(e, encoder, decoderConvs, e.tensor([1, 1, 1, 1], [1]), `${v.description} + ${d.description}`);
+  }
+
+  /** x [N, 3, H, W] RGB 0…1 (H, W ≥ 9: relu4_1 must be at least 2×2 for its reflection padding) → relu4_1 features
+   *  [N, C, ⌈H/8⌉, ⌈W/8⌉] (⌈⌈⌈H/2⌉/2⌉/2⌉ exactly). x is kept. */
+  encode(x: Tensor): Tensor {
+    if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 9 || x.shape[3] < 9) {
+      throw new Error(`AdaIN: images must be [N, 3, H, W] with H, W ≥ 9, got ${shapeString(x.shape)}`);
+    }
+    const e = this.engine;
+    const [pre, ...convs] = this.encoder;
+    return chain(
+      x,
+      (t) => conv2d(e, t, pre.weight, { bias: pre.bias }),
+      ...convs.flatMap(({ weight, bias }, i) => {
+        const conv = (t: Tensor) => conv2d(e, t, weight, { bias, padding: 1, padMode: 'reflect', activation: 'relu' });
+        return POOL_AFTER.has(ENCODER_KEYS[i]) ? [conv, (t: Tensor) => this.maxPool2x2Ceil(t)] : [conv];
+      }),
+    );
+  }
+
+  /** Features [N, C, h, w] → image [N, 3, 8h, 8w] (RGB about 0…1, not clipped). features are kept. */
+  decode(features: Tensor): Tensor {
+    const e = this.engine;
+    return chain(
+      features,
+      ...this.decoder.flatMap(({ weight, bias }, i) => {
+        const activation = i === this.decoder.length - 1 ? 'none' : 'relu';
+        const conv = (t: Tensor) => conv2d(e, t, weight, { bias, padding: 1, padMode: 'reflect', activation });
+        return UPSAMPLE_AFTER.has(DECODER_KEYS[i]) ? [conv, (t: Tensor) => upsampleNearest2x(e, t)] : [conv];
+      }),
+    );
+  }
+
+  /** The decoder's input: α·t + (1 − α)·content with t the (weighted or masked) AdaIN of the content features by
+   *  the style features. All [1, C, ·, ·]; the inputs are kept. */
+  async targetFeatures(content: Tensor, styles: readonly Tensor[], opts: AdainOptions = {}): Promise<Tensor> {
+    const e = this.engine;
+    const { alpha, weights } = checkOptions(styles.length, opts);
+    let t: Tensor;
+    if (opts.mask) t = await maskedAdain(e, content, styles[0], styles[1], opts.mask);
+    else if (styles.length === 1) t = adain(e, content, styles[0], MOMENTS);
+    else {
+      t = fill(e, content.shape, 0);
+      for (const [i, s] of styles.entries()) {
+        const a = adain(e, content, s, MOMENTS);
+        axpyInPlace(e, weights[i], a, t);
+        a.release();
+      }
+    }
+    if (alpha === 1) return t;
+    const mixed = scale(e, content, 1 - alpha);
+    axpyInPlace(e, alpha, t, mixed);
+    t.release();
+    return mixed;
+  }
+
+  /** content [1, 3, H, W] and styles [1, 3, Hi, Wi], RGB 0…1 → the stylized image [1, 3, 8⌈H/8⌉, 8⌈W/8⌉]
+   *  (not clipped). The inputs are kept. */
+  async transfer(content: Tensor, styles: readonly Tensor[], opts: AdainOptions = {}): Promise<Tensor> {
+    checkOptions(styles.length, opts);
+    for (const x of [content, ...styles]) {
+      if (x.shape[0] !== 1) throw new Error(`AdaIN: transfer takes one image per tensor, got ${shapeString(x.shape)}`);
+    }
+    const e = this.engine;
+    let inputs = styles;
+    if (opts.preserveColor) {
+      const colours = await content.read();
+      inputs = await Promise.all(styles.map(async (s) => e.tensor(s.shape, coral(await s.read(), colours))));
+    }
+    const contentFeatures = this.encode(content);
+    const styleFeatures = inputs.map((s) => this.encode(s));
+    if (inputs !== styles) inputs.forEach((s) => s.release());
+    const target = await this.targetFeatures(contentFeatures, styleFeatures, opts);
+    [contentFeatures, ...styleFeatures].forEach((f) => f.release());
+    const y = this.decode(target);
+    target.release();
+    return y;
+  }
+
+  /** ImageData-like images (alpha ignored) → the stylized image, clipped to bytes. */
+  async stylize(content: RgbaImage, styles: readonly RgbaImage[], opts: AdainStylizeOptions = {}): Promise<RgbaImage> {
+    const e = this.engine;
+    const upload = (img: RgbaImage, side?: number) => resizeToLongestSide(e, e.tensor([1, 3, img.height, img.width], imageToPlanes(img)), side);
+    const x = upload(content, opts.longestSide);
+    const s = styles.map((img) => upload(img, opts.styleLongestSide));
+    let y: Tensor;
+    try {
+      y = await this.transfer(x, s, opts);
+    } finally {
+      [x, ...s].forEach((t) => t.release());
+    }
+    try {
+      return planesToImage(await y.read(), y.shape[3], y.shape[2]);
+    } finally {
+      y.release();
+    }
+  }
+
+  /** MaxPool2d(2, 2, ceil_mode=True) of x ≥ 0 (a ReLU output): an odd side first gets a row or column of zeros,
+   *  which the max ignores as ceil mode's partial windows do. The zeros come from a 1×1 convolution by 1 with zero
+   *  padding over x viewed as N·C one-channel images (the same memory), the view then read back as [N, C, ·, ·]. */
+  private maxPool2x2Ceil(x: Tensor): Tensor {
+    const e = this.engine;
+    const [N, C, H, W] = x.shape;
+    if (H % 2 === 0 && W % 2 === 0) return maxPool2d(e, x, { kernel: 2 });
+    const planes = new Tensor(e, [N * C, 1, H, W], x.buffer); // a view: x still owns the buffer
+    const padded = conv2d(e, planes, this.one, { padding: { top: 0, left: 0, bottom: H % 2, right: W % 2 } });
+    const view = new Tensor(e, [N, C, H + (H % 2), W + (W % 2)], padded.buffer); // takes over padded's buffer
+    const y = maxPool2d(e, view, { kernel: 2 });
+    view.release();
+    return y;
+  }
+
+  release(): void {
+    releaseConvs([...this.encoder, ...this.decoder]);
+    this.one.release();
+  }
+}
+
+function checkOptions(styles: number, { alpha = 1, weights, mask }: AdainOptions): { alpha: number; weights: number[] } {
+  if (!(alpha >= 0 && alpha <= 1)) throw new Error(`AdaIN: alpha must be in [0, 1], got ${alpha}`);
+  if (styles < 1) throw new Error('AdaIN: give at least one style');
+  if (mask) {
+    if (styles !== 2) throw new Error(`AdaIN: a mask needs exactly two styles (foreground, background), got ${styles}`);
+    if (weights) throw new Error('AdaIN: a mask and style interpolation weights cannot be combined');
+    if (mask.data.length !== mask.width * mask.height || mask.data.length === 0) {
+      throw new Error(`AdaIN: mask has ${mask.data.length} values for ${mask.width}×${mask.height}`);
+    }
+  }
+  const w = weights ?? Array<number>(styles).fill(1);
+  const sum = w.reduce((a, b) => a + b, 0);
+  if (w.length !== styles || !w.every(Number.isFinite) || !(sum > 0)) {
+    throw new Error(`AdaIN: expected ${styles} finite style weights with a positive sum, got [${w.join(', ')}]`);
+  }
+  return { alpha, weights: w.map((v) => v / sum) };
+}
+
+/** Which of the h×w feature positions are foreground: the mask resized as Torch's image.scale(mask, w, h, 'simple')
+ *  does (source index ⌊i · (size/outSize)⌋ in float32), then ≥ 0.5. */
+export function maskAtFeatures(mask: SpatialMask, h: number, w: number): boolean[] {
+  const index = (i: number, size: number, out: number) => Math.min(Math.floor(Math.fround(i * Math.fround(size / out))), size - 1);
+  const fg: boolean[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) fg.push(mask.data[index(y, mask.height, h) * mask.width + index(x, mask.width, w)] >= 0.5);
+  }
+  return fg;
+}
+
+/** test.lua's spatial control: the content positions in the mask's foreground get AdaIN by the first style with the
+ *  mean and std of those positions only, the background ones by the second style likewise (CPU, float64: the
+ *  positions are a gather the kernels do not offer; features are C·⌈H/8⌉·⌈W/8⌉ values). */
+async function maskedAdain(e: Engine, content: Tensor, foreground: Tensor, background: Tensor, mask: SpatialMask): Promise<Tensor> {
+  const [, C, H, W] = content.shape;
+  const P = H * W;
+  const fg = maskAtFeatures(mask, H, W);
+  const x = await content.read();
+  const out = new Float32Array(x.length);
+  for (const [inRegion, style] of [[true, foreground], [false, background]] as const) {
+    const positions = [...fg.keys()].filter((p) => fg[p] === inRegion);
+    if (positions.length === 0) continue;
+    if (positions.length === 1) throw new Error(`AdaIN: the mask's ${inRegion ? 'fore' : 'back'}ground covers 1 of the ${H}×${W} feature positions; AdaIN's unbiased std needs at least 2`);
+    const stats = channelMeanStd(e, style, MOMENTS);
+    const [mean, std] = await Promise.all([stats.mean.read(), stats.std.read()]);
+    stats.mean.release();
+    stats.std.release();
+    for (let c = 0; c < C; c++) {
+      const v = positions.map((p) => x[c * P + p]);
+      const mu = v.reduce((a, b) => a + b, 0) / v.length;
+      const sigma = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1) + MOMENTS.eps);
+      for (const p of positions) out[c * P + p] = ((x[c * P + p] - mu) / sigma) * std[c] + mean[c];
+    }
+  }
+  return e.tensor(content.shape, out);
+}
+
+/** A mask from an image: its luminance (ITU-R 601, as Torch's image.load(path, 1)) in 0…1. */
+export function maskFromImage(img: RgbaImage): SpatialMask {
+  const data = new Float32Array(img.width * img.height);
+  for (let i = 0; i < data.length; i++) data[i] = (0.299 * img.data[4 * i] + 0.587 * img.data[4 * i + 1] + 0.114 * img.data[4 * i + 2]) / 255;
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * pytorch-AdaIN's coral(source, target) (function.py; CORAL, Sun et al. 2016): the source image [3, P] planar RGB
+ * re-coloured to the target's channel means, stds and correlations, in float64:
+ *   ŝ = (s − μ_s)/σ_s,  t̂ likewise,  A = ŝŝᵀ + I,  B = t̂t̂ᵀ + I  (not divided by P, as upstream),
+ *   out = (B^½ · A^-½ · ŝ) · σ_t + μ_t   (σ: unbiased std; square roots of the symmetric matrices by Jacobi).
+ */
+export function coral(source: ArrayLike<number>, target: ArrayLike<number>): Float32Array {
+  const s = normalizedChannels(source);
+  const t = normalizedChannels(target);
+  const m = matMul(symmetricPower(t.covEye, 0.5), symmetricPower(s.covEye, -0.5));
+  const P = s.norm[0].length;
+  const out = new Float32Array(3 * P);
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < P; p++) out[c * P + p] = (m[c][0] * s.norm[0][p] + m[c][1] * s.norm[1][p] + m[c][2] * s.norm[2][p]) * t.std[c] + t.mean[c];
+  }
+  return out;
+}
+
+function normalizedChannels(planes: ArrayLike<number>) {
+  const P = planes.length / 3;
+  if (!Number.isInteger(P) || P < 2) throw new Error(`coral: expected planar RGB with at least 2 pixels, got ${planes.length} values`);
+  const mean: number[] = [];
+  const std: number[] = [];
+  const norm = [0, 1, 2].map((c) => {
+    const v = Float64Array.from({ length: P }, (_, p) => planes[c * P + p]);
+    const mu = v.reduce((a, b) => a + b, 0) / P;
+    const sigma = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (P - 1));
+    mean.push(mu);
+    std.push(sigma);
+    return v.map((x) => (x - mu) / sigma);
+  });
+  const covEye = norm.map((a, i) => norm.map((b, j) => a.reduce((sum, x, p) => sum + x * b[p], 0) + (i === j ? 1 : 0)));
+  return { mean, std, norm, covEye };
+}
+
+function matMul(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => b[0].map((_, j) => row.reduce((sum, x, k) => sum + x * b[k][j], 0)));
+}
+
+/** a^p for a symmetric positive definite a: V·diag(λ^p)·Vᵀ from cyclic Jacobi rotations (Golub & Van Loan §8.5). */
+function symmetricPower(a: number[][], power: number): number[][] {
+  const n = a.length;
+  const A = a.map((row) => [...row]);
+  const V = a.map((row, i) => row.map((_, j) => +(i === j)));
+  for (let sweep = 0; sweep < 64; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p][q] ** 2;
+    if (off === 0 || off < 1e-30 * A.reduce((s, row, i) => s + row[i] ** 2, 0)) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        if (A[p][q] === 0) continue;
+        const theta = (A[q][q] - A[p][p]) / (2 * A[p][q]);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        const rotate = (M: number[][], i: number, j: number, rows: boolean) => {
+          for (let k = 0; k < n; k++) {
+            const [x, y] = rows ? [M[i][k], M[j][k]] : [M[k][i], M[k][j]];
+            if (rows) [M[i][k], M[j][k]] = [c * x - s * y, s * x + c * y];
+            else [M[k][i], M[k][j]] = [c * x - s * y, s * x + c * y];
+          }
+        };
+        rotate(A, p, q, false);
+        rotate(A, p, q, true);
+        rotate(V, p, q, false);
+      }
+    }
+  }
+  return V.map((row) => V.map((col) => row.reduce((sum, v, k) => sum + v * A[k][k] ** power * col[k], 0)));
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""PyTorch port of the ml5 / Engstrom fast-style-transfer network, and golden data for test/fast-style.test.ts.
+Run with Debian's interpreter, which has python3-torch (1.13):
+
+    /usr/bin/python3 test/golden/make_fast_style_golden.py
+
+It reads the mirrored ml5 weights from ../shared/mirror (or the folder STYLEGPU_WEIGHTS_MIRROR names; nothing
+from the mirror is written here), resizes two photos from examples/content/ to small sizes (one even, one odd),
+stores them as PNG (the inputs our test reads), and runs the port in float64 on their bytes. test/golden/fast_style.json gets the outputs tanh(y)·150 + 127.5,
+before clipping, to 2 decimals.
+
+The port follows lengstrom/fast-style-transfer src/transform.py (and ml5's StyleTransfer, which mirrors it):
+TensorFlow SAME padding, zero-padded and asymmetric (the odd pixel at the bottom/right) for stride 2; instance
+norm with biased variance, eps 1e-3, as (x − μ)/sqrt(σ² + eps)·scale + shift; conv2d_transpose with SAME padding
+and output size in·2, which is a full transposed conv cropped by one row/column at the bottom/right (not at the
+top/left, as PyTorch's padding=1, output_padding=1 would crop).
+"""
+import json
+import os
+import struct
+import zlib
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MIRROR = os.path.join(os.environ.get("STYLEGPU_WEIGHTS_MIRROR") or os.path.join(ROOT, "..", "shared", "mirror"), "ml5-style-transfer")
+
+
+# ---- the network
+
+
+def load_ml5(style, dtype=torch.float64):
+    """Variables of a deeplearn.js checkpoint by name, as tensors in TensorFlow layout."""
+    folder = os.path.join(MIRROR, style)
+    with open(os.path.join(folder, "manifest.json")) as f:
+        manifest = json.load(f)
+    out = {}
+    for name, v in manifest.items():
+        with open(os.path.join(folder, v["filename"]), "rb") as f:
+            data = f.read()
+        t = torch.frombuffer(bytearray(data), dtype=torch.float32).reshape(v["shape"])
+        out[name] = t.to(dtype)
+    return out
+
+
+def same_pads(size, k, stride):
+    """TensorFlow SAME: output ceil(size / stride), total padding split with the odd pixel after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + k - size, 0)
+    return total // 2, total - total // 2
+
+
+class FastStyleNet(torch.nn.Module):
+    def __init__(self, variables):
+        super().__init__()
+        v = lambda i: variables["Variable" if i == 0 else f"Variable_{i}"]
+        # Conv filters [h, w, in, out] → [out, in, h, w]; transposed [h, w, out, in] → [in, out, h, w].
+        self.convs = torch.nn.ParameterList(
+            [torch.nn.Parameter(v(i).permute(3, 2, 0, 1).contiguous()) for i in [0, 3, 6, *range(9, 39, 3), 45]]
+        )
+        self.transposed = torch.nn.ParameterList([torch.nn.Parameter(v(i).permute(3, 2, 0, 1).contiguous()) for i in [39, 42]])
+        ids = [0, 3, 6, *range(9, 39, 3), 39, 42, 45]
+        self.shift = torch.nn.ParameterList([torch.nn.Parameter(v(i + 1)) for i in ids])
+        self.scale = torch.nn.ParameterList([torch.nn.Parameter(v(i + 2)) for i in ids])
+
+    def norm(self, x, layer, relu):
+        # Engstrom's _instance_norm: tf.nn.moments (biased variance) over H, W; eps 1e-3.
+        mu = x.mean(dim=(2, 3), keepdim=True)
+        var = ((x - mu) ** 2).mean(dim=(2, 3), keepdim=True)
+        y = (x - mu) / torch.sqrt(var + 1e-3) * self.scale[layer].view(1, -1, 1, 1) + self.shift[layer].view(1, -1, 1, 1)
+        return F.relu(y) if relu else y
+
+    @staticmethod
+    def conv(x, w, stride):
+        k = w.shape[2]
+        top, bottom = same_pads(x.shape[2], k, stride)
+        left, right = same_pads(x.shape[3], k, stride)
+        return F.conv2d(F.pad(x, (left, right, top, bottom)), w, stride=stride)
+
+    @staticmethod
+    def conv_transpose(x, w):
+        # Output 2·in; SAME pads the equivalent conv 0 before and 1 after, so drop the last row and column.
+        h, w_ = x.shape[2], x.shape[3]
+        return F.conv_transpose2d(x, w, stride=2)[:, :, : 2 * h, : 2 * w_]
+
+    def forward(self, x):
+        """x: [N, 3, H, W] RGB 0…255 → [N, 3, 4⌈H/4⌉, 4⌈W/4⌉], tanh(y)·150 + 127.5 (not clipped)."""
+        c = self.convs
+        x = self.norm(self.conv(x, c[0], 1), 0, True)
+        x = self.norm(self.conv(x, c[1], 2), 1, True)
+        x = self.norm(self.conv(x, c[2], 2), 2, True)
+        for b in range(5):
+            h = self.norm(self.conv(x, c[3 + 2 * b], 1), 3 + 2 * b, True)
+            x = x + self.norm(self.conv(h, c[4 + 2 * b], 1), 4 + 2 * b, False)
+        x = self.norm(self.conv_transpose(x, self.transposed[0]), 13, True)
+        x = self.norm(self.conv_transpose(x, self.transposed[1]), 14, True)
+        x = self.norm(self.conv(x, c[13], 1), 15, False)
+        return torch.tanh(x) * 150 + 127.5
+
+
+# ---- minimal PNG reading and writing (8-bit RGB/RGBA, non-interlaced), to avoid depending on PIL
+
+
+def read_png(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and color in (2, 6) and interlace == 0, f"{path}: unsupported PNG"
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    bpp = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(idat), width * bpp
+    rows, prev = [], bytearray(stride)
+    for r in range(height):
+        kind, line = raw[r * (stride + 1)], bytearray(raw[r * (stride + 1) + 1 : (r + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    pixels = torch.tensor(list(b"".join(rows)), dtype=torch.uint8).reshape(height, width, bpp)
+    return pixels[:, :, :3].permute(2, 0, 1).contiguous()  # [3, H, W]
+
+
+def write_png(path, rgb):
+    """rgb: uint8 [3, H, W]."""
+    _, h, w = rgb.shape
+    rows = rgb.permute(1, 2, 0).reshape(h, w * 3).tolist()
+    raw = b"".join(b"\x00" + bytes(r) for r in rows)
+    chunk = lambda kind, body: struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(png)
+
+
+def resized_photo(name, width, height):
+    x = read_png(os.path.join(ROOT, "examples", "content", name)).double()[None]
+    y = F.interpolate(x, size=(height, width), mode="bilinear", align_corners=False, antialias=True)
+    return y.round().clamp(0, 255).to(torch.uint8)[0]
+
+
+def main():
+    # (style, photo, width, height): 96×64 is a multiple of 4; 35×26 exercises both SAME paddings of the
+    # stride-2 convs (odd and even inputs) and an output larger than the input (36×28).
+    cases = [("wave", "chelsea.png", 96, 64), ("la_muse", "coffee.png", 35, 26)]
+    golden = {}
+    for style, photo, width, height in cases:
+        rgb = resized_photo(photo, width, height)
+        input_file = f"fast_style_{style}_input.png"
+        write_png(os.path.join(HERE, input_file), rgb)
+        net = FastStyleNet(load_ml5(style))
+        with torch.no_grad():
+            y = net(rgb.double()[None])[0]
+        golden[style] = {
+            "input": input_file,
+            "shape": list(y.shape),
+            "output": [round(v, 2) for v in y.reshape(-1).tolist()],
+        }
+        print(f"{style}: {photo} resized to {width}×{height} → output {y.shape[2]}×{y.shape[1]}")
+    with open(os.path.join(HERE, "fast_style.json"), "w") as f:
+        json.dump(golden, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    main()
