@@ -1,8 +1,32 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+/** Serves the folder named by STYLEGPU_WEIGHTS_MIRROR, byte for byte, at /mirror/ (dev server only), so the
+ *  demo can load weights from it: http://localhost:5173/?mirror=/mirror/ */
+function weightsMirror(): Plugin {
+  return {
+    name: 'stylegpu-weights-mirror',
+    configureServer(server) {
+      const dir = process.env.STYLEGPU_WEIGHTS_MIRROR;
+      if (!dir || !existsSync(dir)) return;
+      const root = resolve(dir);
+      server.middlewares.use('/mirror', (req, res, next) => {
+        const file = resolve(root, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/^\/+/, ''));
+        if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
+        res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        res.setHeader('Content-Length', String(statSync(file).size));
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
 export default defineConfig({
-  // The browser build and the Chromium tests serve the repository root: pages under test/browser and bench/.
+  // The demo (index.html), the in-browser test page (test/browser/) and benchmark page (bench/browser/).
   root: '.',
+  plugins: [weightsMirror()],
   server: { host: 'localhost', strictPort: false },
   build: { target: 'es2022' },
   test: {

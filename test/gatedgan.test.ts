@@ -6,7 +6,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import type { RgbaImage } from '../src/image/io.ts';
 import { GatedGanGenerator, gatedGanShapes } from '../src/models/gatedGan.ts';
+import { readImageFile, writePngFile } from '../src/node/files.ts';
 import { loadWeights } from '../src/weights/index.ts';
 import { safetensorsWeights } from '../src/weights/safetensors.ts';
 import { expectClose } from './helpers/compare.ts';
@@ -44,8 +47,21 @@ function rgbaOf(img: GoldenImage) {
   return { width: img.width, height: img.height, data };
 }
 
-// The output is a tanh in [-1, 1] (std ~0.3) after 19 f32 convolutions and 13 instance norms; the errors measured
-// against the float64 reference on lavapipe are ≤ 2e-6, so 2e-5 absolute leaves room for other summation orders.
+/** An 8-bit image against a float output in [-1, 1]: 127.5·(y + 1) rounded, so at most 0.5 apart. */
+function expectBytesOf(img: RgbaImage, output: { shape: number[]; f32: string }): void {
+  const [, , H, W] = output.shape;
+  expect([img.height, img.width]).toEqual([H, W]);
+  const want = floats(output.f32);
+  let worst = 0;
+  for (let i = 0; i < H * W; i++) {
+    for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(img.data[4 * i + c] - 127.5 * (want[c * H * W + i] + 1)));
+  }
+  expect(worst).toBeLessThanOrEqual(0.5 + 1e-3);
+}
+
+// The output is a tanh in [-1, 1] (std ~0.3) after 12–16 f32 convolutions and as many instance norms; the errors
+// measured against the float64 reference on lavapipe are ≤ 2e-6, so 2e-5 absolute leaves room for other summation
+// orders.
 const ATOL = 2e-5;
 
 async function loadPth() {
@@ -84,16 +100,23 @@ describe('against PyTorch', () => {
   it('stylize: bytes in, bytes out (127.5·(y + 1), rounded)', async () => {
     const gen = await loadPth();
     const c = golden.cases.find((k) => k.name === 'odd')!;
-    const out = await gen.stylize(rgbaOf(golden.images[c.image]), c.label);
-    const [, , H, W] = c.output.shape;
-    expect([out.height, out.width]).toEqual([H, W]);
-    const want = floats(c.output.f32);
-    let worst = 0;
-    for (let i = 0; i < H * W; i++) {
-      for (let ch = 0; ch < 3; ch++) worst = Math.max(worst, Math.abs(out.data[4 * i + ch] - 127.5 * (want[ch * H * W + i] + 1)));
-    }
-    expect(worst).toBeLessThanOrEqual(0.5 + 1e-3); // rounding only
+    expectBytesOf(await gen.stylize(rgbaOf(golden.images[c.image]), c.label), c.output);
     gen.release();
+  });
+
+  it('stylegpu gatedgan: the same through the CLI; a label of the wrong length is a usage error', async () => {
+    const c = golden.cases.find((k) => k.name === 'odd')!;
+    const dir = await mkdtemp(path.join(tmpdir(), 'stylegpu-gatedgan-'));
+    const [content, output] = [path.join(dir, 'in.png'), path.join(dir, 'out.png')];
+    try {
+      await writePngFile(content, rgbaOf(golden.images[c.image]));
+      const args = ['gatedgan', '--checkpoint', SAFETENSORS, '--content', content, '--output', output, '--style-weights'];
+      expect(await main([...args, c.label.join(',')])).toBe(0);
+      expectBytesOf(await readImageFile(output), c.output);
+      expect(await main([...args, '1,0'])).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });
 

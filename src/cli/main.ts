@@ -1,11 +1,13 @@
 // The `stylegpu` command line: one module per command, listed here.
+import { adainCommand } from './adain.ts';
 import { type Command, UsageError } from './command.ts';
 import { examples } from './examples.ts';
 import { info, smoke } from './foundation.ts';
+import { gatedgan } from './gatedgan.ts';
 import { gatysCommand } from './gatys.ts';
 import { transfer } from './transfer.ts';
 
-const COMMANDS: Command[] = [examples, gatysCommand, info, smoke, transfer];
+const COMMANDS: Command[] = [adainCommand, examples, gatedgan, gatysCommand, info, smoke, transfer];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -11,8 +11,8 @@
 // plus the options of test.py and of the original AdaIN-style's test.lua: --preserve_color (coral: each style gets
 // the content's colour mean and covariance first) and -mask (spatial control: two styles, each applied by AdaIN to
 // the content positions of its region, with the statistics of those positions only). Images are RGB in 0…1; the
-// output is not clipped (test.py's save_image clips). An H×W input comes out 8⌈⌈⌈H/2⌉/2⌉/2⌉ high (the input's size
-// for multiples of 8, else up to 7 pixels larger, as upstream), likewise wide.
+// output is not clipped (test.py's save_image clips). An H×W input comes out 8⌈H/8⌉ × 8⌈W/8⌉: its own size for
+// multiples of 8, else up to 7 pixels larger, as upstream.
 import { conv2d } from '../kernels/conv2d.ts';
 import { axpyInPlace, fill, scale } from '../kernels/elementwise.ts';
 import { upsampleNearest2x } from '../kernels/generator.ts';
@@ -99,7 +99,7 @@ export class AdaIN {
   }
 
   /** x [N, 3, H, W] RGB 0…1 (H, W ≥ 9: relu4_1 must be at least 2×2 for its reflection padding) → relu4_1 features
-   *  [N, C, ⌈H/8⌉, ⌈W/8⌉] (⌈⌈⌈H/2⌉/2⌉/2⌉ exactly). x is kept. */
+   *  [N, C, ⌈H/8⌉, ⌈W/8⌉]. x is kept. */
   encode(x: Tensor): Tensor {
     if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 9 || x.shape[3] < 9) {
       throw new Error(`AdaIN: images must be [N, 3, H, W] with H, W ≥ 9, got ${shapeString(x.shape)}`);
@@ -248,7 +248,8 @@ export function maskAtFeatures(mask: SpatialMask, h: number, w: number): boolean
  *  mean and std of those positions only, the background ones by the second style likewise (CPU, float64: the
  *  positions are a gather the kernels do not offer; features are C·⌈H/8⌉·⌈W/8⌉ values). */
 async function maskedAdain(e: Engine, content: Tensor, foreground: Tensor, background: Tensor, mask: SpatialMask): Promise<Tensor> {
-  const [, C, H, W] = content.shape;
+  const [N, C, H, W] = content.shape;
+  if (N !== 1) throw new Error(`AdaIN: a mask applies to one content image at a time, got ${shapeString(content.shape)}`);
   const P = H * W;
   const fg = maskAtFeatures(mask, H, W);
   const x = await content.read();

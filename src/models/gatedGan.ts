@@ -93,7 +93,8 @@ export class GatedGanGenerator {
     return this.branches.length;
   }
 
-  /** x [N, 3, H, W] in [-1, 1] → features [N, 4·ngf, ⌈⌈H/2⌉/2⌉, ⌈⌈W/2⌉/2⌉]. x is kept. */
+  /** x [N, 3, H, W] in [-1, 1] (H, W ≥ 5: the features must be at least 2×2 for reflection padding) → features
+   *  [N, 4·ngf, ⌈H/4⌉, ⌈W/4⌉]. x is kept. */
   encode(x: Tensor): Tensor {
     if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 5 || x.shape[3] < 5) {
       throw new Error(`GatedGanGenerator: input must be an [N, 3, H, W] image of at least 5×5 pixels, got ${shapeString(x.shape)}`);
@@ -144,7 +145,7 @@ export class GatedGanGenerator {
     );
   }
 
-  /** x [N, 3, H, W] in [-1, 1] → [N, 3, 4⌈⌈H/2⌉/2⌉, …] in [-1, 1]: the input's size when H and W are multiples of
+  /** x [N, 3, H, W] in [-1, 1] → [N, 3, 4⌈H/4⌉, 4⌈W/4⌉] in [-1, 1]: the input's size when H and W are multiples of
    *  4, otherwise up to 3 pixels larger (as upstream). x is kept. */
   forward(x: Tensor, styleWeights: readonly number[]): Tensor {
     const features = this.encode(x);

@@ -8,7 +8,8 @@ The networks are naoto0804/pytorch-AdaIN's net.vgg and net.decoder (nn.Sequentia
 vgg `0.*` (1×1 conv 3→3) and `2.*, 5.*, 9.*, …, 51.*` (every 3×3 conv to conv5_4), decoder `1.*, 5.*, …, 28.*`) with
 fewer channels: 4, 6, 8, 10 for upstream's 64, 128, 256, 512 up to relu4_1, and 2 after it (upstream 512: layers
 test.py cuts off, vgg[:31], and stylegpu must ignore). The first conv is upstream's fixed preprocessing (RGB 0…1 →
-BGR 0…255 minus the ImageNet mean pixel, getPreprocessConv in AdaIN-style's lib/utils.lua); the rest are random.
+BGR 0…255 minus the ImageNet mean pixel, getPreprocessConv in AdaIN-style's lib/utils.lua); the rest are random
+(He-normal weights, biases that centre each conv's output on the content image so that no ReLU channel is dead).
 Both files are saved in the legacy (pre-zip) format, as upstream's vgg_normalised.pth and decoder.pth are.
 
 Outputs are computed in float64 by the functions of pytorch-AdaIN's function.py and test.py (calc_mean_std,
@@ -168,6 +169,8 @@ def main():
     vgg, decoder = make_vgg(), make_decoder()
     centre_biases(vgg, rgb["content"].float())
     centre_biases(decoder, vgg[:31](rgb["content"].float()))
+    with torch.no_grad():
+        decoder[-1].bias.add_(0.5)  # outputs around mid-grey
     torch.save(vgg.state_dict(), os.path.join(FIXTURES, "vgg_normalised.pth"), _use_new_zipfile_serialization=False)
     torch.save(decoder.state_dict(), os.path.join(FIXTURES, "decoder.pth"), _use_new_zipfile_serialization=False)
     encoder = nn.Sequential(*list(vgg.children())[:31]).double()

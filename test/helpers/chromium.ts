@@ -26,7 +26,7 @@ export async function startBrowserSession(): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run \`bash scripts/setup.sh\` (installs Debian's chromium) or set STYLEGPU_CHROMIUM`);
   }
-  const server = await createServer({ configFile: false, root: process.cwd(), logLevel: 'error', server: { host: 'localhost', port: 0 } });
+  const server = await createServer({ root: process.cwd(), logLevel: 'error', server: { host: 'localhost', port: 0 } });
   await server.listen();
   const address = server.httpServer!.address();
   const port = typeof address === 'object' && address ? address.port : 0;

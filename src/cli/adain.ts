@@ -1,0 +1,72 @@
+// `stylegpu adain`: arbitrary style transfer with AdaIN (src/models/adain.ts), test.py's and test.lua's options.
+import { parseArgs } from 'node:util';
+import { AdaIN, maskFromImage } from '../models/adain.ts';
+import { readImageFile, writePngFile } from '../node/files.ts';
+import { Engine } from '../runtime/engine.ts';
+import { type Command, UsageError, parseList, parseNumber, requireOption } from './command.ts';
+
+export const adainCommand: Command = {
+  name: 'adain',
+  summary: 'arbitrary style transfer with AdaIN (pytorch-AdaIN weights): any style image, one forward pass',
+  usage: `stylegpu adain --vgg PATH --decoder PATH --content PATH --style PATH[,PATH…] --output PATH [options]
+
+  --vgg PATH                    pytorch-AdaIN's models/vgg_normalised.pth (path or URL)
+  --decoder PATH                its models/decoder.pth, or a decoder trained with its train.py
+  --content PATH                the content image (PNG or JPEG)
+  --style PATH[,PATH…]          style image(s): several are interpolated; with --mask, two: foreground, background
+  --output PATH                 the result (PNG)
+  --alpha A                     degree of stylisation in [0, 1]: decoder input α·AdaIN + (1 − α)·content (default 1)
+  --style-interpolation-weights W,…
+                                one weight per style, normalised to sum 1 (default: equal)
+  --preserve-color              keep the content's colours (each style is re-coloured first, coral)
+  --mask PATH                   spatial control: an image whose white (luminance ≥ 0.5) part gets the first
+                                style and black part the second, each by AdaIN over its own positions (as the
+                                original AdaIN-style's test.lua); any size, resized to the feature map
+  --image-size N                first resize the content (bilinear, on the GPU) so its longest side is N
+  --style-size N                the same for the style images
+
+Images are RGB 0…1; the result is clipped to 0…1. An H×W content gives a 8⌈H/8⌉ × 8⌈W/8⌉ result (its size
+for multiples of 8, else up to 7 pixels larger), as upstream; images need H, W ≥ 9.`,
+  async run(args) {
+    const { values: v } = parseArgs({
+      args,
+      options: {
+        vgg: { type: 'string' }, decoder: { type: 'string' }, content: { type: 'string' }, style: { type: 'string' },
+        output: { type: 'string' }, alpha: { type: 'string' }, 'style-interpolation-weights': { type: 'string' },
+        'preserve-color': { type: 'boolean' }, mask: { type: 'string' }, 'image-size': { type: 'string' }, 'style-size': { type: 'string' },
+      },
+    });
+    const vgg = requireOption(v.vgg, '--vgg', 'adain');
+    const decoder = requireOption(v.decoder, '--decoder', 'adain');
+    const content = requireOption(v.content, '--content', 'adain');
+    const styles = parseList(requireOption(v.style, '--style', 'adain'));
+    const output = requireOption(v.output, '--output', 'adain');
+    const alpha = parseNumber(v.alpha, '--alpha', 1);
+    if (alpha < 0 || alpha > 1) throw new UsageError(`--alpha: expected a number in [0, 1], got '${v.alpha}'`);
+    const weightList = parseList(v['style-interpolation-weights']).map((w) => parseNumber(w, '--style-interpolation-weights', 0, { min: 0 }));
+    const weights = weightList.length ? weightList : undefined;
+    if (weights && weights.length !== styles.length) {
+      throw new UsageError(`--style-interpolation-weights: give one weight per style (${styles.length}), got ${weights.length}`);
+    }
+    if (v.mask && styles.length !== 2) throw new UsageError(`--mask: give exactly two styles (foreground, background), got ${styles.length}`);
+    if (v.mask && weights) throw new UsageError('--mask and --style-interpolation-weights cannot be combined');
+    const size = (flag: 'image-size' | 'style-size') => (v[flag] === undefined ? undefined : parseNumber(v[flag], `--${flag}`, 0, { integer: true, min: 1 }));
+    const [contentImg, ...styleImgs] = await Promise.all([content, ...styles].map(readImageFile));
+    const mask = v.mask ? maskFromImage(await readImageFile(v.mask)) : undefined;
+    const engine = await Engine.create();
+    try {
+      const t0 = performance.now();
+      const model = await AdaIN.load(engine, vgg, decoder);
+      const t1 = performance.now();
+      const opts = { alpha, weights, mask, preserveColor: !!v['preserve-color'], longestSide: size('image-size'), styleLongestSide: size('style-size') };
+      const out = await model.stylize(contentImg, styleImgs, opts);
+      await writePngFile(output, out);
+      const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+      console.log(`${content} (${contentImg.width}×${contentImg.height}) + ${styles.join(', ')} → ${output} (${out.width}×${out.height}); load ${s(t1 - t0)}, run ${s(performance.now() - t1)}`);
+      model.release();
+    } finally {
+      await engine.destroy();
+    }
+    return 0;
+  },
+};
