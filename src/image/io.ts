@@ -76,3 +76,10 @@ export function planesToImage(planes: ArrayLike<number>, width: number, height: 
 function hex(b: Uint8Array): string {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ') || '(empty file)';
 }
+
+/** [height, width] scaled so the longer side is `side` pixels (each at least 1). */
+export function fitLongestSide(height: number, width: number, side: number): [number, number] {
+  if (!Number.isInteger(side) || side < 1) throw new Error(`longest side must be a positive integer, got ${side}`);
+  const s = side / Math.max(height, width);
+  return [Math.max(1, Math.round(height * s)), Math.max(1, Math.round(width * s))];
+}

@@ -6,7 +6,7 @@ import { conv2d, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../
 import { add } from '../kernels/elementwise.ts';
 import { resizeBilinear } from '../kernels/generator.ts';
 import { instanceNorm } from '../kernels/norm.ts';
-import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
+import { type RgbaImage, fitLongestSide, imageToPlanes, planesToImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { ML5_STYLES, type SourceOptions, type WeightSet, checkShapes, loadWeights } from '../weights/index.ts';
@@ -219,11 +219,4 @@ export class FastStyleNet {
   release(): void {
     for (const l of this.layers) for (const t of [l.weight, l.shift, l.scale]) t.release();
   }
-}
-
-/** [height, width] scaled so the longer side is `side` pixels (each at least 1). */
-export function fitLongestSide(height: number, width: number, side: number): [number, number] {
-  if (!Number.isInteger(side) || side < 1) throw new Error(`longest side must be a positive integer, got ${side}`);
-  const s = side / Math.max(height, width);
-  return [Math.max(1, Math.round(height * s)), Math.max(1, Math.round(width * s))];
 }

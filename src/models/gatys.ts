@@ -8,7 +8,7 @@
 import { axpy, scale } from '../kernels/elementwise.ts';
 import { resizeBilinear } from '../kernels/generator.ts';
 import { Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss } from '../graph/index.ts';
-import type { RgbaImage } from '../image/io.ts';
+import { type RgbaImage, fitLongestSide } from '../image/io.ts';
 import { adam } from '../lbfgs/adam.ts';
 import { lbfgs } from '../lbfgs/lbfgs.ts';
 import type { Objective } from '../lbfgs/objective.ts';
@@ -114,11 +114,11 @@ export class GatysProblem {
     const pre = vgg.preprocessing;
 
     // Inputs in the network's input space, resized on the GPU.
-    const [H, W] = fitSize(content, o.imageSize);
+    const [H, W] = fitLongestSide(content.height, content.width, o.imageSize);
     checkFits(e, vgg, H, W);
     const contentX = uploadResized(e, content, pre, H, W);
     const styleXs = styles.map((s) => {
-      const [h, w] = fitSize(s, Math.round(o.imageSize * o.styleScale));
+      const [h, w] = fitLongestSide(s.height, s.width, Math.max(1, Math.round(o.imageSize * o.styleScale)));
       checkFits(e, vgg, h, w);
       return uploadResized(e, s, pre, h, w);
     });
@@ -250,13 +250,6 @@ function forward(e: Engine, vgg: Vgg19, input: Tensor, layers: string[], pooling
   const outputs = layers.map((l) => pick(nodes.get(l)!));
   const values = new Program(outputs).run(e, { image: input });
   return new Map(layers.map((l, i) => [l, values[i]]));
-}
-
-/** [H, W] with the longest side `size`, keeping the aspect ratio. */
-export function fitSize(img: { width: number; height: number }, size: number): [number, number] {
-  if (!(Number.isInteger(size) && size > 0)) throw new Error(`image size must be a positive integer, got ${size}`);
-  const s = size / Math.max(img.width, img.height);
-  return [Math.max(1, Math.round(img.height * s)), Math.max(1, Math.round(img.width * s))];
 }
 
 /** The largest activation of VGG19 (conv1_1's, 64 channels at full size) must fit one storage binding. */

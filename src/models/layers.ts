@@ -4,7 +4,7 @@ import { resizeBilinear } from '../kernels/generator.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, loadWeights } from '../weights/index.ts';
-import { fitLongestSide } from './fastStyle.ts';
+import { fitLongestSide } from '../image/io.ts';
 
 export interface ConvWeights {
   /** [Cout, Cin, KH, KW] (ConvTranspose2d: [Cin, Cout, KH, KW]). */

@@ -23,6 +23,8 @@ import zlib
 import torch
 import torch.nn.functional as F
 
+from png_rgb import read_png  # examples/ PNGs → float64 [3, H, W] bytes
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MIRROR = os.path.join(os.environ.get("STYLEGPU_WEIGHTS_MIRROR") or os.path.join(ROOT, "..", "shared", "mirror"), "ml5-style-transfer")
@@ -101,44 +103,6 @@ class FastStyleNet(torch.nn.Module):
 
 
 # ---- minimal PNG reading and writing (8-bit RGB/RGBA, non-interlaced), to avoid depending on PIL
-
-
-def read_png(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and color in (2, 6) and interlace == 0, f"{path}: unsupported PNG"
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    bpp = 3 if color == 2 else 4
-    raw, stride = zlib.decompress(idat), width * bpp
-    rows, prev = [], bytearray(stride)
-    for r in range(height):
-        kind, line = raw[r * (stride + 1)], bytearray(raw[r * (stride + 1) + 1 : (r + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + a) & 255
-            elif kind == 2:
-                line[i] = (line[i] + b) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(line)
-        prev = line
-    pixels = torch.tensor(list(b"".join(rows)), dtype=torch.uint8).reshape(height, width, bpp)
-    return pixels[:, :, :3].permute(2, 0, 1).contiguous()  # [3, H, W]
 
 
 def write_png(path, rgb):
