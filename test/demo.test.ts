@@ -1,0 +1,63 @@
+// The web demo (index.html) in headless Chromium: the library API on the page's own WebGPU adapter, with
+// weights served from the development mirror at /mirror/ by the dev server (vite.config.ts).
+import { resolve } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserSession, startBrowserSession } from './helpers/chromium.ts';
+
+let session: BrowserSession | undefined;
+let page: Page;
+
+beforeAll(async () => {
+  process.env.STYLEGPU_WEIGHTS_MIRROR = resolve(__dirname, '../../shared/mirror');
+  session = await startBrowserSession();
+  page = await session.browser.newPage();
+  await page.goto(`${session.baseUrl}/?mirror=/mirror/`);
+  await page.waitForFunction(() => /^(ready|error)/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+async function runDemo(setup: () => void): Promise<{ status: string; width: number; height: number; distinctPixels: number }> {
+  await page.evaluate(setup);
+  await page.$eval('#status', (el) => (el.textContent = 'running'));
+  await page.click('#run');
+  await page.waitForFunction(() => /^(done|stopped|error|\w+: \d+ ms)/.test(document.getElementById('status')!.textContent!), { timeout: 120_000 });
+  return page.evaluate(() => {
+    const canvas = document.getElementById('output') as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return { status: document.getElementById('status')!.textContent!, width: canvas.width, height: canvas.height, distinctPixels: colours.size };
+  });
+}
+
+describe('web demo', () => {
+  it('starts on the browser adapter', async () => {
+    expect(await page.$eval('#status', (el) => el.textContent)).toBe('ready');
+    expect(await page.$eval('#adapter', (el) => el.textContent)).toMatch(/Adapter: .*\[browser\]/);
+  });
+
+  it('runs a pretrained network from the mirror and draws the result', async () => {
+    const r = await runDemo(() => {
+      document.querySelector<HTMLInputElement>('input[name=method][value=fast]')!.checked = true;
+      (document.getElementById('network') as HTMLSelectElement).value = 'wave';
+      (document.getElementById('size') as HTMLInputElement).value = '32';
+    });
+    expect(r.status).toMatch(/^wave: \d+ ms$/);
+    expect([r.width, r.height]).toEqual([32, 24]); // chelsea 451×300 → 32×21 → 4⌈·/4⌉
+    expect(r.distinctPixels).toBeGreaterThan(50);
+  });
+
+  it('runs Gatys iterations with the mirror\'s VGG19 layers', async () => {
+    const r = await runDemo(() => {
+      document.querySelector<HTMLInputElement>('input[name=method][value=gatys]')!.checked = true;
+      (document.getElementById('size') as HTMLInputElement).value = '32';
+      (document.getElementById('iterations') as HTMLInputElement).value = '4';
+    });
+    // torch.optim.LBFGS semantics: max_iter 4 (max_eval 5) runs 4 iterations.
+    expect(r.status).toMatch(/^done: 4 iterations in [\d.]+ s, loss [\d.e+]+ → [\d.e+]+$/);
+    expect([r.width, r.height]).toEqual([32, 21]);
+  });
+});
