@@ -44,7 +44,9 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
 export function encodePng(img: RgbaImage): Uint8Array {
   const data = img.data;
   const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-  return new Uint8Array(UPNG.encode([ab], img.width, img.height, 0));
+  // forbidPlte: upng-js 2.1.0 writes a truncated zlib stream when it picks a palette (images of ≤ 256
+  // colours), so always write truecolour.
+  return new Uint8Array(UPNG.encode([ab], img.width, img.height, 0, undefined, true));
 }
 
 /** RGBA bytes → planar [1, 3, H, W] floats, value = byte · scale + offset[channel]. */
