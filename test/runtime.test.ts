@@ -94,6 +94,25 @@ describe('buffer pool', () => {
   });
 });
 
+describe('tensor views', () => {
+  it('reshape shares the buffer, never frees it, and dies with its base', async () => {
+    const e = engine();
+    const x = e.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
+    const v = x.reshape([3, 2]);
+    expect(v.shape).toEqual([3, 2]);
+    expect(Array.from(await v.read())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => x.reshape([4])).toThrow('reshape: [2, 3] has 6 elements, [4] has 4');
+    const live = e.pool.stats.liveBytes;
+    v.release();
+    expect(e.pool.stats.liveBytes).toBe(live);
+    expect(Array.from(await x.read())).toEqual([1, 2, 3, 4, 5, 6]);
+    const w = x.reshape([6]);
+    x.release();
+    expect(w.released).toBe(true);
+    expect(() => w.buffer).toThrow(/used after release/);
+  });
+});
+
 describe('pipeline cache and batching', () => {
   it('compiles one pipeline per kernel whatever the shapes', async () => {
     const e = engine();

@@ -20,7 +20,7 @@ import { adain, channelMeanStd } from '../kernels/norm.ts';
 import { maxPool2d } from '../kernels/pool.ts';
 import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
-import { Tensor, shapeString } from '../runtime/tensor.ts';
+import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
 import { type ConvWeights, chain, openWeights, releaseConvs, resizeToLongestSide, uploadConv } from './layers.ts';
 
@@ -201,11 +201,9 @@ export class AdaIN {
     const e = this.engine;
     const [N, C, H, W] = x.shape;
     if (H % 2 === 0 && W % 2 === 0) return maxPool2d(e, x, { kernel: 2 });
-    const planes = new Tensor(e, [N * C, 1, H, W], x.buffer); // a view: x still owns the buffer
-    const padded = conv2d(e, planes, this.one, { padding: { top: 0, left: 0, bottom: H % 2, right: W % 2 } });
-    const view = new Tensor(e, [N, C, H + (H % 2), W + (W % 2)], padded.buffer); // takes over padded's buffer
-    const y = maxPool2d(e, view, { kernel: 2 });
-    view.release();
+    const padded = conv2d(e, x.reshape([N * C, 1, H, W]), this.one, { padding: { top: 0, left: 0, bottom: H % 2, right: W % 2 } });
+    const y = maxPool2d(e, padded.reshape([N, C, H + (H % 2), W + (W % 2)]), { kernel: 2 });
+    padded.release();
     return y;
   }
 

@@ -23,6 +23,8 @@ export class Tensor {
     readonly shape: Shape,
     buffer: GPUBuffer,
     readonly dtype: DType = 'f32',
+    /** For a view (reshape): the tensor that owns the buffer. */
+    readonly base?: Tensor,
   ) {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`invalid tensor shape ${shapeString(shape)}`);
@@ -33,12 +35,19 @@ export class Tensor {
   }
 
   get buffer(): GPUBuffer {
-    if (!this._buffer) throw new Error(`tensor ${shapeString(this.shape)} used after release()`);
+    if (!this._buffer || this.base?.released) throw new Error(`tensor ${shapeString(this.shape)} used after release()`);
     return this._buffer;
   }
 
+  /** The same data under another shape of the same size (row-major), sharing the buffer: the view never
+   *  frees it, and is unusable once this tensor is released. */
+  reshape(shape: Shape): Tensor {
+    if (sizeOf(shape) !== this.size) throw new Error(`reshape: ${shapeString(this.shape)} has ${this.size} elements, ${shapeString(shape)} has ${sizeOf(shape)}`);
+    return new Tensor(this.engine, shape, this.buffer, this.dtype, this.base ?? this);
+  }
+
   get released(): boolean {
-    return this._buffer === undefined;
+    return this._buffer === undefined || !!this.base?.released;
   }
 
   /** Copy the tensor to the CPU (flushes pending GPU work). */
@@ -51,11 +60,9 @@ export class Tensor {
     return this;
   }
 
-  /** Give the buffer back to the pool; the tensor is unusable afterwards. */
+  /** Give the buffer back to the pool (a view only lets go of it); the tensor is unusable afterwards. */
   release(): void {
-    if (this._buffer) {
-      this.engine.releaseBuffer(this._buffer);
-      this._buffer = undefined;
-    }
+    if (this._buffer && !this.base) this.engine.releaseBuffer(this._buffer);
+    this._buffer = undefined;
   }
 }
