@@ -1,13 +1,15 @@
 // 2-D max and average pooling over NCHW, square window k, stride s, no padding (PyTorch max_pool2d /
-// avg_pool2d with padding 0, ceil_mode False): OH = ⌊(H − k)/s⌋ + 1, OW likewise.
+// avg_pool2d with padding 0): OH = ⌊(H − k)/s⌋ + 1, or with ceil_mode ⌈(H − k)/s⌉ + 1, OW likewise (the host
+// picks). Windows are clipped to the input, which only happens in ceil mode: the last window may hang over
+// the bottom/right edge, and averages then divide by the clipped window's size, as PyTorch does.
 //
 // Bindings: x, dy (read); out (read_write: y, or dx); params: PoolParams {n, height, width, outHeight,
 // outWidth, kernel, stride}, n = invocations (output elements forward, input elements backward).
 // Dispatch: grid1d(n, WG), one invocation per element written.
 //   maxPool:          y[oh, ow] = x at the window's first maximum in row-major (kh, kw) order (PyTorch's tie rule)
 //   maxPoolBackward:  dx[ih, iw] = Σ dy[oh, ow] over the windows whose first maximum is (ih, iw)
-//   avgPool:          y[oh, ow] = Σ_window x / k²
-//   avgPoolBackward:  dx[ih, iw] = Σ dy[oh, ow] / k² over the windows that contain (ih, iw)
+//   avgPool:          y[oh, ow] = Σ_window x / |window|            (|window| = k² unless clipped)
+//   avgPoolBackward:  dx[ih, iw] = Σ dy[oh, ow] / |window| over the windows that contain (ih, iw)
 // Backward passes gather: input (ih, iw) lies in windows oh ∈ [⌈(ih − k + 1)/s⌉, ⌊ih/s⌋] ∩ [0, OH − 1] (and
 // the same for ow), so overlapping windows (s < k) need no atomics; max windows recompute their argmax.
 
@@ -18,13 +20,18 @@ override WG: u32 = 256;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
+// Rows and columns of window (oh, ow) inside the input.
+fn windowSize(oh: u32, ow: u32) -> vec2u {
+  return vec2u(min(params.kernel, params.height - oh * params.stride), min(params.kernel, params.width - ow * params.stride));
+}
+
 // Offset in the plane at `base` of the first maximum of window (oh, ow): strict > keeps the first tie.
 fn windowArgmax(base: u32, oh: u32, ow: u32) -> u32 {
-  let k = params.kernel;
+  let size = windowSize(oh, ow);
   let top = base + oh * params.stride * params.width + ow * params.stride;
   var best = top;
-  for (var kh = 0u; kh < k; kh++) {
-    for (var kw = 0u; kw < k; kw++) {
+  for (var kh = 0u; kh < size.x; kh++) {
+    for (var kw = 0u; kw < size.y; kw++) {
       let j = top + kh * params.width + kw;
       if (x[j] > x[best]) { best = j; }
     }
@@ -73,16 +80,16 @@ fn maxPoolBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 fn avgPool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
   if (i >= params.n) { return; }
-  let k = params.kernel;
   let ow = i % params.outWidth;
   let oh = (i / params.outWidth) % params.outHeight;
   let plane = i / (params.outWidth * params.outHeight);
   let top = plane * params.height * params.width + oh * params.stride * params.width + ow * params.stride;
+  let size = windowSize(oh, ow);
   var acc = 0.0;
-  for (var kh = 0u; kh < k; kh++) {
-    for (var kw = 0u; kw < k; kw++) { acc += x[top + kh * params.width + kw]; }
+  for (var kh = 0u; kh < size.x; kh++) {
+    for (var kw = 0u; kw < size.y; kw++) { acc += x[top + kh * params.width + kw]; }
   }
-  out[i] = acc / f32(k * k);
+  out[i] = acc / f32(size.x * size.y);
 }
 
 @compute @workgroup_size(WG)
@@ -97,7 +104,10 @@ fn avgPoolBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let outBase = plane * params.outHeight * params.outWidth;
   var acc = 0.0;
   for (var oh = rows.x; oh <= rows.y; oh++) {
-    for (var ow = cols.x; ow <= cols.y; ow++) { acc += dy[outBase + oh * params.outWidth + ow]; }
+    for (var ow = cols.x; ow <= cols.y; ow++) {
+      let size = windowSize(oh, ow);
+      acc += dy[outBase + oh * params.outWidth + ow] / f32(size.x * size.y);
+    }
   }
-  out[i] = acc / f32(params.kernel * params.kernel);
+  out[i] = acc;
 }

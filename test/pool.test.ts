@@ -20,23 +20,28 @@ function distinct(n: number, seed: number): Float32Array {
   return v;
 }
 
-// [N, C, H, W], kernel, stride: even and odd sizes, overlap (s < k), gaps (s > k), 1×1 in and out.
-const CASES: [number[], number, number][] = [
-  [[2, 3, 8, 8], 2, 2],
-  [[1, 2, 7, 9], 2, 2],
-  [[1, 3, 9, 11], 3, 2],
-  [[2, 1, 5, 6], 3, 1],
-  [[1, 5, 4, 5], 2, 3],
-  [[1, 2, 3, 3], 3, 3],
-  [[1, 1, 1, 1], 1, 1],
-  [[3, 67, 3, 2], 2, 1],
+// [N, C, H, W], kernel, stride, ceil mode: even and odd sizes, overlap (s < k), gaps (s > k), 1×1 in and out,
+// and ceil mode with clipped last windows (odd sizes, k2 s2 as torch-AdaIN's VGG; k3 s2; overlap).
+const CASES: [number[], number, number, boolean][] = [
+  [[2, 3, 8, 8], 2, 2, false],
+  [[1, 2, 7, 9], 2, 2, false],
+  [[1, 3, 9, 11], 3, 2, false],
+  [[2, 1, 5, 6], 3, 1, false],
+  [[1, 5, 4, 5], 2, 3, false],
+  [[1, 2, 3, 3], 3, 3, false],
+  [[1, 1, 1, 1], 1, 1, false],
+  [[3, 67, 3, 2], 2, 1, false],
+  [[1, 2, 7, 9], 2, 2, true],
+  [[2, 3, 8, 10], 3, 2, true],
+  [[1, 2, 5, 6], 3, 3, true],
+  [[1, 1, 3, 3], 2, 2, true],
 ];
 
-describe.each(CASES)('pooling %j, kernel %i, stride %i', (shape, k, s) => {
-  const outShape = ref.pooledShape(shape, k, s);
+describe.each(CASES)('pooling %j, kernel %i, stride %i, ceil mode %s', (shape, k, s, ceil) => {
+  const outShape = ref.pooledShape(shape, k, s, ceil);
   const x = distinct(sizeOf(shape), 7 + sizeOf(shape));
   const dy = uniform(sizeOf(outShape), 8 + sizeOf(shape));
-  const opts = { kernel: k, stride: s };
+  const opts = { kernel: k, stride: s, ceilMode: ceil };
 
   // Max selects and adds at most ⌈k/s⌉² f32 values: exact up to a rounding or two.
   it('maxPool2d and its backward', async () => {
@@ -44,10 +49,10 @@ describe.each(CASES)('pooling %j, kernel %i, stride %i', (shape, k, s) => {
     const xt = e.tensor(shape, x);
     const y = maxPool2d(e, xt, opts);
     expect(y.shape).toEqual(outShape);
-    expectClose(await y.read(), ref.maxPool2d(x, shape, k, s), 0, 0);
+    expectClose(await y.read(), ref.maxPool2d(x, shape, k, s, ceil), 0, 0);
     const dx = await maxPool2dBackward(e, xt, e.tensor(outShape, dy), opts).read();
-    expectClose(dx, ref.maxPool2dBackward(x, shape, k, s, dy), 1e-6, 1e-6);
-    gradCheck((v) => ref.maxPool2d(v, shape, k, s), x, dy, dx, { atol: 1e-5, rtol: 1e-5 });
+    expectClose(dx, ref.maxPool2dBackward(x, shape, k, s, dy, ceil), 1e-6, 1e-6);
+    gradCheck((v) => ref.maxPool2d(v, shape, k, s, ceil), x, dy, dx, { atol: 1e-5, rtol: 1e-5 });
   });
 
   // A k² sum and one division in f32: ~1e-7 relative.
@@ -55,10 +60,10 @@ describe.each(CASES)('pooling %j, kernel %i, stride %i', (shape, k, s) => {
     const e = engine();
     const y = avgPool2d(e, e.tensor(shape, x), opts);
     expect(y.shape).toEqual(outShape);
-    expectClose(await y.read(), ref.avgPool2d(x, shape, k, s), 1e-6, 1e-5);
+    expectClose(await y.read(), ref.avgPool2d(x, shape, k, s, ceil), 1e-6, 1e-5);
     const dx = await avgPool2dBackward(e, e.tensor(outShape, dy), shape, opts).read();
-    expectClose(dx, ref.avgPool2dBackward(shape, k, s, dy), 1e-6, 1e-5);
-    gradCheck((v) => ref.avgPool2d(v, shape, k, s), x, dy, dx, { atol: 1e-5, rtol: 1e-5 });
+    expectClose(dx, ref.avgPool2dBackward(shape, k, s, dy, ceil), 1e-6, 1e-5);
+    gradCheck((v) => ref.avgPool2d(v, shape, k, s, ceil), x, dy, dx, { atol: 1e-5, rtol: 1e-5 });
   });
 });
 

@@ -18,8 +18,10 @@ interface Case {
   stride?: number;
   size?: [number, number];
   slope?: number;
+  op?: 'max_pool2d' | 'avg_pool2d';
+  ceilMode?: boolean;
 }
-const golden: Record<'max_pool2d' | 'avg_pool2d' | 'interpolate_bilinear' | 'leaky_relu' | 'tanh', Case[]> = JSON.parse(
+const golden: Record<'max_pool2d' | 'avg_pool2d' | 'interpolate_bilinear' | 'leaky_relu' | 'tanh' | 'pool_ceil', Case[]> = JSON.parse(
   readFileSync(new URL('./golden/pool_act.json', import.meta.url), 'utf8'),
 );
 const engine = useEngine();
@@ -47,6 +49,19 @@ describe.each(cases(golden.avg_pool2d))('avg_pool2d %s', (_, c) => {
     const y = avgPool2d(e, e.tensor(c.shape, c.x), opts);
     expectClose(await y.read(), c.y, 1e-6, 1e-5, 'y');
     expectClose(await avgPool2dBackward(e, e.tensor(y.shape, c.dy), c.shape, opts).read(), c.dx, 1e-6, 1e-5, 'dx');
+  });
+});
+
+// ceil_mode: the clipped last windows (and their divisor for averages) as PyTorch; tolerances as above.
+describe.each(cases(golden.pool_ceil))('%s with ceil_mode', (_, c) => {
+  it(`${c.op} matches PyTorch`, async () => {
+    const e = engine();
+    const opts = { kernel: c.kernel!, stride: c.stride, ceilMode: true };
+    const x = e.tensor(c.shape, c.x);
+    const [forward, backward] = c.op === 'max_pool2d' ? [maxPool2d, (dy: typeof x) => maxPool2dBackward(e, x, dy, opts)] : [avgPool2d, (dy: typeof x) => avgPool2dBackward(e, dy, c.shape, opts)];
+    const y = forward(e, x, opts);
+    expectClose(await y.read(), c.y, 1e-6, 1e-5, 'y');
+    expectClose(await backward(e.tensor(y.shape, c.dy)).read(), c.dx, 1e-6, 1e-5, 'dx');
   });
 });
 

@@ -28,18 +28,21 @@ export interface PoolOptions {
   kernel: number;
   /** Step between windows; defaults to k, as in PyTorch. */
   stride?: number;
+  /** PyTorch's ceil_mode: round the output size up, the last window clipped at the edge (default false). */
+  ceilMode?: boolean;
 }
 
 /** Geometry of a pooling of an [N, C, H, W] input; checks the window fits. */
-function geometry(op: string, inputShape: Shape, { kernel: k, stride: s = k }: PoolOptions) {
+function geometry(op: string, inputShape: Shape, { kernel: k, stride: s = k, ceilMode = false }: PoolOptions) {
   if (inputShape.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${shapeString(inputShape)}`);
   if (!Number.isInteger(k) || k < 1 || !Number.isInteger(s) || s < 1) {
     throw new Error(`${op}: kernel and stride must be positive integers, got kernel ${k}, stride ${s}`);
   }
   const [N, C, H, W] = inputShape;
   if (H < k || W < k) throw new Error(`${op}: kernel ${k} does not fit input ${shapeString(inputShape)}`);
-  const outHeight = Math.floor((H - k) / s) + 1;
-  const outWidth = Math.floor((W - k) / s) + 1;
+  const round = ceilMode ? Math.ceil : Math.floor;
+  const outHeight = round((H - k) / s) + 1;
+  const outWidth = round((W - k) / s) + 1;
   return { outShape: [N, C, outHeight, outWidth], height: H, width: W, outHeight, outWidth, kernel: k, stride: s };
 }
 

@@ -77,8 +77,6 @@ export class AdaIN {
     /** The 1×1 preprocessing conv, then conv1_1 … conv4_1. */
     private readonly encoder: ConvWeights[],
     private readonly decoder: ConvWeights[],
-    /** [1, 1, 1, 1] = 1: pads a plane with zeros as a convolution (maxPool2x2Ceil). */
-    private readonly one: Tensor,
     readonly description: string,
   ) {}
 
@@ -95,7 +93,7 @@ export class AdaIN {
     checkShapes(d, dec.shapes);
     const encoder = await Promise.all([0, ...ENCODER_KEYS].map((k) => uploadConv(e, v, String(k))));
     const decoderConvs = await Promise.all(DECODER_KEYS.map((k) => uploadConv(e, d, String(k))));
-    return new AdaIN(e, encoder, decoderConvs, e.tensor([1, 1, 1, 1], [1]), `${v.description} + ${d.description}`);
+    return new AdaIN(e, encoder, decoderConvs, `${v.description} + ${d.description}`);
   }
 
   /** x [N, 3, H, W] RGB 0…1 (H, W ≥ 9: relu4_1 must be at least 2×2 for its reflection padding) → relu4_1 features
@@ -111,7 +109,7 @@ export class AdaIN {
       (t) => conv2d(e, t, pre.weight, { bias: pre.bias }),
       ...convs.flatMap(({ weight, bias }, i) => {
         const conv = (t: Tensor) => conv2d(e, t, weight, { bias, padding: 1, padMode: 'reflect', activation: 'relu' });
-        return POOL_AFTER.has(ENCODER_KEYS[i]) ? [conv, (t: Tensor) => this.maxPool2x2Ceil(t)] : [conv];
+        return POOL_AFTER.has(ENCODER_KEYS[i]) ? [conv, (t: Tensor) => maxPool2d(this.engine, t, { kernel: 2, ceilMode: true })] : [conv];
       }),
     );
   }
@@ -194,22 +192,8 @@ export class AdaIN {
     }
   }
 
-  /** MaxPool2d(2, 2, ceil_mode=True) of x ≥ 0 (a ReLU output): an odd side first gets a row or column of zeros,
-   *  which the max ignores as ceil mode's partial windows do. The zeros come from a 1×1 convolution by 1 with zero
-   *  padding over x viewed as N·C one-channel images (the same memory), the view then read back as [N, C, ·, ·]. */
-  private maxPool2x2Ceil(x: Tensor): Tensor {
-    const e = this.engine;
-    const [N, C, H, W] = x.shape;
-    if (H % 2 === 0 && W % 2 === 0) return maxPool2d(e, x, { kernel: 2 });
-    const padded = conv2d(e, x.reshape([N * C, 1, H, W]), this.one, { padding: { top: 0, left: 0, bottom: H % 2, right: W % 2 } });
-    const y = maxPool2d(e, padded.reshape([N, C, H + (H % 2), W + (W % 2)]), { kernel: 2 });
-    padded.release();
-    return y;
-  }
-
   release(): void {
     releaseConvs([...this.encoder, ...this.decoder]);
-    this.one.release();
   }
 }
 

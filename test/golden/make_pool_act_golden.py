@@ -60,6 +60,13 @@ golden = {
     "tanh": [
         case(torch.tanh, torch.cat([rand(60, scale=4), torch.tensor([-30.0, -9.0, -1e-4, 0.0, 1e-6, 2e-3, 9.0, 30.0])]))
     ],
+    # ceil_mode (torch-AdaIN's VGG pools this way): last windows clipped; avg divides by the clipped size.
+    # Kept last so the cases above keep their random draws.
+    "pool_ceil": [
+        case(lambda x, fn=fn, k=k, s=s: fn(x, k, s, ceil_mode=True), rand(*shape), op=fn.__name__, kernel=k, stride=s, ceilMode=True)
+        for fn in (F.max_pool2d, F.avg_pool2d)
+        for shape, k, s in [((1, 2, 7, 9), 2, 2), ((2, 1, 8, 10), 3, 2), ((1, 2, 5, 6), 3, 3)]
+    ],
 }
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pool_act.json")
