@@ -1,5 +1,6 @@
-// Kernel benchmark in Node: `npm run bench` (add `-- --quick` for fewer repeats, `-- --no-tfjs` to skip
-// tfjs-webgpu). Prints a table and writes bench/results/kernels-node.json.
+// Kernel benchmark in Node: `npm run bench` (add `-- --quick` for 3 samples per case instead of 5,
+// `-- --no-tfjs` to skip tfjs-webgpu, `-- --no-naive` to skip the slow naive references). Prints a table
+// and writes bench/results/kernels-node.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Engine } from '../src/runtime/engine.ts';
 import { formatTable } from './harness.ts';
@@ -17,7 +18,7 @@ if (!args.has('--no-tfjs')) {
   await core.ready();
   tf = core as unknown as Tfjs;
 }
-const result = await runKernelBenchmarks(e, tf, { quick: args.has('--quick') });
+const result = await runKernelBenchmarks(e, tf, { quick: args.has('--quick'), naive: !args.has('--no-naive') });
 console.log(`\n${result.adapter}, FMA peak ${result.fmaPeakGflops.toFixed(1)} GFLOP/s\n`);
 console.log(formatTable(result.rows));
 await mkdir('bench/results', { recursive: true });

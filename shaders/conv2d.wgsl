@@ -1,5 +1,6 @@
-// 2-D convolution: conv2d forward (naive and register-blocked), its backward passes, and the transposed
-// convolution, which is the same gather as conv2d's input gradient. NCHW f32, weights in PyTorch layout.
+// 2-D convolution: conv2d forward (naive, register-blocked and direct 3×3), its backward passes, and the
+// transposed convolution, which is the same gather as conv2d's input gradient. NCHW f32, weights in PyTorch
+// layout.
 //
 // Every kernel sees a convolution from a LARGE grid to a SMALL grid (ConvParams):
 //   large: the conv input, padded by padTop/padBottom/padLeft/padRight (zero, or with REFLECT mirrored
@@ -17,11 +18,20 @@
 //     dw[o,c,kh,kw] = Σ_{n,i,j} dy[n,o,i,j] · pad(x)[n, c, i·s + kh, j·s + kw],   db[o] = Σ_{n,i,j} dy[n,o,i,j]
 // Fused activations live only in the forward; the backward kernels take dy of the pre-activation output.
 //
-// Entry points: conv2dNaive / conv2dBlocked (correlation), convTranspose2dNaive / convTranspose2dBlocked
-// (gather), reflectPadBackward, conv2dBackwardWeight, conv2dBackwardBias, and packWeights for the blocked ones.
-// Bindings: x, w, wp (packed weights, vec4), bias, dy (read); y, dx, dw, db, packed (read_write).
-// Params: ConvParams (Cx, Hx, Wx describe x, Cy, Hy, Wy describe y or dy), PackParams for packWeights.
-// Dispatch: grid1d over the invocations each entry point names, WG threads per workgroup.
+// A 3×3 stride-1 correlation also has a direct path, conv2d3x3, over an input padInput has padded once
+// (zero or reflect), so its inner loop has no bounds or padding tests. Its input gradient is itself a 3×3
+// stride-1 correlation: dx = corr(pad₀(dy, 2 − pad), w rotated by 180° with Cin and Cout swapped) for every
+// pad ≤ 2 (the gather above with s = 1: kh ↦ 2 − kh), so that runs on conv2d3x3 too, as does a stride-1
+// 3×3 ConvTranspose2d (Dumoulin & Visin §4.1: a transposed convolution is the convolution with the rotated
+// kernel and k − 1 − p padding).
+//
+// Entry points: conv2dNaive / conv2dBlocked / conv2d3x3 (correlation), convTranspose2dNaive /
+// convTranspose2dBlocked (gather), reflectPadBackward, conv2dBackwardWeight, conv2dBackwardBias, and the
+// layout passes packWeights (conv2dBlocked, convTranspose2dBlocked), packTaps and padInput (conv2d3x3).
+// Bindings: x, w, wp (packed weights, vec4), bias, dy, xp (padded input, vec4), taps (packed taps, vec4) (read);
+// y, dx, dw, db, packed, packedTaps, padded (read_write).
+// Params: ConvParams (Cx, Hx, Wx describe x, Cy, Hy, Wy describe y or dy), PackParams for the packing.
+// Dispatch: grid1d over the invocations each entry point names, WG threads per workgroup; conv2d3x3 is 3-D.
 
 override WG: u32 = 64u;
 override CO_TILE: u32 = 8u;  // blocked kernels: output channels per invocation, a multiple of 4, ≤ 4·MAX_VEC
@@ -41,6 +51,10 @@ const MAX_ACC = 16;          // (CO_TILE / 4) · PX_TILE ≤ MAX_ACC vec4 accumu
 @group(0) @binding(9) var<storage, read_write> db: array<f32>;
 @group(0) @binding(10) var<storage, read_write> packed: array<vec4f>;
 @group(0) @binding(11) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(12) var<storage, read> xp: array<vec4f>;
+@group(0) @binding(13) var<storage, read> taps: array<vec4f>;
+@group(0) @binding(14) var<storage, read_write> padded: array<f32>;
+@group(0) @binding(15) var<storage, read_write> packedTaps: array<f32>;
 
 // Pixel of the large grid that padded coordinate i (relative to the unpadded origin) reads, or -1 for a zero.
 // Reflect needs every pad < size (checked by the host), so one mirror suffices.
@@ -176,6 +190,138 @@ fn packWeights(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     }
   }
   packed[idx] = v;
+}
+
+// padded[n, c, r, q] = pad(x)[n, c, r, q] inside the padded image (Hx + padTop + padBottom rows, Wx +
+// padLeft + padRight columns), 0 beyond it, where conv2d3x3's last row and column blocks read. Params: x
+// is Cx × Hx × Wx, padded is Hy × Wy. Dispatch [ceil(Wy / WG), Hy, N·Cx]: one element per invocation, its
+// indices straight from the invocation id (integer division is a scalar loop per lane on CPU adapters).
+@compute @workgroup_size(WG)
+fn padInput(@builtin(global_invocation_id) gid: vec3u) {
+  let P = params;
+  let q = i32(gid.x);
+  let r = i32(gid.y);
+  let plane = i32(gid.z);  // n·Cx + c
+  if (q >= P.Wy) { return; }
+  let row = select(-1, source(r - P.padTop, P.Hx), r < P.Hx + P.padTop + P.padBottom);
+  let col = select(-1, source(q - P.padLeft, P.Wx), q < P.Wx + P.padLeft + P.padRight);
+  var v = 0.0;
+  if (row >= 0 && col >= 0) { v = x[(plane * P.Hx + row) * P.Wx + col]; }
+  padded[(plane * P.Hy + r) * P.Wy + q] = v;
+}
+
+// packedTaps[((b·rows + r)·KH·KW + t)·CO_TILE + o] = w[c, r, t'] for output channel c = b·CO_TILE + o (w[r, c,
+// t'] when transposed), t' = t, or KH·KW − 1 − t (the kernel rotated by 180°) when flipped; 0 for c ≥ cols.
+// So conv2d3x3 finds the 9·CO_TILE taps of one input channel and channel block side by side. Dispatch
+// [ceil(KH·KW·CO_TILE / WG), rows, ceil(cols / CO_TILE)], one element per invocation.
+@compute @workgroup_size(WG)
+fn packTaps(@builtin(global_invocation_id) gid: vec3u) {
+  let P = packing;
+  let CO = i32(CO_TILE);
+  let K = P.KH * P.KW;
+  let e = i32(gid.x);  // t·CO + o
+  let r = i32(gid.y);
+  let b = i32(gid.z);
+  if (e >= K * CO) { return; }
+  let t = e / CO;
+  let c = b * CO + e % CO;
+  var v = 0.0;
+  if (c < P.cols) {
+    let pair = select(c * P.rows + r, r * P.cols + c, P.transposed != 0);
+    v = w[pair * K + select(t, K - 1 - t, P.flipped != 0)];
+  }
+  packedTaps[(b * P.rows + r) * K * CO + e] = v;
+}
+
+// conv2d3x3: acc[i] += w[i] · x, the outer product of 4 output channels and 4 pixels.
+fn outer4(acc: ptr<function, mat4x4f>, w: vec4f, x: vec4f) {
+  (*acc)[0] = fma(vec4f(w.x), x, (*acc)[0]);
+  (*acc)[1] = fma(vec4f(w.y), x, (*acc)[1]);
+  (*acc)[2] = fma(vec4f(w.z), x, (*acc)[2]);
+  (*acc)[3] = fma(vec4f(w.w), x, (*acc)[3]);
+}
+
+// conv2d3x3: pixels j0 + kw … j0 + kw + 3 of a row whose pixels j0 … j0 + 7 are the aligned vec4s a, b.
+fn window4(a: vec4f, b: vec4f, kw: i32) -> vec4f {
+  switch kw {
+    case 0: { return a; }
+    case 1: { return vec4f(a.yzw, b.x); }
+    default: { return vec4f(a.zw, b.xy); }
+  }
+}
+
+// Direct 3×3 stride-1 correlation: y = act(b + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i + kh, j + kw]) with xp the
+// padded input (padInput: Hx ≥ 4·ceil(Hy/4) + 2 rows, Wx = 4·ceil(Wy/4) + 4 columns, so rows start 16-byte
+// aligned and every read is in range: no tap needs a test) and taps = packTaps(w) with CO_TILE = 4 (one vec4
+// of 4 output channels per input channel and tap). Each invocation accumulates 4 output channels × 4 rows ×
+// 4 pixels in four mat4x4 (acc_r[i][p]: channel i, pixel p of row r). Per input channel it loads six rows
+// of 8 pixels (12 vec4) and 9 tap vec4s, 84 values for 576 multiply-adds: on CPU adapters every load whose
+// address is not a compile-time constant is a per-lane scalar loop (llvmpipe: ~10 ns per component for 8
+// lanes, some 30 multiply-adds' worth), so values loaded per multiply-add is what sets the speed. Everything
+// is written out rather than looped over private arrays, which those compilers keep in memory when a loop
+// is not unrolled, at a per-lane loop per access; more or larger accumulator blocks measured no faster
+// (register spills make the loads dearer). Dispatch [ceil(tiles / WG), ceil(Cy / 4), N], tiles =
+// ceil(Hy / 4)·ceil(Wy / 4): the workgroup's y and z pick the channel block and the image.
+@compute @workgroup_size(WG)
+fn conv2d3x3(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let P = params;
+  let colBlocks = (P.Wy + 3) / 4;
+  let tile = i32(gid.x);
+  if (tile >= colBlocks * ((P.Hy + 3) / 4)) { return; }
+  let i0 = tile / colBlocks * 4;
+  let j0 = tile % colBlocks * 4;
+  let ob = i32(wid.y);
+  let n = i32(wid.z);
+  let W4 = P.Wx / 4;
+  var a0 = mat4x4f();
+  var a1 = mat4x4f();
+  var a2 = mat4x4f();
+  var a3 = mat4x4f();
+  var xRow = ((n * P.Cx * P.Hx + i0) * P.Wx + j0) / 4;
+  var tRow = ob * P.Cx * 9;
+  for (var c = 0; c < P.Cx; c++) {
+    let r0a = xp[xRow];
+    let r0b = xp[xRow + 1];
+    let r1a = xp[xRow + W4];
+    let r1b = xp[xRow + W4 + 1];
+    let r2a = xp[xRow + 2 * W4];
+    let r2b = xp[xRow + 2 * W4 + 1];
+    let r3a = xp[xRow + 3 * W4];
+    let r3b = xp[xRow + 3 * W4 + 1];
+    let r4a = xp[xRow + 4 * W4];
+    let r4b = xp[xRow + 4 * W4 + 1];
+    let r5a = xp[xRow + 5 * W4];
+    let r5b = xp[xRow + 5 * W4 + 1];
+    for (var kw = 0; kw < 3; kw++) {
+      let x0 = window4(r0a, r0b, kw);
+      let x1 = window4(r1a, r1b, kw);
+      let x2 = window4(r2a, r2b, kw);
+      let x3 = window4(r3a, r3b, kw);
+      let x4 = window4(r4a, r4b, kw);
+      let x5 = window4(r5a, r5b, kw);
+      let w0 = taps[tRow + kw];      // kh = 0
+      let w1 = taps[tRow + 3 + kw];  // kh = 1
+      let w2 = taps[tRow + 6 + kw];  // kh = 2
+      outer4(&a0, w0, x0); outer4(&a1, w0, x1); outer4(&a2, w0, x2); outer4(&a3, w0, x3);
+      outer4(&a0, w1, x1); outer4(&a1, w1, x2); outer4(&a2, w1, x3); outer4(&a3, w1, x4);
+      outer4(&a0, w2, x2); outer4(&a1, w2, x3); outer4(&a2, w2, x4); outer4(&a3, w2, x5);
+    }
+    xRow += P.Hx * W4;
+    tRow += 9;
+  }
+  for (var i = 0; i < 4; i++) {
+    let o = ob * 4 + i;
+    let b = biasOf(min(o, P.Cy - 1));
+    for (var p = 0; p < 4; p++) {
+      if (o < P.Cy && j0 + p < P.Wy) {
+        let at = ((n * P.Cy + o) * P.Hy + i0) * P.Wy + j0 + p;
+        y[at] = activate(a0[i][p] + b);
+        if (i0 + 1 < P.Hy) { y[at + P.Wy] = activate(a1[i][p] + b); }
+        if (i0 + 2 < P.Hy) { y[at + 2 * P.Wy] = activate(a2[i][p] + b); }
+        if (i0 + 3 < P.Hy) { y[at + 3 * P.Wy] = activate(a3[i][p] + b); }
+      }
+    }
+  }
 }
 
 // Reference gather (header): x = small grid, y = large grid, one y element per invocation (N·Cy·Hy·Wy).

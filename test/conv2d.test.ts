@@ -49,7 +49,19 @@ const CASES: Case[] = [
   { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
   { name: '1×3 kernel, padding (0, 0, 1, 1)', xs: [1, 3, 4, 6], ws: [4, 3, 1, 3], stride: 1, pad: { top: 0, bottom: 0, left: 1, right: 1 }, mode: 'zeros' },
   { name: 'reflect 1 on a 2×2 image', xs: [1, 1, 2, 2], ws: [2, 1, 3, 3], stride: 1, pad: sym(1), mode: 'reflect' },
+  // Several 4 × 4-pixel, 4-channel tiles of the direct 3×3 kernel, ragged at every edge, over a batch.
+  { name: '3×3 reflect 1, batch 2, 9×11, relu', xs: [2, 5, 9, 11], ws: [6, 5, 3, 3], stride: 1, pad: sym(1), mode: 'reflect', bias: true, activation: 'relu' },
+  { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
+
+/** The kernels that compute `c`: the direct 3×3 kernel only serves 3×3 stride-1 convolutions (and, for the
+ *  input gradient, zero padding of at most 2 per side or reflect padding). */
+function impls(c: Case, backward = false): ('naive' | 'blocked' | 'direct3x3')[] {
+  const [, , KH, KW] = c.ws;
+  const pads = [c.pad.top, c.pad.bottom, c.pad.left, c.pad.right];
+  const direct = KH === 3 && KW === 3 && c.stride === 1 && (!backward || c.mode === 'reflect' || Math.max(...pads) <= 2);
+  return direct ? ['naive', 'blocked', 'direct3x3'] : ['naive', 'blocked'];
+}
 
 function data(c: Case, seed: number) {
   const geometry = { stride: c.stride, pad: c.pad, mode: c.mode };
@@ -70,12 +82,12 @@ describe.each(CASES)('conv2d: $name', (c) => {
   const terms = c.ws[1] * c.ws[2] * c.ws[3];
   const outTerms = d.ys[0] * d.ys[2] * d.ys[3];
 
-  it('forward, naive and blocked, matches the reference', async () => {
+  it('forward, every kernel that serves it, matches the reference', async () => {
     const e = engine();
     const want = ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, d.b, c.activation);
     const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
     const bias = d.b && e.tensor([c.ws[0]], d.b);
-    for (const impl of ['naive', 'blocked'] as const) {
+    for (const impl of impls(c)) {
       const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, impl });
       expect(y.shape).toEqual(d.ys);
       expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${impl}`);
@@ -89,7 +101,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2dBackwardInput(d.dy, d.w, c.ws, c.xs, d.geometry);
     // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
     const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
-    for (const impl of ['naive', 'blocked'] as const) {
+    for (const impl of impls(c, true)) {
       const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl }).read();
       expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${impl}`);
       gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${impl}` });
@@ -149,6 +161,10 @@ describe('conv2d geometry and validation', () => {
     expect(() => conv2d(e, x, e.tensor([2, 3, 7, 7]))).toThrow(/conv2d: kernel 7×7 is larger/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { bias: e.tensor([3]) })).toThrow(/conv2d: bias must be \[2\]/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { tile: { co: 6, px: 2 } })).toThrow(/tile/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'direct3x3' })).toThrow(/conv2d: impl 'direct3x3' needs a 3×3 kernel and stride 1/);
+    expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 8, 8]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 3, impl: 'direct3x3' })).toThrow(
+      /conv2dBackwardInput: impl 'direct3x3' needs every pad ≤ 2/,
+    );
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 3, 3]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 1 })).toThrow(
       /conv2dBackwardInput: output gradient \[1, 2, 3, 3\] does not match the forward output \[1, 2, 4, 4\]/,
     );

@@ -46,6 +46,14 @@ const CASES: Case[] = [
   tfCase('1×1 kernel (no overlap, zero pad)', [1, 3, 3, 2], [3, 2, 1, 1], 2),
 ];
 
+/** The kernels that compute `c` (forward or input gradient): the direct 3×3 kernel serves stride-1 3×3
+ *  transposed convolutions with every pad ≤ 2, and every stride-1 3×3 input gradient (a plain correlation). */
+function impls(c: Case, backward = false): ('naive' | 'blocked' | 'direct3x3')[] {
+  const { stride, padding: p } = c.geometry;
+  const direct = c.ws[2] === 3 && c.ws[3] === 3 && stride === 1 && (backward || Math.max(p.top, p.bottom, p.left, p.right) <= 2);
+  return direct ? ['naive', 'blocked', 'direct3x3'] : ['naive', 'blocked'];
+}
+
 describe.each(CASES)('convTranspose2d, $name', (c) => {
   const seed = 300 + CASES.indexOf(c) * 10;
   const g = c.geometry;
@@ -60,11 +68,11 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
   const inputTerms = c.ws[1] * c.ws[2] * c.ws[3];
   const weightTerms = c.xs[0] * c.xs[2] * c.xs[3];
 
-  it('forward, blocked and gather, matches the reference', async () => {
+  it('forward, every kernel that serves it, matches the reference', async () => {
     const e = engine();
     const want = ref.convTranspose2d(x, c.xs, w, c.ws, rg, b);
     const bias = b && e.tensor([c.ws[1]], b);
-    for (const impl of ['naive', 'blocked'] as const) {
+    for (const impl of impls(c)) {
       const y = convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, impl });
       expect(y.shape).toEqual(ys);
       expectClose(await y.read(), want, atol(forwardTerms), RTOL, `y ${impl}`);
@@ -74,7 +82,7 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
   it('convTranspose2dBackwardInput matches the reference and finite differences', async () => {
     const e = engine();
     const want = ref.convTranspose2dBackwardInput(dyData, w, c.ws, c.xs, rg);
-    for (const impl of ['naive', 'blocked'] as const) {
+    for (const impl of impls(c, true)) {
       const dx = await convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, impl }).read();
       expectClose(dx, want, atol(inputTerms), RTOL, `dx ${impl}`);
       gradCheck((v) => ref.convTranspose2d(v, c.xs, w, c.ws, rg), x, dyData, dx, { atol: atol(inputTerms), maxPoints: 150, what: `dx ${impl}` });

@@ -1,33 +1,48 @@
-// The kernel benchmark on the page's WebGPU (driven by bench/chromium.ts): the same cases as in Node, with
-// tfjs-webgpu loaded in the page on the same adapter. ?quick=1 for fewer repeats, ?tfjs=0 to skip tfjs.
+// The kernel benchmark in the browser (bench/chromium.ts opens this page): runKernelBenchmarks on the page's
+// WebGPU adapter with tfjs-webgpu loaded in the same page. Query: quick, no-tfjs, no-naive, no-extras,
+// shapes=64x128,512x16 (C×S). Every log line goes to the console (the runner forwards it) and the result
+// is left on window.__stylegpuBench.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgpu';
 import { Engine } from '../../src/runtime/engine.ts';
-import { type BenchResult, type Tfjs, runKernelBenchmarks } from '../kernels.ts';
+import { type BenchResult, type Tfjs, VGG_SHAPES, runKernelBenchmarks } from '../kernels.ts';
 
 declare global {
   interface Window {
-    __bench?: { result?: BenchResult; error?: string };
+    __stylegpuBench?: { result?: BenchResult; error?: string };
   }
 }
 
-const params = new URLSearchParams(location.search);
+const query = new URLSearchParams(location.search);
 const pre = document.getElementById('log')!;
 const log = (line: string) => {
-  pre.textContent += `${line}\n`;
   console.log(line);
+  pre.textContent += `${line}\n`;
 };
 
 try {
   const engine = await Engine.create();
-  let tf: Tfjs | undefined;
-  if (params.get('tfjs') !== '0') {
-    const core = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    await core.setBackend('webgpu');
-    await core.ready();
-    tf = core as unknown as Tfjs;
+  let tfjs: Tfjs | undefined;
+  if (!query.has('no-tfjs')) {
+    // tfjs-webgpu asks for the default adapter only; offer it the fallback (SwiftShader) one as the engine
+    // does (src/runtime/device.ts), so both run on the same adapter.
+    const gpu = navigator.gpu;
+    const requestAdapter = gpu.requestAdapter.bind(gpu);
+    gpu.requestAdapter = async (o) => (await requestAdapter(o)) ?? (await requestAdapter({ ...o, forceFallbackAdapter: true }));
+    await tf.setBackend('webgpu');
+    await tf.ready();
+    tfjs = tf as unknown as Tfjs;
   }
-  window.__bench = { result: await runKernelBenchmarks(engine, tf, { quick: params.get('quick') === '1', log }) };
+  const shapes = query.get('shapes')?.split(',').map((s) => {
+    const [C, S] = s.split('x').map(Number);
+    return { C, S };
+  });
+  const result = await runKernelBenchmarks(engine, tfjs, {
+    quick: query.has('quick'), naive: !query.has('no-naive'), extras: !query.has('no-extras'), shapes: shapes ?? VGG_SHAPES, log,
+  });
+  window.__stylegpuBench = { result };
 } catch (e) {
-  window.__bench = { error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) };
-  log(window.__bench.error!);
+  const error = e instanceof Error ? `${e.message}\n${e.stack}` : String(e);
+  log(error);
+  window.__stylegpuBench = { error };
 }

@@ -1,7 +1,7 @@
-// 2-D convolution family (shaders/conv2d.wgsl): conv2d forward (naive and register-blocked) with fused bias
-// and activation, its input, weight and bias gradients, and ConvTranspose2d with its gradients, all in
-// PyTorch's NCHW / weight layouts. Padding is given per side so PyTorch's symmetric padding and
-// TensorFlow's asymmetric SAME padding are both expressible.
+// 2-D convolution family (shaders/conv2d.wgsl): conv2d forward (naive, register-blocked, and a direct 3×3
+// stride-1 kernel) with fused bias and activation, its input, weight and bias gradients, and ConvTranspose2d
+// with its gradients, all in PyTorch's NCHW / weight layouts. Padding is given per side so PyTorch's
+// symmetric padding and TensorFlow's asymmetric SAME padding are both expressible.
 import type { Engine } from '../runtime/engine.ts';
 import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
@@ -22,10 +22,13 @@ export interface Tile {
   co: number;
   px: number;
 }
-/** 'naive' (one output per invocation) is kept as a reference for tests and benchmarks. The default tile
- *  is defaultTile(output channels); an adapter-specific choice can be passed instead. */
+/** 'auto' (the default) takes the direct 3×3 kernel (4 channels × 4 × 4 pixels per invocation) for 3×3
+ *  stride-1 correlations — conv2d, convTranspose2dBackwardInput, conv2dBackwardInput with reflect padding or
+ *  zero padding ≤ 2 per side, convTranspose2d with every pad ≤ 2 — and the blocked kernels otherwise, or whenever a `tile` is given (tiles are theirs,
+ *  default defaultTile(output channels)); 'direct3x3' insists on the direct kernel; 'naive' (one output per
+ *  invocation) is kept as a reference for tests and benchmarks. */
 export interface KernelChoice {
-  impl?: 'blocked' | 'naive';
+  impl?: 'auto' | 'direct3x3' | 'blocked' | 'naive';
   tile?: Tile;
 }
 
@@ -59,7 +62,7 @@ export const ConvParams = uniformStruct('ConvParams', {
   N: i32, Cx: i32, Hx: i32, Wx: i32, Cy: i32, Hy: i32, Wy: i32, KH: i32, KW: i32, stride: i32,
   padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, wpCols: i32, slope: 'f32',
 });
-export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32 });
+export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32, flipped: i32 });
 const module = shaderModule('conv2d', source, [ConvParams, PackParams]);
 
 type ConvKernel = KernelSpec<typeof ConvParams.fields>;
@@ -72,10 +75,13 @@ function convKernel(entryPoint: string, bindings: string[], constants: Record<st
   return k;
 }
 const packWeightsKernel = kernel(module, { entryPoint: 'packWeights', bindings: ['w', 'packed'], uniforms: PackParams, constants: { WG } });
+/** packTaps for conv2d3x3: 4 output channels (one vec4) per input channel and tap, 36 values per workgroup. */
+const packTaps4Kernel = kernel(module, { entryPoint: 'packTaps', bindings: ['w', 'packedTaps'], uniforms: PackParams, constants: { WG: 36, CO_TILE: 4 } });
 const NO_DEFINES = { BIAS: false, RELU: false, LEAKY_RELU: false, REFLECT: false };
 const NO_PADDING: Padding = { top: 0, bottom: 0, left: 0, right: 0 };
 
-/** 16 channels × 4 pixels (fastest on lavapipe), fewer channels for narrow layers so no tile is mostly padding. */
+/** Blocked kernels: 16 channels × 4 pixels (fastest on lavapipe), fewer channels for narrow layers so no tile
+ *  is mostly padding. */
 export function defaultTile(channels: number): Tile {
   return { co: Math.min(16, Math.ceil(channels / 4) * 4), px: 4 };
 }
@@ -158,7 +164,7 @@ function checkOutputGradient(op: string, dy: Tensor, want: Shape): void {
   }
 }
 
-function tileFor(op: string, c: KernelChoice, channels: number): Tile {
+function blockedTile(op: string, c: KernelChoice, channels: number): Tile {
   const t = c.tile ?? defaultTile(channels);
   if (!Number.isInteger(t.co) || t.co % 4 !== 0 || t.co < 4 || t.co > 4 * MAX_VEC || !Number.isInteger(t.px) || t.px < 1 || (t.co / 4) * t.px > MAX_ACC) {
     throw new Error(`${op}: tile ${JSON.stringify(t)} must have co ∈ {4, 8, 12, 16}, px ≥ 1 and (co/4)·px ≤ ${MAX_ACC}`);
@@ -188,7 +194,7 @@ function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number):
   const rowVecs = (Math.ceil(cols / tileCo) * tileCo) / 4;
   const packed = e.empty([rows * KH * KW * rowVecs * 4]);
   const n = rows * KH * KW * rowVecs;
-  const uniforms = { rows, cols, KH, KW, rowVecs, transposed: +transposed };
+  const uniforms = { rows, cols, KH, KW, rowVecs, transposed: +transposed, flipped: 0 };
   e.run(packWeightsKernel, { bindings: { w, packed }, uniforms, workgroups: grid(e, n), defines: NO_DEFINES });
   return { packed, rowVecs };
 }
@@ -198,12 +204,65 @@ interface Epilogue {
   activation?: Activation;
 }
 
+/** Whether `c` sends a correlation with kernel KH × KW and this stride to the direct 3×3 kernel. */
+function useDirect3x3(op: string, c: KernelChoice, KH: number, KW: number, stride: number): boolean {
+  const fits = KH === 3 && KW === 3 && stride === 1;
+  if (c.impl === 'direct3x3' && !fits) throw new Error(`${op}: impl 'direct3x3' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
+  return fits && (c.impl === 'direct3x3' || ((c.impl ?? 'auto') === 'auto' && !c.tile));
+}
+
+/** How conv2d3x3 reads w: [Cin, Cout, 3, 3] instead of [Cout, Cin, 3, 3] when `transposed`, each kernel
+ *  rotated by 180° when `flipped`. */
+interface TapLayout {
+  transposed: boolean;
+  flipped: boolean;
+}
+
+/** y [N, Cy, Hy, Wy] = act(bias + the 3×3 stride-1 correlation of pad(x) with w) through padInput, packTaps
+ *  and conv2d3x3; x [N, Cx, H, W] with H + pad.top + pad.bottom − 2 = Hy (likewise W). */
+function direct3x3(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none' }: Epilogue = {}): Tensor {
+  const [N, Cy, Hy, Wy] = outShape;
+  const Cx = x.shape[1];
+  const rowBlocks = Math.ceil(Hy / 4);
+  const colBlocks = Math.ceil(Wy / 4);
+  const chanBlocks = Math.ceil(Cy / 4);
+  const groups = Math.ceil((rowBlocks * colBlocks) / WG);
+  // Rows and columns up to what the last tiles read, columns a multiple of 4 so rows are vec4-aligned.
+  const paddedShape = [N, Cx, rowBlocks * 4 + 2, colBlocks * 4 + 4];
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (Math.max(groups, N * Cx, paddedShape[2]) > maxDim) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel; use impl 'blocked'`);
+  }
+  const xp = e.empty(paddedShape);
+  e.run(convKernel('padInput', ['x', 'padded']), {
+    bindings: { x, padded: xp },
+    uniforms: convParams(x.shape, paddedShape, 3, 3, 1, pad),
+    workgroups: [Math.ceil(paddedShape[3] / WG), paddedShape[2], N * Cx],
+    defines: { ...NO_DEFINES, REFLECT: reflect },
+  });
+  const taps = e.empty([chanBlocks * 4 * Cx * 9]);
+  const packing = { rows: Cx, cols: Cy, KH: 3, KW: 3, rowVecs: 0, transposed: +layout.transposed, flipped: +layout.flipped };
+  e.run(packTaps4Kernel, { bindings: { w, packedTaps: taps }, uniforms: packing, workgroups: [1, Cx, chanBlocks], defines: NO_DEFINES });
+
+  const y = e.empty(outShape);
+  const bindings: Record<string, Tensor> = bias ? { xp, taps, y, bias } : { xp, taps, y };
+  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: false };
+  const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
+  e.run(convKernel('conv2d3x3', Object.keys(bindings)), { bindings, uniforms: convParams(paddedShape, outShape, 3, 3, 1, NO_PADDING, 0, slope), workgroups: [groups, chanBlocks, N], defines });
+  xp.release();
+  taps.release();
+  return y;
+}
+
 /** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
 function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
+  const [KH, KW] = w.shape.slice(2);
+  if (c.impl !== 'naive' && useDirect3x3(op, c, KH, KW, g.stride)) {
+    return direct3x3(e, op, x, w, outShape, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation });
+  }
   const y = e.empty(outShape);
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: g.reflect };
   const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
-  const [KH, KW] = w.shape.slice(2);
   const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
   if (c.impl === 'naive') {
     const bindings = withBias({ x, w, y });
@@ -211,7 +270,7 @@ function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape,
     e.run(convKernel('conv2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines });
     return y;
   }
-  const tile = tileFor(op, c, outShape[1]);
+  const tile = blockedTile(op, c, outShape[1]);
   const { packed, rowVecs } = packWeights(e, w, true, tile.co);
   const [N, Cy, Hy, Wy] = outShape;
   const n = N * Math.ceil(Cy / tile.co) * Hy * Math.ceil(Wy / tile.px);
@@ -238,6 +297,13 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
     padded.release();
     return dx;
   }
+  const { top, bottom, left, right } = g.pad;
+  if (c.impl !== 'naive' && useDirect3x3(op, c, KH, KW, g.stride) && Math.max(top, bottom, left, right) <= 2) {
+    // With s = 1 the gather is a correlation of x zero-padded by 2 − pad with the rotated, transposed kernel.
+    const pad = { top: 2 - top, bottom: 2 - bottom, left: 2 - left, right: 2 - right };
+    return direct3x3(e, op, x, w, outShape, pad, false, { transposed: true, flipped: true }, { bias });
+  }
+  if (c.impl === 'direct3x3') throw new Error(`${op}: impl 'direct3x3' needs every pad ≤ 2, got ${JSON.stringify(g.pad)}`);
   const y = e.empty(outShape);
   const defines = { ...NO_DEFINES, BIAS: !!bias };
   const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
@@ -247,7 +313,7 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
     e.run(convKernel('convTranspose2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines });
     return y;
   }
-  const tile = tileFor(op, c, outShape[1]);
+  const tile = blockedTile(op, c, outShape[1]);
   const { packed, rowVecs } = packWeights(e, w, false, tile.co);
   const [N, Cy, Hy, Wy] = outShape;
   const n = N * Math.ceil(Cy / tile.co) * Hy * g.stride * Math.ceil(Math.ceil(Wy / g.stride) / tile.px);

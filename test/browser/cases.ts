@@ -1,11 +1,21 @@
 // Kernel cases run identically in Node (test/browser.test.ts) and in headless Chromium (index.html), so
 // the two WebGPU implementations can be compared on the same inputs.
+import { type Conv2dOptions, conv2d, conv2dBackwardInput } from '../../src/kernels/conv2d.ts';
 import { add, axpy, scale } from '../../src/kernels/elementwise.ts';
 import { dot, sum } from '../../src/kernels/reduce.ts';
 import type { Engine } from '../../src/runtime/engine.ts';
 import { uniform } from '../helpers/random.ts';
 
 export const CASE_SIZES = [1, 65, 4099];
+
+/** Small convolutions covering every conv kernel: direct 3×3 (stride 1), blocked and naive, zero and
+ *  reflect padding, stride 2, and the input gradient of each. */
+const CONV_CASES: { name: string; xs: number[]; ws: number[]; opts: Conv2dOptions }[] = [
+  { name: '3x3-s1-zeros', xs: [2, 3, 7, 6], ws: [5, 3, 3, 3], opts: { padding: 1, activation: 'relu' } },
+  { name: '3x3-s1-reflect', xs: [1, 2, 9, 5], ws: [6, 2, 3, 3], opts: { padding: 1, padMode: 'reflect' } },
+  { name: '3x3-s2-zeros', xs: [1, 3, 8, 7], ws: [4, 3, 3, 3], opts: { stride: 2, padding: 1 } },
+  { name: '5x5-s2-reflect', xs: [1, 2, 9, 8], ws: [3, 2, 5, 5], opts: { stride: 2, padding: 2, padMode: 'reflect' } },
+];
 
 export async function runCases(e: Engine): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
@@ -17,6 +27,19 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
     out[`axpy/${n}`] = Array.from(await axpy(e, -1.5, a, b).read());
     out[`sum/${n}`] = Array.from(await sum(e, a).read());
     out[`dot/${n}`] = Array.from(await dot(e, a, b).read());
+  }
+  for (const [i, c] of CONV_CASES.entries()) {
+    const size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+    const x = e.tensor(c.xs, uniform(size(c.xs), 40 + i));
+    const w = e.tensor(c.ws, uniform(size(c.ws), 50 + i));
+    const bias = e.tensor([c.ws[0]], uniform(c.ws[0], 60 + i));
+    const direct = c.ws[2] === 3 && c.ws[3] === 3 && !c.opts.stride;
+    for (const impl of direct ? (['naive', 'blocked', 'direct3x3'] as const) : (['naive', 'blocked'] as const)) {
+      const y = conv2d(e, x, w, { ...c.opts, bias, impl });
+      out[`conv2d/${c.name}/${impl}`] = Array.from(await y.read());
+      const dx = conv2dBackwardInput(e, y, w, c.xs, { ...c.opts, impl });
+      out[`conv2dBackwardInput/${c.name}/${impl}`] = Array.from(await dx.read());
+    }
   }
   return out;
 }
