@@ -2,11 +2,14 @@
 // localhost, drives the system Chromium with puppeteer-core (test/helpers/chromium.ts), forwards the page's
 // log lines, prints the table and writes bench/results/kernels-chromium.json.
 //   --quick      3 samples per case instead of 5
-//   --full       all four VGG shapes and the naive references (the default on SwiftShader skips them, see below)
+//   --full       every case of `npm run bench` (see below)
 //   --no-tfjs    skip tfjs-webgpu
-// Without a GPU Chromium's adapter is SwiftShader, where the naive kernels take tens of seconds per call and a
-// full run takes far longer than 8 minutes; so by default the run covers the two VGG shapes at the ends
-// (64→64 @128², 512→512 @16²) without the naive references. --full runs everything.
+// Without a GPU Chromium's adapter is SwiftShader (its FMA probe: ~10 GFLOP/s, lavapipe's here 80–115): the
+// cases of `npm run bench` took 12 minutes there even without the naive kernels and with two of the four VGG
+// shapes, since the general blocked kernels and the 1×1 matmul take 5–10 s per call. So by default the run
+// times our default kernels and tfjs-webgpu on the two VGG shapes at the ends (64→64 @128², 512→512 @16²),
+// forward and input gradient, in about 3 minutes; --full runs everything (not timed; the naive kernels alone
+// would add well over half an hour).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { startBrowserSession } from '../test/helpers/chromium.ts';
 import { formatTable } from './harness.ts';
@@ -24,7 +27,7 @@ if (args.has('--quick')) query.set('quick', '');
 if (args.has('--no-tfjs')) query.set('no-tfjs', '');
 if (!args.has('--full')) {
   query.set('shapes', '64x128,512x16');
-  query.set('no-naive', '');
+  for (const skip of ['no-naive', 'no-blocked', 'no-extras']) query.set(skip, '');
 }
 
 const session = await startBrowserSession();

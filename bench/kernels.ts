@@ -51,13 +51,15 @@ export interface BenchOptions {
   shapes?: readonly { C: number; S: number }[];
   /** Also time the naive reference kernels (seconds per call on CPU adapters). Default true. */
   naive?: boolean;
+  /** Also time the general register-blocked kernels on the 3×3 cases (the path before the direct one). Default true. */
+  blocked?: boolean;
   /** Also run the Gram-matrix and 1024³ matmul cases. Default true. */
   extras?: boolean;
   log?: (line: string) => void;
 }
 
 export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts: BenchOptions = {}): Promise<BenchResult> {
-  const { quick = false, shapes = VGG_SHAPES, naive = true, extras = true, log = console.log } = opts;
+  const { quick = false, shapes = VGG_SHAPES, naive = true, blocked = true, extras = true, log = console.log } = opts;
   const reps = quick ? 3 : 5;
   const rows: BenchRow[] = [];
   const tfSync = tf ? tfjsSync(tf) : undefined;
@@ -71,6 +73,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     } }];
   };
   const reference = (contender: Contender) => (naive ? [contender] : []);
+  const general = (contender: Contender) => (blocked ? [contender] : []);
   /** Times the contenders of one case side by side (see timeInterleaved) and records a row each. */
   const race = async (name: string, flop: number, contenders: Contender[]) => {
     const timings = await timeInterleaved(contenders, { reps, inner: 2 });
@@ -93,13 +96,13 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     // ours: the default path (the direct 3×3 kernel); ours-blocked: the general register-blocked kernels.
     await race(`conv3x3 ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2d(e, x, w, { padding: 1 })),
-      ours('ours-blocked', () => conv2d(e, x, w, { padding: 1, impl: 'blocked' })),
+      ...general(ours('ours-blocked', () => conv2d(e, x, w, { padding: 1, impl: 'blocked' }))),
       ...reference(ours('ours-naive', () => conv2d(e, x, w, { padding: 1, impl: 'naive' }))),
       ...theirs(() => tf!.conv2d(tx!, tw!, 1, 'same')),
     ]);
     await race(`conv3x3 dX ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1 })),
-      ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'blocked' })),
+      ...general(ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'blocked' }))),
       ...reference(ours('ours-naive', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'naive' }))),
       ...theirs(() => tf!.conv2dTranspose(tx!, tw!, [1, S, S, C], 1, 'same')),
     ]);

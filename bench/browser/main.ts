@@ -1,6 +1,6 @@
 // The kernel benchmark in the browser (bench/chromium.ts opens this page): runKernelBenchmarks on the page's
-// WebGPU adapter with tfjs-webgpu loaded in the same page. Query: quick, no-tfjs, no-naive, no-extras,
-// shapes=64x128,512x16 (C×S). Every log line goes to the console (the runner forwards it) and the result
+// WebGPU adapter with tfjs-webgpu loaded in the same page. Query: quick, no-tfjs, no-naive, no-blocked,
+// no-extras, shapes=64x128,512x16 (C×S). Every log line goes to the console (the runner forwards it) and the result
 // is left on window.__stylegpuBench.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -38,7 +38,12 @@ try {
     return { C, S };
   });
   const result = await runKernelBenchmarks(engine, tfjs, {
-    quick: query.has('quick'), naive: !query.has('no-naive'), extras: !query.has('no-extras'), shapes: shapes ?? VGG_SHAPES, log,
+    quick: query.has('quick'),
+    naive: !query.has('no-naive'),
+    blocked: !query.has('no-blocked'),
+    extras: !query.has('no-extras'),
+    shapes: shapes ?? VGG_SHAPES,
+    log,
   });
   window.__stylegpuBench = { result };
 } catch (e) {
