@@ -1,11 +1,11 @@
 // FMA throughput probe (benchmark only). Each invocation keeps 5 vec4 accumulators a_k and, per step,
 // adds x·m_k to each (a_k = fma(x, m_k, a_k)) and then advances x: the products do not depend on the
-// accumulators, so the only dependency chain is one add per step, and 20 independent lanes of work per
-// invocation keep the FP units busy even where fma is split into a multiply and an add (llvmpipe) —
-// whereas chains a = fma(a, m, c) wait on multiply + add latency every step. 5 accumulators + 5
-// multipliers + x fit in 32 vector registers (AVX-512VL) without spilling. Every vec4 has four distinct
-// components, so a compiler cannot fold the four lanes of the vector into one. The loop body is 8 steps,
-// so loop overhead (an execution-mask update per iteration on CPU adapters) is negligible.
+// accumulators, so the only dependency chain is one add per step, and 20 independent scalar chains per
+// invocation keep the FP units busy even where fma is split into a multiply and an add (llvmpipe does) —
+// whereas chains a = fma(a, m, c) wait on multiply + add latency every step. The 20 accumulators stay in
+// registers on CPU adapters (the multipliers, loop-invariant, can be memory operands). Every vec4 has four
+// distinct components, so a compiler cannot fold the four lanes of a vector into one. The loop body is 8
+// steps, so loop overhead (an execution-mask update per iteration on CPU adapters) is negligible.
 // FLOP per invocation: 2 (mul + add) · 4 components · 5 accumulators · 8 steps · iters.
 // Bindings: out (one f32 per invocation); params: FmaPeakParams (mul, add: step constants from the host,
 // so nothing is known at compile time).

@@ -1,7 +1,7 @@
 // The kernel benchmark in the browser (bench/chromium.ts opens this page): runKernelBenchmarks on the page's
 // WebGPU adapter with tfjs-webgpu loaded in the same page. Query: quick, no-tfjs, no-naive, no-blocked,
-// no-extras, shapes=64x128,512x16 (C×S). Every log line goes to the console (the runner forwards it) and the result
-// is left on window.__stylegpuBench.
+// no-extras, shapes=64x128,512x16 (C×S). Every log line goes to the console (the runner forwards it) and
+// the result is left on window.__stylegpuBench.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import { Engine } from '../../src/runtime/engine.ts';
