@@ -93,15 +93,18 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const w = random(e, [C, C, 3, 3], 2);
     const tx = tf?.randomNormal([1, S, S, C]);
     const tw = tf?.randomNormal([3, 3, C, C]);
-    // ours: the default path (the direct 3×3 kernel); ours-blocked: the general register-blocked kernels.
+    // ours: the default path (on CPU adapters with subgroups the subgroup 3×3 kernel, else direct3x3);
+    // ours-direct3x3: the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
     await race(`conv3x3 ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2d(e, x, w, { padding: 1 })),
+      ...general(ours('ours-direct3x3', () => conv2d(e, x, w, { padding: 1, impl: 'direct3x3' }))),
       ...general(ours('ours-blocked', () => conv2d(e, x, w, { padding: 1, impl: 'blocked' }))),
       ...reference(ours('ours-naive', () => conv2d(e, x, w, { padding: 1, impl: 'naive' }))),
       ...theirs(() => tf!.conv2d(tx!, tw!, 1, 'same')),
     ]);
     await race(`conv3x3 dX ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1 })),
+      ...general(ours('ours-direct3x3', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'direct3x3' }))),
       ...general(ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'blocked' }))),
       ...reference(ours('ours-naive', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'naive' }))),
       ...theirs(() => tf!.conv2dTranspose(tx!, tw!, [1, S, S, C], 1, 'same')),

@@ -26,7 +26,7 @@ describe('headless Chromium', () => {
     await page.waitForFunction(() => window.__stylegpu !== undefined, { timeout: 90_000 });
     const page_ = await page.evaluate(() => window.__stylegpu!);
     expect(page_.error, `page failed:\n${page_.error}\n${consoleLines.join('\n')}`).toBeUndefined();
-    console.log(`Chromium adapter: ${page_.adapter}`);
+    console.log(`Chromium adapter: ${page_.adapter}, ${page_.subgroups}`);
     console.log(`Node adapter:     ${engine().describe()}`);
     expect(page_.adapter).toMatch(/\[browser\]$/);
 

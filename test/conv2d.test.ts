@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   type Activation, type Padding, type Tile, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, samePadding,
 } from '../src/kernels/conv2d.ts';
+import { subgroupConvSupported } from '../src/kernels/conv2dSubgroup.ts';
+import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
@@ -54,13 +56,17 @@ const CASES: Case[] = [
   { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
 
-/** The kernels that compute `c`: the direct 3×3 kernel only serves 3×3 stride-1 convolutions (and, for the
- *  input gradient, zero padding of at most 2 per side or reflect padding). */
-function impls(c: Case, backward = false): ('naive' | 'blocked' | 'direct3x3')[] {
+type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3';
+
+/** The kernels that compute `c`: the direct 3×3 kernels only serve 3×3 stride-1 convolutions (and, for the
+ *  input gradient, zero padding of at most 2 per side or reflect padding); the subgroup one needs subgroups
+ *  of ≥ 8 lanes, which lavapipe (CI) has — asserted below, so it cannot drop out of these tests unnoticed. */
+function impls(e: Engine, c: Case, backward = false): Impl[] {
   const [, , KH, KW] = c.ws;
   const pads = [c.pad.top, c.pad.bottom, c.pad.left, c.pad.right];
   const direct = KH === 3 && KW === 3 && c.stride === 1 && (!backward || c.mode === 'reflect' || Math.max(...pads) <= 2);
-  return direct ? ['naive', 'blocked', 'direct3x3'] : ['naive', 'blocked'];
+  if (!direct) return ['naive', 'blocked'];
+  return subgroupConvSupported(e.ctx) ? ['naive', 'blocked', 'direct3x3', 'subgroup3x3'] : ['naive', 'blocked', 'direct3x3'];
 }
 
 function data(c: Case, seed: number) {
@@ -87,7 +93,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, d.b, c.activation);
     const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
     const bias = d.b && e.tensor([c.ws[0]], d.b);
-    for (const impl of impls(c)) {
+    for (const impl of impls(e, c)) {
       const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, impl });
       expect(y.shape).toEqual(d.ys);
       expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${impl}`);
@@ -101,7 +107,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2dBackwardInput(d.dy, d.w, c.ws, c.xs, d.geometry);
     // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
     const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
-    for (const impl of impls(c, true)) {
+    for (const impl of impls(e, c, true)) {
       const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl }).read();
       expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${impl}`);
       gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${impl}` });
@@ -119,6 +125,66 @@ describe.each(CASES)('conv2d: $name', (c) => {
     expectClose(db, ref.biasGradient(d.dy, d.ys), atol(outTerms), RTOL, 'db');
     const zeroBias = new Float64Array(c.ws[0]);
     gradCheck((v) => ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, v), zeroBias, d.dy, db, { atol: atol(outTerms), what: 'db' });
+  });
+});
+
+describe('conv2d: the subgroup 3×3 kernel', () => {
+  it('is what auto picks on lavapipe (CI), so the suites above test it', () => {
+    const e = engine();
+    if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) {
+      expect(e.ctx.cpuAdapter).toBe(true);
+      expect(subgroupConvSupported(e.ctx)).toBe(true);
+    }
+    const x = e.tensor([1, 2, 4, 4], uniform(32, 1));
+    const w = e.tensor([3, 2, 3, 3], uniform(54, 2));
+    const before = { ...e.stats.byKernel };
+    conv2d(e, x, w, { padding: 1 }).release();
+    const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
+    const sub = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
+    expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 1 : 0);
+    expect(ran('conv2d.conv2d3x3')).toBe(sub ? 0 : 1);
+  });
+
+  it('packs frozen weights once per layout, and afresh when they change', async () => {
+    const e = engine();
+    const x = e.tensor([1, 4, 5, 6], uniform(120, 3));
+    const w1 = uniform(4 * 4 * 9, 4);
+    const w2 = uniform(4 * 4 * 9, 5);
+    const w = e.tensor([4, 4, 3, 3], w1);
+    const geometry = { stride: 1, pad: sym(1), mode: 'zeros' as const };
+    const packs = () => Object.entries(e.stats.byKernel).filter(([k]) => /pack/i.test(k)).reduce((n, [, v]) => n + v, 0);
+    const before = packs();
+    const a = await conv2d(e, x, w, { padding: 1 }).read();
+    const b = await conv2d(e, x, w, { padding: 1 }).read();
+    expect(packs() - before).toBe(1);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expectClose(a, ref.conv2d(uniform(120, 3), [1, 4, 5, 6], w1, [4, 4, 3, 3], geometry), atol(36), RTOL, 'y with w1');
+    w.write(w2);
+    const c = await conv2d(e, x, w, { padding: 1 }).read();
+    expect(packs() - before).toBe(2);
+    expectClose(c, ref.conv2d(uniform(120, 3), [1, 4, 5, 6], w2, [4, 4, 3, 3], geometry), atol(36), RTOL, 'y with w2');
+  });
+
+  // Whole tiles (8 channels × 3 rows × 8 columns), many input channels and a batch, against the reference.
+  it.each([
+    { xs: [2, 20, 6, 16], ws: [16, 20, 3, 3] },
+    { xs: [1, 9, 3, 8], ws: [8, 9, 3, 3] },
+    { xs: [1, 33, 10, 17], ws: [25, 33, 3, 3] },
+  ] as { xs: ref.Shape4; ws: ref.Shape4 }[])('forward and input gradient on $xs ⊛ $ws', async ({ xs, ws }) => {
+    const e = engine();
+    if (!subgroupConvSupported(e.ctx)) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ 8 lanes`);
+    const geometry = { stride: 1, pad: sym(1), mode: 'zeros' as const };
+    const xd = uniform(size(xs), 7);
+    const wd = uniform(size(ws), 8);
+    const bd = uniform(ws[0], 9);
+    const x = e.tensor(xs, xd);
+    const w = e.tensor(ws, wd);
+    const y = conv2d(e, x, w, { padding: 1, bias: e.tensor([ws[0]], bd), activation: { leakyRelu: 0.3 }, impl: 'subgroup3x3' });
+    expectClose(await y.read(), ref.conv2d(xd, xs, wd, ws, geometry, bd, { leakyRelu: 0.3 }), atol(ws[1] * 9), RTOL, 'y');
+    const ys = ref.conv2dOutShape(xs, ws, geometry);
+    const dyd = uniform(size(ys), 10);
+    const dx = conv2dBackwardInput(e, e.tensor(ys, dyd), w, xs, { padding: 1, impl: 'subgroup3x3' });
+    expectClose(await dx.read(), ref.conv2dBackwardInput(dyd, wd, ws, xs, geometry), atol(ws[0] * 9), RTOL, 'dx');
   });
 });
 
@@ -162,6 +228,7 @@ describe('conv2d geometry and validation', () => {
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { bias: e.tensor([3]) })).toThrow(/conv2d: bias must be \[2\]/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { tile: { co: 6, px: 2 } })).toThrow(/tile/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'direct3x3' })).toThrow(/conv2d: impl 'direct3x3' needs a 3×3 kernel and stride 1/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'subgroup3x3' })).toThrow(/conv2d: impl 'subgroup3x3' needs a 3×3 kernel and stride 1/);
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 8, 8]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 3, impl: 'direct3x3' })).toThrow(
       /conv2dBackwardInput: impl 'direct3x3' needs every pad ≤ 2/,
     );

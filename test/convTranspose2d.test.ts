@@ -4,6 +4,8 @@ import {
   type ConvTranspose2dGeometry, type Tile, conv2dBackwardBias, convTranspose2d, convTranspose2dBackwardInput, convTranspose2dBackwardWeight,
   tfConvTranspose2dSame, torchConvTranspose2d,
 } from '../src/kernels/conv2d.ts';
+import { subgroupConvSupported } from '../src/kernels/conv2dSubgroup.ts';
+import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
@@ -48,10 +50,11 @@ const CASES: Case[] = [
 
 /** The kernels that compute `c` (forward or input gradient): the direct 3×3 kernel serves stride-1 3×3
  *  transposed convolutions with every pad ≤ 2, and every stride-1 3×3 input gradient (a plain correlation). */
-function impls(c: Case, backward = false): ('naive' | 'blocked' | 'direct3x3')[] {
+function impls(e: Engine, c: Case, backward = false): ('naive' | 'blocked' | 'direct3x3' | 'subgroup3x3')[] {
   const { stride, padding: p } = c.geometry;
   const direct = c.ws[2] === 3 && c.ws[3] === 3 && stride === 1 && (backward || Math.max(p.top, p.bottom, p.left, p.right) <= 2);
-  return direct ? ['naive', 'blocked', 'direct3x3'] : ['naive', 'blocked'];
+  if (!direct) return ['naive', 'blocked'];
+  return subgroupConvSupported(e.ctx) ? ['naive', 'blocked', 'direct3x3', 'subgroup3x3'] : ['naive', 'blocked', 'direct3x3'];
 }
 
 describe.each(CASES)('convTranspose2d, $name', (c) => {
@@ -72,7 +75,7 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
     const e = engine();
     const want = ref.convTranspose2d(x, c.xs, w, c.ws, rg, b);
     const bias = b && e.tensor([c.ws[1]], b);
-    for (const impl of impls(c)) {
+    for (const impl of impls(e, c)) {
       const y = convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, impl });
       expect(y.shape).toEqual(ys);
       expectClose(await y.read(), want, atol(forwardTerms), RTOL, `y ${impl}`);
@@ -82,7 +85,7 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
   it('convTranspose2dBackwardInput matches the reference and finite differences', async () => {
     const e = engine();
     const want = ref.convTranspose2dBackwardInput(dyData, w, c.ws, c.xs, rg);
-    for (const impl of impls(c, true)) {
+    for (const impl of impls(e, c, true)) {
       const dx = await convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, impl }).read();
       expectClose(dx, want, atol(inputTerms), RTOL, `dx ${impl}`);
       gradCheck((v) => ref.convTranspose2d(v, c.xs, w, c.ws, rg), x, dyData, dx, { atol: atol(inputTerms), maxPoints: 150, what: `dx ${impl}` });

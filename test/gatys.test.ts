@@ -88,15 +88,22 @@ describe('Gatys with the real VGG19 weights (shared mirror, layers up to relu3_4
     const content = await readImageFile(resolve(__dirname, '../examples/content/chelsea.png'));
     const style = await readImageFile(resolve(__dirname, '../examples/style/starry_night.png'));
     const styleLoss: number[] = [];
+    // With neural-style's fixed step (no line search) the first iterations here are chaotic — trial points
+    // with a style loss of 1e10–1e14, then a long plateau — and whether the loss leaves the plateau within
+    // 50 iterations hinges on f32 rounding (the summation order of one conv kernel against another: ~300×
+    // or ~2×). The strong-Wolfe search makes the outcome a property of the pipeline, not of rounding.
     const result = await gatys(e, vgg, content, [style], {
       imageSize: 64,
       iterations: 50,
+      lineSearch: 'strong_wolfe',
       contentLayers: ['relu3_2'],
       styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'],
       onEvaluation: (ev) => void styleLoss.push(ev.style),
     });
-    console.log(`real VGG19 at 64 px: style loss ${styleLoss[0].toExponential(3)} → ${styleLoss.at(-1)!.toExponential(3)} in ${result.iterations} iterations; peak ${(result.peakBytes / 2 ** 20).toFixed(1)} MiB, ${result.dispatchesPerEvaluation} dispatches per evaluation`);
-    expect(result.iterations).toBe(50);
+    console.log(`real VGG19 at 64 px: style loss ${styleLoss[0].toExponential(3)} → ${styleLoss.at(-1)!.toExponential(3)} in ${result.iterations} iterations (${result.evaluations} evaluations); peak ${(result.peakBytes / 2 ** 20).toFixed(1)} MiB, ${result.dispatchesPerEvaluation} dispatches per evaluation`);
+    // torch.optim.LBFGS stops at max_eval = 1.25 · max_iter evaluations; line-search trials count.
+    expect(result.evaluations).toBeLessThanOrEqual(62);
+    expect(result.iterations).toBeGreaterThanOrEqual(40);
     expect(styleLoss[0] / styleLoss.at(-1)!).toBeGreaterThanOrEqual(10);
     expect(result.image.width).toBe(64);
     vgg.release();

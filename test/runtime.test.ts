@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { add, addKernel } from '../src/kernels/elementwise.ts';
+import { add, addKernel, fillKernel, scale } from '../src/kernels/elementwise.ts';
 import { GpuError } from '../src/runtime/engine.ts';
 import { grid1d, kernel, shaderModule } from '../src/runtime/kernel.ts';
 import { sizeClass } from '../src/runtime/pool.ts';
@@ -110,6 +110,31 @@ describe('tensor views', () => {
     x.release();
     expect(w.released).toBe(true);
     expect(() => w.buffer).toThrow(/used after release/);
+  });
+});
+
+describe('derived tensors', () => {
+  it('are computed once, afresh after the source changes, and released with it', async () => {
+    const e = engine();
+    const x = e.tensor([3], [1, 2, 3]);
+    let made = 0;
+    const twice = () => x.derived('twice', () => {
+      made++;
+      return scale(e, x, 2);
+    });
+    const a = twice();
+    expect(twice()).toBe(a);
+    expect(made).toBe(1);
+    expect(Array.from(await a.read())).toEqual([2, 4, 6]);
+    x.write([5, 6, 7]); // Engine.write
+    expect(Array.from(await twice().read())).toEqual([10, 12, 14]);
+    expect(a.released).toBe(true);
+    e.run(fillKernel, { bindings: { out: x.reshape([1, 3]) }, uniforms: { n: 3, alpha: 1 }, workgroups: [1] }); // a kernel writing a view
+    expect(Array.from(await twice().read())).toEqual([2, 2, 2]);
+    expect(made).toBe(3);
+    const last = twice();
+    x.release();
+    expect(last.released).toBe(true);
   });
 });
 

@@ -22,6 +22,8 @@ const USAGE = `stylegpu gatys — Gatys et al. (CVPR 2016) style transfer with V
   --optimizer lbfgs|adam      (default lbfgs)
   --learning-rate LR          (default 1 for lbfgs, 10 for adam)
   --lbfgs-history M           (default 100)
+  --line-search none|strong_wolfe
+                              L-BFGS step: fixed (default, as neural-style) or torch's strong-Wolfe search
   --content-weight W          (default ${GATYS_DEFAULTS.contentWeight})
   --style-weight W            (default ${GATYS_DEFAULTS.styleWeight})
   --tv-weight W               (default ${GATYS_DEFAULTS.tvWeight})
@@ -51,7 +53,7 @@ export const gatysCommand: Command = {
         content: { type: 'string' }, style: { type: 'string' }, output: { type: 'string' },
         'style-blend-weights': { type: 'string' }, 'image-size': { type: 'string' }, 'style-scale': { type: 'string' },
         iterations: { type: 'string' }, optimizer: { type: 'string' }, 'learning-rate': { type: 'string' },
-        'lbfgs-history': { type: 'string' }, 'content-weight': { type: 'string' }, 'style-weight': { type: 'string' },
+        'lbfgs-history': { type: 'string' }, 'line-search': { type: 'string' }, 'content-weight': { type: 'string' }, 'style-weight': { type: 'string' },
         'tv-weight': { type: 'string' }, init: { type: 'string' }, seed: { type: 'string' },
         'original-colors': { type: 'boolean' }, pooling: { type: 'string' }, 'content-layers': { type: 'string' },
         'style-layers': { type: 'string' }, weights: { type: 'string' }, 'print-every': { type: 'string' },
@@ -62,6 +64,8 @@ export const gatysCommand: Command = {
     const stylePaths = parseList(requireOption(v.style, '--style', 'gatys'));
     const output = requireOption(v.output, '--output', 'gatys');
     const optimizer = v.optimizer ?? 'lbfgs';
+    const lineSearch = v['line-search'] ?? 'none';
+    if (lineSearch !== 'none' && lineSearch !== 'strong_wolfe') throw new UsageError(`--line-search: none or strong_wolfe, got '${lineSearch}'`);
     if (optimizer !== 'lbfgs' && optimizer !== 'adam') throw new UsageError(`--optimizer: lbfgs or adam, got '${optimizer}'`);
     const pooling = v.pooling ?? 'max';
     if (pooling !== 'max' && pooling !== 'avg') throw new UsageError(`--pooling: max or avg, got '${pooling}'`);
@@ -76,6 +80,7 @@ export const gatysCommand: Command = {
       optimizer,
       learningRate: v['learning-rate'] === undefined ? undefined : parseNumber(v['learning-rate'], '--learning-rate', 1, { min: 0 }),
       lbfgsHistory: parseNumber(v['lbfgs-history'], '--lbfgs-history', 100, { integer: true, min: 1 }),
+      lineSearch,
       contentWeight: parseNumber(v['content-weight'], '--content-weight', GATYS_DEFAULTS.contentWeight),
       styleWeight: parseNumber(v['style-weight'], '--style-weight', GATYS_DEFAULTS.styleWeight),
       tvWeight: parseNumber(v['tv-weight'], '--tv-weight', GATYS_DEFAULTS.tvWeight),

@@ -7,6 +7,7 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
+import { conv3x3Subgroup, packTapsSubgroup, subgroupConvSupported, subgroupPaddedSize } from './conv2dSubgroup.ts';
 
 export interface Padding {
   top: number;
@@ -22,13 +23,16 @@ export interface Tile {
   co: number;
   px: number;
 }
-/** 'auto' (the default) takes the direct 3×3 kernel (4 channels × 4 × 4 pixels per invocation) for 3×3
- *  stride-1 correlations — conv2d, convTranspose2dBackwardInput, conv2dBackwardInput with reflect padding or
- *  zero padding ≤ 2 per side, convTranspose2d with every pad ≤ 2 — and the blocked kernels otherwise, or whenever a `tile` is given (tiles are theirs,
- *  default defaultTile(output channels)); 'direct3x3' insists on the direct kernel; 'naive' (one output per
- *  invocation) is kept as a reference for tests and benchmarks. */
+/** 3×3 stride-1 correlations — conv2d, convTranspose2dBackwardInput, conv2dBackwardInput with reflect padding
+ *  or zero padding ≤ 2 per side, convTranspose2d with every pad ≤ 2 — have two direct kernels:
+ *  'subgroup3x3' (conv2dSubgroup.wgsl: one output channel per subgroup lane, for CPU adapters; needs the
+ *  'subgroups' feature with ≥ 8 lanes) and 'direct3x3' (4 channels × 4 × 4 pixels per invocation).
+ *  'auto' (the default) takes subgroup3x3 on a CPU adapter that supports it, direct3x3 for other 3×3
+ *  stride-1 correlations, and the blocked kernels otherwise, or whenever a `tile` is given (tiles are theirs,
+ *  default defaultTile(output channels)); 'naive' (one output per invocation) is kept as a reference for
+ *  tests and benchmarks. */
 export interface KernelChoice {
-  impl?: 'auto' | 'direct3x3' | 'blocked' | 'naive';
+  impl?: 'auto' | 'subgroup3x3' | 'direct3x3' | 'blocked' | 'naive';
   tile?: Tile;
 }
 
@@ -187,15 +191,19 @@ function grid(e: Engine, n: number) {
 }
 
 /** w [A, B, KH, KW] as rows (r·KH + kh)·KW + kw of `cols` channels padded to whole tiles, vec4 each:
- *  r runs over B and the columns over A when `transposed`, else r over A and columns over B. */
+ *  r runs over B and the columns over A when `transposed`, else r over A and columns over B. Cached on w
+ *  (Tensor.derived) while w is unchanged, so frozen weights are packed once. */
 function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number): { packed: Tensor; rowVecs: number } {
   const [A, B, KH, KW] = w.shape;
   const [rows, cols] = transposed ? [B, A] : [A, B];
   const rowVecs = (Math.ceil(cols / tileCo) * tileCo) / 4;
-  const packed = e.empty([rows * KH * KW * rowVecs * 4]);
-  const n = rows * KH * KW * rowVecs;
-  const uniforms = { rows, cols, KH, KW, rowVecs, transposed: +transposed, flipped: 0 };
-  e.run(packWeightsKernel, { bindings: { w, packed }, uniforms, workgroups: grid(e, n), defines: NO_DEFINES });
+  const packed = w.derived(`conv2d.packWeights ${transposed} ${tileCo}`, () => {
+    const p = e.empty([rows * KH * KW * rowVecs * 4]);
+    const n = rows * KH * KW * rowVecs;
+    const uniforms = { rows, cols, KH, KW, rowVecs, transposed: +transposed, flipped: 0 };
+    e.run(packWeightsKernel, { bindings: { w, packed: p }, uniforms, workgroups: grid(e, n), defines: NO_DEFINES });
+    return p;
+  });
   return { packed, rowVecs };
 }
 
@@ -204,11 +212,19 @@ interface Epilogue {
   activation?: Activation;
 }
 
-/** Whether `c` sends a correlation with kernel KH × KW and this stride to the direct 3×3 kernel. */
-function useDirect3x3(op: string, c: KernelChoice, KH: number, KW: number, stride: number): boolean {
+type Direct3x3 = 'subgroup3x3' | 'direct3x3';
+
+/** Which direct 3×3 kernel `c` sends a correlation with kernel KH × KW and this stride to, if any. */
+function direct3x3Choice(e: Engine, op: string, c: KernelChoice, KH: number, KW: number, stride: number): Direct3x3 | undefined {
   const fits = KH === 3 && KW === 3 && stride === 1;
-  if (c.impl === 'direct3x3' && !fits) throw new Error(`${op}: impl 'direct3x3' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
-  return fits && (c.impl === 'direct3x3' || ((c.impl ?? 'auto') === 'auto' && !c.tile));
+  const impl = c.impl ?? 'auto';
+  if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
+  if (impl === 'subgroup3x3' && !subgroupConvSupported(e.ctx)) {
+    throw new Error(`${op}: impl 'subgroup3x3' needs the 'subgroups' feature with at least 8 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
+  }
+  if (!fits || impl === 'naive' || impl === 'blocked' || (impl === 'auto' && c.tile)) return undefined;
+  if (impl === 'auto') return e.ctx.cpuAdapter && subgroupConvSupported(e.ctx) ? 'subgroup3x3' : 'direct3x3';
+  return impl;
 }
 
 /** How conv2d3x3 reads w: [Cin, Cout, 3, 3] instead of [Cout, Cin, 3, 3] when `transposed`, each kernel
@@ -218,31 +234,55 @@ interface TapLayout {
   flipped: boolean;
 }
 
-/** y [N, Cy, Hy, Wy] = act(bias + the 3×3 stride-1 correlation of pad(x) with w) through padInput, packTaps
- *  and conv2d3x3; x [N, Cx, H, W] with H + pad.top + pad.bottom − 2 = Hy (likewise W). */
-function direct3x3(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none' }: Epilogue = {}): Tensor {
-  const [N, Cy, Hy, Wy] = outShape;
-  const Cx = x.shape[1];
-  const rowBlocks = Math.ceil(Hy / 4);
-  const colBlocks = Math.ceil(Wy / 4);
-  const chanBlocks = Math.ceil(Cy / 4);
-  const groups = Math.ceil((rowBlocks * colBlocks) / WG);
-  // Rows and columns up to what the last tiles read, columns a multiple of 4 so rows are vec4-aligned.
-  const paddedShape = [N, Cx, rowBlocks * 4 + 2, colBlocks * 4 + 4];
+/** x [N, Cx, H, W] padded by `pad` (zero or reflect), then with zeros up to `paddedHW` (what a direct kernel's
+ *  last tiles read). */
+function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boolean, paddedHW: [number, number]): Tensor {
+  const [N, Cx] = x.shape;
+  const paddedShape = [N, Cx, ...paddedHW];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
-  if (Math.max(groups, N * Cx, paddedShape[2]) > maxDim) {
-    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel; use impl 'blocked'`);
+  if (Math.max(N * Cx, paddedHW[0]) > maxDim) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} needs more than ${maxDim} workgroups along one dimension to pad; use impl 'blocked'`);
   }
   const xp = e.empty(paddedShape);
   e.run(convKernel('padInput', ['x', 'padded']), {
     bindings: { x, padded: xp },
     uniforms: convParams(x.shape, paddedShape, 3, 3, 1, pad),
-    workgroups: [Math.ceil(paddedShape[3] / WG), paddedShape[2], N * Cx],
+    workgroups: [Math.ceil(paddedHW[1] / WG), paddedHW[0], N * Cx],
     defines: { ...NO_DEFINES, REFLECT: reflect },
   });
-  const taps = e.empty([chanBlocks * 4 * Cx * 9]);
-  const packing = { rows: Cx, cols: Cy, KH: 3, KW: 3, rowVecs: 0, transposed: +layout.transposed, flipped: +layout.flipped };
-  e.run(packTaps4Kernel, { bindings: { w, packedTaps: taps }, uniforms: packing, workgroups: [1, Cx, chanBlocks], defines: NO_DEFINES });
+  return xp;
+}
+
+/** y [N, Cy, Hy, Wy] = act(bias + the 3×3 stride-1 correlation of pad(x) with w) through padInput and either
+ *  the subgroup kernel or packTaps + conv2d3x3; x [N, Cx, H, W] with H + pad.top + pad.bottom − 2 = Hy
+ *  (likewise W). */
+function direct3x3(e: Engine, op: string, kind: Direct3x3, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none' }: Epilogue = {}): Tensor {
+  const [N, Cy, Hy, Wy] = outShape;
+  const Cx = x.shape[1];
+  if (kind === 'subgroup3x3') {
+    const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy));
+    const taps = w.derived(`conv2dSubgroup.taps ${layout.transposed} ${layout.flipped}`, () => packTapsSubgroup(e, w, Cx, Cy, layout));
+    const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation);
+    xp.release();
+    return y;
+  }
+  const rowBlocks = Math.ceil(Hy / 4);
+  const colBlocks = Math.ceil(Wy / 4);
+  const chanBlocks = Math.ceil(Cy / 4);
+  const groups = Math.ceil((rowBlocks * colBlocks) / WG);
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (groups > maxDim) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel; use impl 'blocked'`);
+  }
+  // Rows and columns up to what the last tiles read, columns a multiple of 4 so rows are vec4-aligned.
+  const xp = padInput(e, op, x, pad, reflect, [rowBlocks * 4 + 2, colBlocks * 4 + 4]);
+  const paddedShape = xp.shape;
+  const taps = w.derived(`conv2d.packTaps ${layout.transposed} ${layout.flipped}`, () => {
+    const packed = e.empty([chanBlocks * 4 * Cx * 9]);
+    const packing = { rows: Cx, cols: Cy, KH: 3, KW: 3, rowVecs: 0, transposed: +layout.transposed, flipped: +layout.flipped };
+    e.run(packTaps4Kernel, { bindings: { w, packedTaps: packed }, uniforms: packing, workgroups: [1, Cx, chanBlocks], defines: NO_DEFINES });
+    return packed;
+  });
 
   const y = e.empty(outShape);
   const bindings: Record<string, Tensor> = bias ? { xp, taps, y, bias } : { xp, taps, y };
@@ -250,16 +290,14 @@ function direct3x3(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape,
   const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
   e.run(convKernel('conv2d3x3', Object.keys(bindings)), { bindings, uniforms: convParams(paddedShape, outShape, 3, 3, 1, NO_PADDING, 0, slope), workgroups: [groups, chanBlocks, N], defines });
   xp.release();
-  taps.release();
   return y;
 }
 
 /** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
 function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
   const [KH, KW] = w.shape.slice(2);
-  if (c.impl !== 'naive' && useDirect3x3(op, c, KH, KW, g.stride)) {
-    return direct3x3(e, op, x, w, outShape, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation });
-  }
+  const direct = direct3x3Choice(e, op, c, KH, KW, g.stride);
+  if (direct) return direct3x3(e, op, direct, x, w, outShape, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation });
   const y = e.empty(outShape);
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: g.reflect };
   const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
@@ -278,7 +316,6 @@ function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape,
   const k = convKernel('conv2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
   const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, rowVecs, slope);
   e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines });
-  packed.release();
   return y;
 }
 
@@ -298,12 +335,13 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
     return dx;
   }
   const { top, bottom, left, right } = g.pad;
-  if (c.impl !== 'naive' && useDirect3x3(op, c, KH, KW, g.stride) && Math.max(top, bottom, left, right) <= 2) {
+  const direct = direct3x3Choice(e, op, c, KH, KW, g.stride);
+  if (direct && Math.max(top, bottom, left, right) <= 2) {
     // With s = 1 the gather is a correlation of x zero-padded by 2 − pad with the rotated, transposed kernel.
     const pad = { top: 2 - top, bottom: 2 - bottom, left: 2 - left, right: 2 - right };
-    return direct3x3(e, op, x, w, outShape, pad, false, { transposed: true, flipped: true }, { bias });
+    return direct3x3(e, op, direct, x, w, outShape, pad, false, { transposed: true, flipped: true }, { bias });
   }
-  if (c.impl === 'direct3x3') throw new Error(`${op}: impl 'direct3x3' needs every pad ≤ 2, got ${JSON.stringify(g.pad)}`);
+  if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3') throw new Error(`${op}: impl '${c.impl}' needs every pad ≤ 2, got ${JSON.stringify(g.pad)}`);
   const y = e.empty(outShape);
   const defines = { ...NO_DEFINES, BIAS: !!bias };
   const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
@@ -321,7 +359,6 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
   const k = convKernel('convTranspose2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
   const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, rowVecs);
   e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines });
-  packed.release();
   return y;
 }
 

@@ -28,6 +28,9 @@ export interface GatysOptions {
   /** Default 1 for L-BFGS, 10 for Adam (neural-style's). */
   learningRate?: number;
   lbfgsHistory?: number;
+  /** L-BFGS line search: none (default, neural-style's fixed step t = learningRate) or torch's strong-Wolfe
+   *  search, which costs a few evaluations per iteration but never accepts a step that raises the loss. */
+  lineSearch?: 'none' | 'strong_wolfe';
   contentWeight?: number;
   styleWeight?: number;
   tvWeight?: number;
@@ -229,7 +232,7 @@ export async function gatys(e: Engine, vgg: Vgg19, content: RgbaImage, styles: R
   try {
     const r =
       (o.optimizer ?? 'lbfgs') === 'lbfgs'
-        ? await lbfgs(e, image, objective, { maxIter: o.iterations, historySize: o.lbfgsHistory ?? 100, lr: o.learningRate ?? 1, onIteration: (i) => onIteration(i.iteration, i.loss) }, o.signal)
+        ? await lbfgs(e, image, objective, { maxIter: o.iterations, historySize: o.lbfgsHistory ?? 100, lr: o.learningRate ?? 1, lineSearch: o.lineSearch === 'strong_wolfe' ? 'strong_wolfe' : undefined, onIteration: (i) => onIteration(i.iteration, i.loss) }, o.signal)
         : await adam(e, image, objective, { iterations: o.iterations, lr: o.learningRate ?? 10, onIteration: (i) => onIteration(i.iteration, i.loss) }, o.signal);
     return await finish(r, false);
   } catch (err) {

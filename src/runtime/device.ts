@@ -19,11 +19,15 @@ export interface GpuContext {
   adapterInfo: AdapterDescription;
   limits: GPUSupportedLimits;
   features: ReadonlySet<string>;
+  /** Invocations per subgroup the adapter may use (both 0 when the device has no 'subgroups' feature). */
+  subgroupSize: { min: number; max: number };
+  /** A software adapter running on the CPU (lavapipe, SwiftShader): kernels tuned for SIMD CPUs apply. */
+  cpuAdapter: boolean;
 }
 
 export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
-  /** Ask for `shader-f16` / `timestamp-query` when the adapter has them (default true). */
+  /** Ask for `shader-f16` / `timestamp-query` / `subgroups` when the adapter has them (default true). */
   optionalFeatures?: boolean;
 }
 
@@ -40,7 +44,7 @@ const RAISED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'timestamp-query'];
+const OPTIONAL_FEATURES = ['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[];
 
 export const NO_ADAPTER_HELP_NODE =
   'No WebGPU adapter found. In Node, stylegpu runs on Dawn (npm package "webgpu") over Vulkan, so it needs a Vulkan ' +
@@ -96,7 +100,12 @@ export async function createDevice(options: DeviceOptions = {}): Promise<GpuCont
     description: info?.description ?? '',
     host: isNode ? 'node-dawn' : 'browser',
   };
-  return { gpu, device, adapter, adapterInfo, limits: device.limits, features: new Set(device.features) };
+  const features = new Set<string>(device.features);
+  // adapter.info.subgroupMinSize/MaxSize come with the 'subgroups' feature (WebGPU, 2025).
+  const sizes = info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; isFallbackAdapter?: boolean };
+  const subgroupSize = features.has('subgroups') ? { min: sizes.subgroupMinSize ?? 0, max: sizes.subgroupMaxSize ?? 0 } : { min: 0, max: 0 };
+  const cpuAdapter = !!sizes.isFallbackAdapter || adapterInfo.architecture === 'software' || /llvmpipe|swiftshader/i.test(`${adapterInfo.device} ${adapterInfo.description}`);
+  return { gpu, device, adapter, adapterInfo, limits: device.limits, features, subgroupSize, cpuAdapter };
 }
 
 /** One line for logs and benchmark tables, e.g. "mesa llvmpipe (LLVM 19.1.7, 256 bits) [node-dawn]". */

@@ -19,6 +19,8 @@ export interface RunData<F extends UniformFields> {
 
 export interface EngineStats {
   dispatches: number;
+  /** Dispatches per kernel name (`family.entryPoint`): which implementation ran, asserted in tests. */
+  byKernel: Record<string, number>;
   submits: number;
   uploadBytes: number;
   readbackBytes: number;
@@ -43,7 +45,7 @@ export class Engine {
   readonly device: GPUDevice;
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
-  readonly stats: EngineStats = { dispatches: 0, submits: 0, uploadBytes: 0, readbackBytes: 0 };
+  readonly stats: EngineStats = { dispatches: 0, byKernel: {}, submits: 0, uploadBytes: 0, readbackBytes: 0 };
 
   private uniformPool: BufferPool;
   private stagingPool: BufferPool;
@@ -100,6 +102,7 @@ export class Engine {
   zeros(shape: Shape): Tensor {
     const t = this.empty(shape);
     if (t.sizeBytes > 0) this.encode().clearBuffer(t.buffer, 0, t.sizeBytes);
+    t.changed();
     return t;
   }
 
@@ -112,6 +115,7 @@ export class Engine {
     this.flush();
     const src = data instanceof Float32Array ? data : Float32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
+    t.changed();
     this.stats.uploadBytes += src.byteLength;
   }
 
@@ -137,9 +141,10 @@ export class Engine {
     this.assertAlive();
     const compiled = this.pipelines.get(kernel, data.defines ? { ...kernel.defines, ...data.defines } : kernel.defines);
     if (!this.pending.includes(compiled.check)) this.pending.push(compiled.check);
-    const entries: GPUBindGroupEntry[] = compiled.storage.map(({ name, binding }) => {
+    const entries: GPUBindGroupEntry[] = compiled.storage.map(({ name, binding, kind }) => {
       const t = data.bindings[name];
       if (!t) throw new Error(`kernel ${kernel.name}: binding '${name}' not given`);
+      if (kind === 'storage') t.changed();
       return { binding, resource: { buffer: t.buffer, offset: 0, size: Math.max(4, t.sizeBytes) } };
     });
     if (compiled.uniformBinding !== undefined) {
@@ -160,6 +165,7 @@ export class Engine {
     this.batchKernels.push(kernel.name);
     this.lastKernel = kernel.name;
     this.stats.dispatches++;
+    this.stats.byKernel[kernel.name] = (this.stats.byKernel[kernel.name] ?? 0) + 1;
     if (this.batchKernels.length >= MAX_BATCH) this.flush();
   }
 

@@ -4,11 +4,13 @@ import type { KernelSpec, ShaderModuleSpec } from './kernel.ts';
 import { type BindingDecl, type Defines, parseBindings, preprocess } from './wgsl.ts';
 import commonWgsl from '../../shaders/common.wgsl?raw';
 
+const ENABLE_DIRECTIVE = /^[ \t]*enable[ \t]+[\w, \t]+;[ \t]*$/gm;
+
 export interface CompiledKernel {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
   /** Binding index per storage binding name, and the uniform's binding (if any). */
-  storage: { name: string; binding: number }[];
+  storage: { name: string; binding: number; kind: BindingDecl['kind'] }[];
   uniformBinding?: number;
   /** Resolves to an error message if compilation failed (collected by the engine). */
   check: Promise<string | undefined>;
@@ -37,7 +39,10 @@ export class PipelineCache {
     let code = perDefines.get(dkey);
     if (code === undefined) {
       const structs = spec.structs.map((s) => s.wgsl).join('\n');
-      code = `// ---- generated from uniform schemas (src/kernels/${spec.name}.ts)\n${structs}\n${commonWgsl}\n// ---- shaders/${spec.name}.wgsl\n${preprocess(spec.source, defines)}`;
+      // WGSL wants `enable` directives before any declaration, so they move above the prepended parts.
+      const body = preprocess(spec.source, defines);
+      const enables = body.match(ENABLE_DIRECTIVE) ?? [];
+      code = `${enables.map((d) => d.trim()).join('\n')}${enables.length ? '\n' : ''}// ---- generated from uniform schemas (src/kernels/${spec.name}.ts)\n${structs}\n${commonWgsl}\n// ---- shaders/${spec.name}.wgsl\n${body.replace(ENABLE_DIRECTIVE, '')}`;
       perDefines.set(dkey, code);
     }
     return code;

@@ -17,6 +17,11 @@ export class Tensor {
   readonly size: number;
   readonly sizeBytes: number;
   private _buffer: GPUBuffer | undefined;
+  /** Bumped whenever the contents may change (Engine.write, zeros, or a kernel binding the buffer
+   *  read_write); kept by the tensor that owns the buffer. */
+  private _version = 0;
+  /** Tensors computed from this one (derived()), each with the version it was computed from. */
+  private derivedCache: Map<string, { version: number; tensor: Tensor }> | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -50,6 +55,31 @@ export class Tensor {
     return this._buffer === undefined || !!this.base?.released;
   }
 
+  get version(): number {
+    return this.base ? this.base.version : this._version;
+  }
+
+  /** Marks the contents as changed: every derived() tensor of the buffer is computed afresh on next use. */
+  changed(): void {
+    if (this.base) this.base.changed();
+    else this._version++;
+  }
+
+  /** A tensor computed from this one by `make` — frozen weights packed for a kernel, say — cached under `key`
+   *  until this tensor's contents change or it is released, so work on constant inputs runs once. The
+   *  cache owns the result: callers must not release it. */
+  derived(key: string, make: () => Tensor): Tensor {
+    if (this.base) return this.base.derived(key, make);
+    this.derivedCache ??= new Map();
+    const hit = this.derivedCache.get(key);
+    if (hit && hit.version === this._version && !hit.tensor.released) return hit.tensor;
+    hit?.tensor.release();
+    const version = this._version;
+    const tensor = make();
+    this.derivedCache.set(key, { version, tensor });
+    return tensor;
+  }
+
   /** Copy the tensor to the CPU (flushes pending GPU work). */
   read(): Promise<Float32Array> {
     return this.engine.read(this);
@@ -64,5 +94,7 @@ export class Tensor {
   release(): void {
     if (this._buffer && !this.base) this.engine.releaseBuffer(this._buffer);
     this._buffer = undefined;
+    this.derivedCache?.forEach(({ tensor }) => tensor.release());
+    this.derivedCache = undefined;
   }
 }

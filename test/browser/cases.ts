@@ -34,7 +34,8 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
     const w = e.tensor(c.ws, uniform(size(c.ws), 50 + i));
     const bias = e.tensor([c.ws[0]], uniform(c.ws[0], 60 + i));
     const direct = c.ws[2] === 3 && c.ws[3] === 3 && !c.opts.stride;
-    for (const impl of direct ? (['naive', 'blocked', 'direct3x3'] as const) : (['naive', 'blocked'] as const)) {
+    // 'auto' is the subgroup kernel on adapters with subgroups of ≥ 8 lanes (lavapipe), direct3x3 otherwise.
+    for (const impl of direct ? (['naive', 'blocked', 'direct3x3', 'auto'] as const) : (['naive', 'blocked'] as const)) {
       const y = conv2d(e, x, w, { ...c.opts, bias, impl });
       out[`conv2d/${c.name}/${impl}`] = Array.from(await y.read());
       const dx = conv2dBackwardInput(e, y, w, c.xs, { ...c.opts, impl });

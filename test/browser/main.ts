@@ -4,7 +4,7 @@ import { runCases } from './cases.ts';
 
 declare global {
   interface Window {
-    __stylegpu?: { adapter?: string; results?: Record<string, number[]>; error?: string };
+    __stylegpu?: { adapter?: string; subgroups?: string; results?: Record<string, number[]>; error?: string };
   }
 }
 
@@ -12,7 +12,9 @@ const log = document.getElementById('log')!;
 try {
   const engine = await Engine.create();
   const results = await runCases(engine);
-  window.__stylegpu = { adapter: engine.describe(), results };
+  const { features, subgroupSize } = engine.ctx;
+  const subgroups = features.has('subgroups') ? `subgroups of ${subgroupSize.min}–${subgroupSize.max} invocations` : 'no subgroups';
+  window.__stylegpu = { adapter: engine.describe(), subgroups, results };
   log.textContent = `done on ${engine.describe()}`;
 } catch (e) {
   window.__stylegpu = { error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) };
