@@ -5,34 +5,36 @@
 // so this file also serves conv2d's input gradient and 3×3 ConvTranspose2d (rotated taps, packed by
 // packTapsSubgroup; see the header of conv2d.wgsl).
 //
-// Why this shape: a CPU adapter runs the 8 invocations of a subgroup as the 8 lanes of a SIMD register, and
-// Mesa's llvmpipe (lavapipe) turns every storage load whose offset is not a compile-time constant into a
-// loop over the lanes, each a bounds check, a scalar load and an insert (~10 instructions per component).
-// Loads, not multiply-adds, bound conv2d3x3 there. Here each lane owns one output channel o = 8·ob + lane
-// and a tile of 3 rows × 8 columns of it (24 accumulators, in registers), so per input channel
+// Why this shape: a CPU adapter runs the invocations of a subgroup as the lanes of a SIMD register (8 on
+// lavapipe with AVX2, 4 on SwiftShader), and Mesa's llvmpipe (lavapipe) turns every storage load whose
+// offset is not a compile-time constant into a loop over the lanes, each a bounds check, a scalar load and an
+// insert (~10 instructions per component). Loads, not multiply-adds, bound conv2d3x3 there. Here each lane
+// owns one output channel o = LANES·ob + lane and a tile of 3 rows × 8 columns of it (24 accumulators, in
+// registers), so per input channel
 //   - a lane loads its own 9 taps (3 vec4),
-//   - the 15 vec4 of the 5 × 12 input window are loaded once for all lanes (2 vec4 per lane) and handed
-//     round with subgroupShuffle (one vpermd),
+//   - the 15 vec4 of the 5 × 12 input window are loaded once for all lanes (15 / LANES vec4 per lane, rounded
+//     up) and handed round with subgroupShuffle (one vpermd on lavapipe),
 //   - and the lane does 3 · 8 · 9 = 216 multiply-adds,
-// against 4 · 4 · 4 · 9 = 576 for 21 own vec4 loads in conv2d3x3. Measured on lavapipe: ~3.5× conv2d3x3.
+// against 4 · 4 · 4 · 9 = 576 for 21 own vec4 loads in conv2d3x3. Measured on lavapipe: 2–3× conv2d3x3.
 //
-// Needs the 'subgroups' feature and subgroups of at least 8 invocations, so that the workgroup of 8 is one
-// subgroup and lane l's subgroupShuffle source is invocation l.
+// LANES (override, 8 or 4) must not exceed the subgroup size, so that the workgroup of LANES invocations is
+// one subgroup and lane l's subgroupShuffle source is invocation l.
 //
 // Layouts:
 //   xp    [N, Cx, Hp, Wp] as vec4, Hp = 3·rowTiles + 2, Wp = 8·colTiles + 4 (what the last tiles read;
 //         padInput in conv2d.wgsl writes it, 0 beyond the padded image).
-//   taps  [OB, Cx, 8, 3] vec4, OB = ceil(Cy / 8): lane l of block ob finds w[8·ob + l, c, kh, kw] at
-//         component 3·kh + kw of its 12 (the last 3 and channels ≥ Cy are 0); packTapsSubgroup writes it.
+//   taps  [OB, Cx, LANES, 3] vec4, OB = ceil(Cy / LANES): lane l of block ob finds w[LANES·ob + l, c, kh, kw]
+//         at component 3·kh + kw of its 12 (the last 3 and channels ≥ Cy are 0); packTapsSubgroup writes it.
 //   y     [N, Cy, Hy, Wy].
 // Bindings: xp, taps, bias (BIAS only) read; y written. packTapsSubgroup: w read, packedTaps written.
 // Params: Conv3x3SubgroupParams (Cx, Hp, Wp4 = Wp / 4 describe xp; Cy, Hy, Wy describe y; slope for LEAKY_RELU);
 // packTapsSubgroup reads TapPackParams (rows = Cx, cols = Cy, transposed, flipped as in conv2d's packTaps).
-// Dispatch: conv3x3Subgroup [colTiles, rowTiles, N·OB] workgroups of 8; packTapsSubgroup [1, Cx, OB] of 96.
+// Dispatch: conv3x3Subgroup [colTiles, rowTiles, N·OB] workgroups of LANES; packTapsSubgroup [1, Cx, OB] of
+// 12·LANES.
 
 enable subgroups;
 
-const LANES = 8u;  // output channels per workgroup, one per invocation
+override LANES: u32 = 8u;  // output channels per workgroup, one per invocation: 8 or 4
 
 @group(0) @binding(0) var<uniform> params: Conv3x3SubgroupParams;
 @group(0) @binding(1) var<uniform> packing: TapPackParams;
@@ -43,18 +45,30 @@ const LANES = 8u;  // output channels per workgroup, one per invocation
 @group(0) @binding(6) var<storage, read> w: array<f32>;
 @group(0) @binding(7) var<storage, read_write> packedTaps: array<f32>;
 
+// The window vec4 this lane loaded for one input channel: k = lane + LANES·m for load m (4 loads with 4
+// lanes; with 8, only 2, and the rest is never read).
+struct WindowLoads { m0: vec4f, m1: vec4f, m2: vec4f, m3: vec4f }
 // Columns j0 … j0 + 11 of one input row of the window (the tile's 8 outputs read j0 … j0 + 9).
 struct WindowRow { a: vec4f, b: vec4f, c: vec4f }
 // Columns j0 … j0 + 7 of one output row.
 struct OutputRow { lo: vec4f, hi: vec4f }
 
-// Vec4 k (0 … 14) of the window, k = 3·row + column block: lane k mod 8 loaded it, in load k / 8.
-fn windowVec(load0: vec4f, load1: vec4f, k: u32) -> vec4f {
-  return subgroupShuffle(select(load0, load1, k >= LANES), k % LANES);
+// Vec4 k (0 … 14) of the window, k = 3·row + column block: lane k mod LANES loaded it, in load k / LANES.
+// (k and LANES are constants once the functions are inlined: the selects fold away.)
+fn windowVec(l: WindowLoads, k: u32) -> vec4f {
+  let m = k / LANES;
+  return subgroupShuffle(select(select(l.m0, l.m1, m == 1u), select(l.m2, l.m3, m == 3u), m >= 2u), k % LANES);
 }
 
-fn windowRow(load0: vec4f, load1: vec4f, row: u32) -> WindowRow {
-  return WindowRow(windowVec(load0, load1, 3u * row), windowVec(load0, load1, 3u * row + 1u), windowVec(load0, load1, 3u * row + 2u));
+fn windowRow(l: WindowLoads, row: u32) -> WindowRow {
+  return WindowRow(windowVec(l, 3u * row), windowVec(l, 3u * row + 1u), windowVec(l, 3u * row + 2u));
+}
+
+// Offset in xp (vec4) of window vec4 k of the first input channel, clamped to the 15 that exist.
+fn windowAt(n: u32, i0: u32, colTile: u32, k: u32) -> u32 {
+  let P = params;
+  let kk = min(k, 14u);
+  return n * P.Cx * P.Hp * P.Wp4 + (i0 + kk / 3u) * P.Wp4 + 2u * colTile + kk % 3u;
 }
 
 // One kernel row slid along one window row: out[j] = t.x · x[j] + t.y · x[j + 1] + t.z · x[j + 2].
@@ -103,7 +117,7 @@ fn storeRow(acc: OutputRow, o: u32, n: u32, i: u32, j0: u32) {
   }
 }
 
-@compute @workgroup_size(8)
+@compute @workgroup_size(LANES)
 fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let P = params;
   let blocks = (P.Cy + LANES - 1u) / LANES;
@@ -111,32 +125,37 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   let ob = wid.z % blocks;
   let i0 = 3u * wid.y;
   let plane = P.Hp * P.Wp4;
-  // This lane's share of the window: vec4 lane and lane + 8 (the 16th, past the window, repeats the 15th).
-  let k0 = lane;
-  let k1 = min(lane + LANES, 14u);
-  var at0 = n * P.Cx * plane + (i0 + k0 / 3u) * P.Wp4 + 2u * wid.x + k0 % 3u;
-  var at1 = n * P.Cx * plane + (i0 + k1 / 3u) * P.Wp4 + 2u * wid.x + k1 % 3u;
+  // This lane's share of the window: vec4 lane + LANES·m (past the 15th, the 15th again).
+  var at0 = windowAt(n, i0, wid.x, lane);
+  var at1 = windowAt(n, i0, wid.x, lane + LANES);
+  var at2 = windowAt(n, i0, wid.x, lane + 2u * LANES);
+  var at3 = windowAt(n, i0, wid.x, lane + 3u * LANES);
   var tapAt = (ob * P.Cx * LANES + lane) * 3u;
   var out0 = OutputRow();
   var out1 = OutputRow();
   var out2 = OutputRow();
   for (var c = 0u; c < P.Cx; c++) {
-    let load0 = xp[at0];
-    let load1 = xp[at1];
+    var l = WindowLoads(xp[at0], xp[at1], vec4f(), vec4f());
+    if (LANES < 8u) {
+      l.m2 = xp[at2];
+      l.m3 = xp[at3];
+    }
     let t0 = taps[tapAt];
     let t1 = taps[tapAt + 1u];
     let t2 = taps[tapAt + 2u];
     at0 += plane;
     at1 += plane;
+    at2 += plane;
+    at3 += plane;
     tapAt += 3u * LANES;
     let kh0 = t0.xyz;
     let kh1 = vec3f(t0.w, t1.xy);
     let kh2 = vec3f(t1.zw, t2.x);
-    let x0 = windowRow(load0, load1, 0u);
-    let x1 = windowRow(load0, load1, 1u);
-    let x2 = windowRow(load0, load1, 2u);
-    let x3 = windowRow(load0, load1, 3u);
-    let x4 = windowRow(load0, load1, 4u);
+    let x0 = windowRow(l, 0u);
+    let x1 = windowRow(l, 1u);
+    let x2 = windowRow(l, 2u);
+    let x3 = windowRow(l, 3u);
+    let x4 = windowRow(l, 4u);
     out0 = accumulate(out0, kh0, kh1, kh2, x0, x1, x2);
     out1 = accumulate(out1, kh0, kh1, kh2, x1, x2, x3);
     out2 = accumulate(out2, kh0, kh1, kh2, x2, x3, x4);
@@ -151,9 +170,9 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
 }
 
 // taps for conv3x3Subgroup from w [Cy, Cx, 3, 3] (or [Cx, Cy, 3, 3] when transposed, each kernel rotated by
-// 180° when flipped), one float per invocation: workgroup (c, ob) writes the 8 · 12 floats of its channel
-// and block.
-@compute @workgroup_size(96)
+// 180° when flipped), one float per invocation: workgroup (c, ob) writes the LANES · 12 floats of its
+// channel and block.
+@compute @workgroup_size(12 * LANES)
 fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_id) wid: vec3u) {
   let P = packing;
   let c = i32(wid.y);
@@ -165,5 +184,5 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
     let pair = select(o * P.rows + c, c * P.cols + o, P.transposed != 0);
     v = w[pair * 9 + select(t, 8 - t, P.flipped != 0)];
   }
-  packedTaps[(ob * P.rows + c) * 96 + i32(e)] = v;
+  packedTaps[(ob * P.rows + c) * 12 * i32(LANES) + i32(e)] = v;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Activation, type Padding, type Tile, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, samePadding,
 } from '../src/kernels/conv2d.ts';
-import { subgroupConvSupported } from '../src/kernels/conv2dSubgroup.ts';
+import { subgroupConvSupported, subgroupLanes } from '../src/kernels/conv2dSubgroup.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -56,7 +56,9 @@ const CASES: Case[] = [
   { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
 
-type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3';
+type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroup3x3/4';
+/** 'subgroup3x3/4': the 4-lane variant (SwiftShader's), which also runs on 8-lane subgroups. */
+const choice = (impl: Impl) => (impl === 'subgroup3x3/4' ? { impl: 'subgroup3x3' as const, lanes: 4 as const } : { impl });
 
 /** The kernels that compute `c`: the direct 3×3 kernels only serve 3×3 stride-1 convolutions (and, for the
  *  input gradient, zero padding of at most 2 per side or reflect padding); the subgroup one needs subgroups
@@ -66,7 +68,8 @@ function impls(e: Engine, c: Case, backward = false): Impl[] {
   const pads = [c.pad.top, c.pad.bottom, c.pad.left, c.pad.right];
   const direct = KH === 3 && KW === 3 && c.stride === 1 && (!backward || c.mode === 'reflect' || Math.max(...pads) <= 2);
   if (!direct) return ['naive', 'blocked'];
-  return subgroupConvSupported(e.ctx) ? ['naive', 'blocked', 'direct3x3', 'subgroup3x3'] : ['naive', 'blocked', 'direct3x3'];
+  const lanes = subgroupLanes(e.ctx);
+  return ['naive', 'blocked', 'direct3x3', ...(lanes ? (['subgroup3x3'] as const) : []), ...(lanes === 8 ? (['subgroup3x3/4'] as const) : [])];
 }
 
 function data(c: Case, seed: number) {
@@ -94,7 +97,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
     const bias = d.b && e.tensor([c.ws[0]], d.b);
     for (const impl of impls(e, c)) {
-      const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, impl });
+      const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice(impl) });
       expect(y.shape).toEqual(d.ys);
       expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${impl}`);
     }
@@ -108,7 +111,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
     // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
     const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
     for (const impl of impls(e, c, true)) {
-      const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl }).read();
+      const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice(impl) }).read();
       expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${impl}`);
       gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${impl}` });
     }
@@ -133,7 +136,7 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     const e = engine();
     if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) {
       expect(e.ctx.cpuAdapter).toBe(true);
-      expect(subgroupConvSupported(e.ctx)).toBe(true);
+      expect(subgroupLanes(e.ctx)).toBe(8);
     }
     const x = e.tensor([1, 2, 4, 4], uniform(32, 1));
     const w = e.tensor([3, 2, 3, 3], uniform(54, 2));
@@ -166,24 +169,25 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
   });
 
   // Whole tiles (8 channels × 3 rows × 8 columns), many input channels and a batch, against the reference.
-  it.each([
+  const WHOLE_TILES: { xs: ref.Shape4; ws: ref.Shape4 }[] = [
     { xs: [2, 20, 6, 16], ws: [16, 20, 3, 3] },
     { xs: [1, 9, 3, 8], ws: [8, 9, 3, 3] },
     { xs: [1, 33, 10, 17], ws: [25, 33, 3, 3] },
-  ] as { xs: ref.Shape4; ws: ref.Shape4 }[])('forward and input gradient on $xs ⊛ $ws', async ({ xs, ws }) => {
+  ];
+  it.each(WHOLE_TILES.flatMap((c) => ([4, 8] as const).map((lanes) => ({ ...c, lanes }))))('forward and input gradient on $xs ⊛ $ws, $lanes lanes', async ({ xs, ws, lanes }) => {
     const e = engine();
-    if (!subgroupConvSupported(e.ctx)) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ 8 lanes`);
+    if (subgroupLanes(e.ctx) < lanes) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ ${lanes} lanes`);
     const geometry = { stride: 1, pad: sym(1), mode: 'zeros' as const };
     const xd = uniform(size(xs), 7);
     const wd = uniform(size(ws), 8);
     const bd = uniform(ws[0], 9);
     const x = e.tensor(xs, xd);
     const w = e.tensor(ws, wd);
-    const y = conv2d(e, x, w, { padding: 1, bias: e.tensor([ws[0]], bd), activation: { leakyRelu: 0.3 }, impl: 'subgroup3x3' });
+    const y = conv2d(e, x, w, { padding: 1, bias: e.tensor([ws[0]], bd), activation: { leakyRelu: 0.3 }, impl: 'subgroup3x3', lanes });
     expectClose(await y.read(), ref.conv2d(xd, xs, wd, ws, geometry, bd, { leakyRelu: 0.3 }), atol(ws[1] * 9), RTOL, 'y');
     const ys = ref.conv2dOutShape(xs, ws, geometry);
     const dyd = uniform(size(ys), 10);
-    const dx = conv2dBackwardInput(e, e.tensor(ys, dyd), w, xs, { padding: 1, impl: 'subgroup3x3' });
+    const dx = conv2dBackwardInput(e, e.tensor(ys, dyd), w, xs, { padding: 1, impl: 'subgroup3x3', lanes });
     expectClose(await dx.read(), ref.conv2dBackwardInput(dyd, wd, ws, xs, geometry), atol(ws[0] * 9), RTOL, 'dx');
   });
 });

@@ -7,7 +7,7 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
-import { conv3x3Subgroup, packTapsSubgroup, subgroupConvSupported, subgroupPaddedSize } from './conv2dSubgroup.ts';
+import { type Lanes, conv3x3Subgroup, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize } from './conv2dSubgroup.ts';
 
 export interface Padding {
   top: number;
@@ -26,7 +26,8 @@ export interface Tile {
 /** 3×3 stride-1 correlations — conv2d, convTranspose2dBackwardInput, conv2dBackwardInput with reflect padding
  *  or zero padding ≤ 2 per side, convTranspose2d with every pad ≤ 2 — have two direct kernels:
  *  'subgroup3x3' (conv2dSubgroup.wgsl: one output channel per subgroup lane, for CPU adapters; needs the
- *  'subgroups' feature with ≥ 8 lanes) and 'direct3x3' (4 channels × 4 × 4 pixels per invocation).
+ *  'subgroups' feature with ≥ 4 invocations per subgroup; `lanes` picks 4 or 8 lanes, default the most the
+ *  subgroups hold) and 'direct3x3' (4 channels × 4 × 4 pixels per invocation).
  *  'auto' (the default) takes subgroup3x3 on a CPU adapter that supports it, direct3x3 for other 3×3
  *  stride-1 correlations, and the blocked kernels otherwise, or whenever a `tile` is given (tiles are theirs,
  *  default defaultTile(output channels)); 'naive' (one output per invocation) is kept as a reference for
@@ -34,6 +35,7 @@ export interface Tile {
 export interface KernelChoice {
   impl?: 'auto' | 'subgroup3x3' | 'direct3x3' | 'blocked' | 'naive';
   tile?: Tile;
+  lanes?: Lanes;
 }
 
 export interface Conv2dGeometry {
@@ -210,6 +212,8 @@ function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number):
 interface Epilogue {
   bias?: Tensor;
   activation?: Activation;
+  /** subgroup3x3 only: lanes per workgroup (KernelChoice.lanes). */
+  lanes?: Lanes;
 }
 
 type Direct3x3 = 'subgroup3x3' | 'direct3x3';
@@ -220,7 +224,10 @@ function direct3x3Choice(e: Engine, op: string, c: KernelChoice, KH: number, KW:
   const impl = c.impl ?? 'auto';
   if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
   if (impl === 'subgroup3x3' && !subgroupConvSupported(e.ctx)) {
-    throw new Error(`${op}: impl 'subgroup3x3' needs the 'subgroups' feature with at least 8 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
+    throw new Error(`${op}: impl 'subgroup3x3' needs the 'subgroups' feature with at least 4 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
+  }
+  if (c.lanes !== undefined && (impl !== 'subgroup3x3' || subgroupLanes(e.ctx) < c.lanes)) {
+    throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroup3x3' on subgroups of at least ${c.lanes} invocations`);
   }
   if (!fits || impl === 'naive' || impl === 'blocked' || (impl === 'auto' && c.tile)) return undefined;
   if (impl === 'auto') return e.ctx.cpuAdapter && subgroupConvSupported(e.ctx) ? 'subgroup3x3' : 'direct3x3';
@@ -256,13 +263,13 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
 /** y [N, Cy, Hy, Wy] = act(bias + the 3×3 stride-1 correlation of pad(x) with w) through padInput and either
  *  the subgroup kernel or packTaps + conv2d3x3; x [N, Cx, H, W] with H + pad.top + pad.bottom − 2 = Hy
  *  (likewise W). */
-function direct3x3(e: Engine, op: string, kind: Direct3x3, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none' }: Epilogue = {}): Tensor {
+function direct3x3(e: Engine, op: string, kind: Direct3x3, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue = {}): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const Cx = x.shape[1];
   if (kind === 'subgroup3x3') {
     const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy));
-    const taps = w.derived(`conv2dSubgroup.taps ${layout.transposed} ${layout.flipped}`, () => packTapsSubgroup(e, w, Cx, Cy, layout));
-    const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation);
+    const taps = w.derived(`conv2dSubgroup.taps ${layout.transposed} ${layout.flipped} ${lanes ?? subgroupLanes(e.ctx)}`, () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
+    const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation, lanes);
     xp.release();
     return y;
   }
@@ -297,7 +304,7 @@ function direct3x3(e: Engine, op: string, kind: Direct3x3, x: Tensor, w: Tensor,
 function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
   const [KH, KW] = w.shape.slice(2);
   const direct = direct3x3Choice(e, op, c, KH, KW, g.stride);
-  if (direct) return direct3x3(e, op, direct, x, w, outShape, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation });
+  if (direct) return direct3x3(e, op, direct, x, w, outShape, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation, lanes: c.lanes });
   const y = e.empty(outShape);
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: g.reflect };
   const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
@@ -339,7 +346,7 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
   if (direct && Math.max(top, bottom, left, right) <= 2) {
     // With s = 1 the gather is a correlation of x zero-padded by 2 − pad with the rotated, transposed kernel.
     const pad = { top: 2 - top, bottom: 2 - bottom, left: 2 - left, right: 2 - right };
-    return direct3x3(e, op, direct, x, w, outShape, pad, false, { transposed: true, flipped: true }, { bias });
+    return direct3x3(e, op, direct, x, w, outShape, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
   }
   if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3') throw new Error(`${op}: impl '${c.impl}' needs every pad ≤ 2, got ${JSON.stringify(g.pad)}`);
   const y = e.empty(outShape);

@@ -3,13 +3,13 @@
 // pads the input (padInput); this module packs the taps and runs the kernel.
 import type { Engine } from '../runtime/engine.ts';
 import type { GpuContext } from '../runtime/device.ts';
-import { kernel, shaderModule } from '../runtime/kernel.ts';
+import { type KernelSpec, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Shape, type Tensor } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2dSubgroup.wgsl?raw';
 
-/** Output tile of one workgroup: 8 channels (one per lane) × 3 rows × 8 columns. */
-export const SUBGROUP_TILE = { channels: 8, rows: 3, cols: 8 } as const;
+/** Output tile of one workgroup: one channel per lane × 3 rows × 8 columns. */
+export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
 
 const u32 = 'u32' as const;
 export const Conv3x3SubgroupParams = uniformStruct('Conv3x3SubgroupParams', { Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, slope: 'f32' });
@@ -17,14 +17,39 @@ export const TapPackParams = uniformStruct('TapPackParams', { rows: 'i32', cols:
 const module = shaderModule('conv2dSubgroup', source, [Conv3x3SubgroupParams, TapPackParams]);
 
 const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
-const packKernel = kernel(module, { entryPoint: 'packTapsSubgroup', bindings: ['w', 'packedTaps'], uniforms: TapPackParams, defines: NO_EPILOGUE });
-const convKernel = kernel(module, { entryPoint: 'conv3x3Subgroup', bindings: ['xp', 'taps', 'y'], uniforms: Conv3x3SubgroupParams });
-const convBiasKernel = kernel(module, { entryPoint: 'conv3x3Subgroup', bindings: ['xp', 'taps', 'bias', 'y'], uniforms: Conv3x3SubgroupParams });
+export type Lanes = 4 | 8;
+const kernels = new Map<Lanes, { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec }>();
+function kernelsFor(lanes: Lanes) {
+  let k = kernels.get(lanes);
+  if (!k) {
+    const constants = { LANES: lanes };
+    k = {
+      pack: kernel(module, { entryPoint: 'packTapsSubgroup', bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
+      conv: kernel(module, { entryPoint: 'conv3x3Subgroup', bindings: ['xp', 'taps', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
+      convBias: kernel(module, { entryPoint: 'conv3x3Subgroup', bindings: ['xp', 'taps', 'bias', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
+    };
+    kernels.set(lanes, k);
+  }
+  return k;
+}
 
-/** Whether the device can run conv3x3Subgroup: the 'subgroups' feature with subgroups of ≥ 8 invocations,
- *  so the 8 invocations of a workgroup are one subgroup. */
+/** Lanes (output channels per workgroup) conv3x3Subgroup uses on this device: 8 where every subgroup has at
+ *  least 8 invocations (lavapipe with AVX2), 4 where at least 4 (SwiftShader), else 0 (no subgroups), so
+ *  that a workgroup is one subgroup. */
+export function subgroupLanes(ctx: GpuContext): 0 | Lanes {
+  if (!ctx.features.has('subgroups')) return 0;
+  return ctx.subgroupSize.min >= 8 ? 8 : ctx.subgroupSize.min >= 4 ? 4 : 0;
+}
+
 export function subgroupConvSupported(ctx: GpuContext): boolean {
-  return ctx.features.has('subgroups') && ctx.subgroupSize.min >= SUBGROUP_TILE.channels;
+  return subgroupLanes(ctx) > 0;
+}
+
+function lanesOf(e: Engine, want?: Lanes): Lanes {
+  const lanes = subgroupLanes(e.ctx);
+  if (want !== undefined && lanes >= want) return want;
+  if (!lanes || want !== undefined) throw new Error(`conv3x3Subgroup: this device has ${e.ctx.features.has('subgroups') ? `subgroups of only ${e.ctx.subgroupSize.min} invocations` : "no 'subgroups' feature"}; it needs subgroups of at least ${want ?? 4}`);
+  return lanes;
 }
 
 /** The padded input conv3x3Subgroup reads for an output of Hy × Wy: rows and columns up to what the last
@@ -34,24 +59,28 @@ export function subgroupPaddedSize(Hy: number, Wy: number): [number, number] {
 }
 
 /** w [Cy, Cx, 3, 3] ([Cx, Cy, 3, 3] when `transposed`; rotated by 180° when `flipped`) in the lane layout:
- *  [ceil(Cy / 8), Cx, 8, 12] floats. */
-export function packTapsSubgroup(e: Engine, w: Tensor, Cx: number, Cy: number, layout: { transposed: boolean; flipped: boolean }): Tensor {
-  const blocks = Math.ceil(Cy / SUBGROUP_TILE.channels);
-  const taps = e.empty([blocks * Cx * SUBGROUP_TILE.channels * 12]);
+ *  [ceil(Cy / lanes), Cx, lanes, 12] floats; `want` lanes instead of subgroupLanes()'s (tests run the 4-lane
+ *  variant on 8-lane subgroups). */
+export function packTapsSubgroup(e: Engine, w: Tensor, Cx: number, Cy: number, layout: { transposed: boolean; flipped: boolean }, want?: Lanes): Tensor {
+  const lanes = lanesOf(e, want);
+  const blocks = Math.ceil(Cy / lanes);
+  const taps = e.empty([blocks * Cx * lanes * 12]);
   const uniforms = { rows: Cx, cols: Cy, transposed: +layout.transposed, flipped: +layout.flipped };
-  e.run(packKernel, { bindings: { w, packedTaps: taps }, uniforms, workgroups: [1, Cx, blocks] });
+  e.run(kernelsFor(lanes).pack, { bindings: { w, packedTaps: taps }, uniforms, workgroups: [1, Cx, blocks] });
   return taps;
 }
 
 export type SubgroupActivation = 'none' | 'relu' | { leakyRelu: number };
 
 /** y [N, Cy, Hy, Wy] = act(bias + Σ taps · xp) over xp [N, Cx, Hp, Wp] from subgroupPaddedSize(Hy, Wy). */
-export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: Shape, bias?: Tensor, activation: SubgroupActivation = 'none'): Tensor {
+export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: Shape, bias?: Tensor, activation: SubgroupActivation = 'none', want?: Lanes): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const [, Cx, Hp, Wp] = xp.shape;
   const [wantH, wantW] = subgroupPaddedSize(Hy, Wy);
   if (Hp !== wantH || Wp !== wantW) throw new Error(`conv3x3Subgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output`);
-  const workgroups: [number, number, number] = [(Wp - 4) / SUBGROUP_TILE.cols, (Hp - 2) / SUBGROUP_TILE.rows, N * Math.ceil(Cy / SUBGROUP_TILE.channels)];
+  const lanes = lanesOf(e, want);
+  if (taps.size !== Math.ceil(Cy / lanes) * Cx * lanes * 12) throw new Error(`conv3x3Subgroup: taps of ${taps.size} floats are not packed for ${Cx} → ${Cy} channels on ${lanes} lanes`);
+  const workgroups: [number, number, number] = [(Wp - 4) / SUBGROUP_TILE.cols, (Hp - 2) / SUBGROUP_TILE.rows, N * Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
     throw new Error(`conv3x3Subgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
@@ -59,6 +88,7 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
   const y = e.empty(outShape);
   const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
-  e.run(bias ? convBiasKernel : convKernel, { bindings: bias ? { xp, taps, bias, y } : { xp, taps, y }, uniforms, workgroups, defines });
+  const k = kernelsFor(lanes);
+  e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, taps, bias, y } : { xp, taps, y }, uniforms, workgroups, defines });
   return y;
 }
