@@ -49,6 +49,7 @@ for (const size of sizes) {
   const r = await gatys(e, vgg, noiseImage(size, 1), [noiseImage(size, 2)], { imageSize: size, iterations, onIteration: () => void stamps.push(performance.now()) });
   // The first iteration includes compiling pipelines; time the steady ones.
   const ours = stamps.length > 1 ? (stamps.at(-1)! - stamps[0]) / (stamps.length - 1) / 1000 : NaN;
+  if (stamps.length < 2) console.log(`${size}²: L-BFGS stopped after ${r.iterations} iteration(s) (loss ${r.initialLoss} → ${r.finalLoss}); no steady iteration to time`);
   let torch: { secondsPerIteration: number; peakRssBytes: number } | undefined;
   if (!values['no-torch'] && existsSync(PYTHON)) {
     try {
