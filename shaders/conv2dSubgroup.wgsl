@@ -186,3 +186,132 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
   }
   packedTaps[(ob * P.rows + c) * 12 * i32(LANES) + i32(e)] = v;
 }
+
+// ---- convKxKSubgroup: a K × K correlation (K ≤ 9) at stride 1 or 2 on the same plan — one output channel
+// per lane, the input shared by subgroupShuffle — for the kernels conv3x3Subgroup does not cover (fast-style's
+// 9×9 and stride-2 layers, 5×5, 7×7, …). Its tile is one output row × 16 columns, and it walks the kernel
+// row by row (kh, a loop) so that any K fits one shader:
+//   y[n,o,i,j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i·STRIDE + kh, j·STRIDE + kw])
+// Per input channel and kernel row a lane loads its K taps (ceil(K/4) vec4) and its share of the window row,
+// 16·STRIDE + K − 1 ≤ 40 columns (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and does 16·K
+// multiply-adds. The kw steps are written out for K ≤ 9; those past K fold away (K is an override).
+// Layouts:
+//   xp    [N, Cx, Hp, Wp], Hp = (Hy − 1)·STRIDE + K, Wp = 4·((colTiles − 1)·4·STRIDE + WV) with
+//         WV = ceil((16·STRIDE + K − 1) / 4) vec4 per window row (padInput writes it).
+//   rowTaps [OB, Cx, K, LANES, TAPV] vec4, TAPV = ceil(K / 4): lane l's taps kw = 0 … K−1 of kernel row kh
+//         (the rest 0); packTapsRows writes it.
+// Dispatch: convKxKSubgroup [colTiles, Hy, N·OB] workgroups of LANES; packTapsRows [K, Cx, OB] of 4·TAPV·LANES.
+
+override K: u32 = 3u;       // kernel size
+override STRIDE: u32 = 1u;  // 1 or 2
+
+@group(0) @binding(8) var<storage, read> rowTaps: array<vec4f>;
+
+override TAPV: u32 = (K + 3u) / 4u;               // vec4 of taps per kernel row
+override WV: u32 = (16u * STRIDE + K + 2u) / 4u;  // vec4 per window row: ceil((16·STRIDE + K − 1) / 4)
+
+// Columns 0 … 39 of one window row (vec4 k = columns 4k … 4k + 3).
+struct WideRow { q0: vec4f, q1: vec4f, q2: vec4f, q3: vec4f, q4: vec4f, q5: vec4f, q6: vec4f, q7: vec4f, q8: vec4f, q9: vec4f }
+// Columns j0 … j0 + 15 of the output row.
+struct Row16 { v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f }
+
+fn wideRow(l: WindowLoads) -> WideRow {
+  return WideRow(windowVec(l, 0u), windowVec(l, 1u), windowVec(l, 2u), windowVec(l, 3u), windowVec(l, 4u),
+                 windowVec(l, 5u), windowVec(l, 6u), windowVec(l, 7u), windowVec(l, 8u), windowVec(l, 9u));
+}
+
+// Column k of a window row (k is a constant once inlined: the selects fold to one register).
+fn column(r: WideRow, k: u32) -> f32 {
+  let q = k / 4u;
+  let low = select(select(r.q0, r.q1, q == 1u), select(r.q2, r.q3, q == 3u), q >= 2u);
+  let high = select(select(r.q4, r.q5, q == 5u), select(select(r.q6, r.q7, q == 7u), select(r.q8, r.q9, q == 9u), q >= 8u), q >= 6u);
+  return select(low, high, q >= 4u)[k % 4u];
+}
+
+// The window columns that outputs 4v … 4v + 3 read at tap kw: start = 4v·STRIDE + kw, then every STRIDE-th.
+fn columns4(r: WideRow, start: u32) -> vec4f {
+  return vec4f(column(r, start), column(r, start + STRIDE), column(r, start + 2u * STRIDE), column(r, start + 3u * STRIDE));
+}
+
+// acc + tap w (kernel column kw) times the window row, for all 16 outputs.
+fn tap(acc: Row16, r: WideRow, w: f32, kw: u32) -> Row16 {
+  let s = 4u * STRIDE;
+  return Row16(acc.v0 + w * columns4(r, kw), acc.v1 + w * columns4(r, s + kw), acc.v2 + w * columns4(r, 2u * s + kw), acc.v3 + w * columns4(r, 3u * s + kw));
+}
+
+// Offset in xp (vec4) of window vec4 k of row `row` of the first input channel, clamped to the WV that exist.
+fn wideAt(n: u32, row: u32, colTile: u32, k: u32) -> u32 {
+  let P = params;
+  return (n * P.Cx * P.Hp + row) * P.Wp4 + colTile * 4u * STRIDE + min(k, WV - 1u);
+}
+
+@compute @workgroup_size(LANES)
+fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let P = params;
+  let blocks = (P.Cy + LANES - 1u) / LANES;
+  let n = wid.z / blocks;
+  let ob = wid.z % blocks;
+  let i = wid.y;
+  // Moving to the next input channel from the last kernel row: one plane on, K rows back.
+  let nextChannel = P.Hp * P.Wp4 - K * P.Wp4;
+  var at0 = wideAt(n, i * STRIDE, wid.x, lane);
+  var at1 = wideAt(n, i * STRIDE, wid.x, lane + LANES);
+  var at2 = wideAt(n, i * STRIDE, wid.x, lane + 2u * LANES);
+  var tapAt = ob * P.Cx * K * LANES * TAPV + lane * TAPV;
+  var acc = Row16();
+  for (var c = 0u; c < P.Cx; c++) {
+    for (var kh = 0u; kh < K; kh++) {
+      var l = WindowLoads(xp[at0], xp[at1], vec4f(), vec4f());
+      if (LANES < 8u) { l.m2 = xp[at2]; }
+      let t0 = rowTaps[tapAt];
+      var t1 = vec4f();
+      var t2 = vec4f();
+      if (TAPV > 1u) { t1 = rowTaps[tapAt + 1u]; }
+      if (TAPV > 2u) { t2 = rowTaps[tapAt + 2u]; }
+      at0 += P.Wp4;
+      at1 += P.Wp4;
+      at2 += P.Wp4;
+      tapAt += LANES * TAPV;
+      let r = wideRow(l);
+      acc = tap(acc, r, t0.x, 0u);
+      if (K > 1u) { acc = tap(acc, r, t0.y, 1u); }
+      if (K > 2u) { acc = tap(acc, r, t0.z, 2u); }
+      if (K > 3u) { acc = tap(acc, r, t0.w, 3u); }
+      if (K > 4u) { acc = tap(acc, r, t1.x, 4u); }
+      if (K > 5u) { acc = tap(acc, r, t1.y, 5u); }
+      if (K > 6u) { acc = tap(acc, r, t1.z, 6u); }
+      if (K > 7u) { acc = tap(acc, r, t1.w, 7u); }
+      if (K > 8u) { acc = tap(acc, r, t2.x, 8u); }
+    }
+    at0 += nextChannel;
+    at1 += nextChannel;
+    at2 += nextChannel;
+  }
+  let o = ob * LANES + lane;
+  if (o < P.Cy) {
+    let j0 = 16u * wid.x;
+    storeRow(OutputRow(acc.v0, acc.v1), o, n, i, j0);
+    storeRow(OutputRow(acc.v2, acc.v3), o, n, i, j0 + 8u);
+  }
+}
+
+// rowTaps for convKxKSubgroup from w [Cy, Cx, K, K] (or [Cx, Cy, K, K] when transposed, each kernel rotated
+// by 180° when flipped), one float per invocation: workgroup (kh, c, ob) writes LANES · 4·TAPV floats.
+@compute @workgroup_size(4u * TAPV * LANES)
+fn packTapsRows(@builtin(local_invocation_index) e: u32, @builtin(workgroup_id) wid: vec3u) {
+  let P = packing;
+  let kh = i32(wid.x);
+  let c = i32(wid.y);
+  let ob = i32(wid.z);
+  let perLane = 4u * TAPV;
+  let o = ob * i32(LANES) + i32(e / perLane);
+  let kw = i32(e % perLane);
+  let k = i32(K);
+  var v = 0.0;
+  if (kw < k && o < P.cols) {
+    let pair = select(o * P.rows + c, c * P.cols + o, P.transposed != 0);
+    let t = kh * k + kw;
+    v = w[pair * k * k + select(t, k * k - 1 - t, P.flipped != 0)];
+  }
+  packedTaps[((ob * P.rows + c) * k + kh) * i32(LANES * perLane) + i32(e)] = v;
+}

@@ -56,21 +56,28 @@ const CASES: Case[] = [
   { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
 
-type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroup3x3/4';
-/** 'subgroup3x3/4': the 4-lane variant (SwiftShader's), which also runs on 8-lane subgroups. */
-const choice = (impl: Impl) => (impl === 'subgroup3x3/4' ? { impl: 'subgroup3x3' as const, lanes: 4 as const } : { impl });
+type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroupKxK';
+/** An implementation, and for the subgroup kernels the lane count (4, SwiftShader's, also runs on 8-lane
+ *  subgroups). */
+type Choice = { impl: Impl; lanes?: 4 | 8 };
 
-/** The kernels that compute `c`: the direct 3×3 kernels only serve 3×3 stride-1 convolutions (and, for the
- *  input gradient, zero padding of at most 2 per side or reflect padding); the subgroup one needs subgroups
- *  of ≥ 8 lanes, which lavapipe (CI) has — asserted below, so it cannot drop out of these tests unnoticed. */
-function impls(e: Engine, c: Case, backward = false): Impl[] {
+/** The kernels that compute `c`: direct3x3 and subgroup3x3 serve 3×3 stride-1 convolutions, subgroupKxK
+ *  square kernels up to 9×9 at stride 1 or 2 (the input gradient of either only at stride 1, with zero padding
+ *  of at most K − 1 per side or reflect padding); the subgroup ones need subgroups of ≥ 4 lanes, which
+ *  lavapipe (CI) has — asserted below, so they cannot drop out of these tests unnoticed. */
+function impls(e: Engine, c: Case, backward = false): Choice[] {
   const [, , KH, KW] = c.ws;
   const pads = [c.pad.top, c.pad.bottom, c.pad.left, c.pad.right];
-  const direct = KH === 3 && KW === 3 && c.stride === 1 && (!backward || c.mode === 'reflect' || Math.max(...pads) <= 2);
-  if (!direct) return ['naive', 'blocked'];
+  const gatherFits = !backward || (c.stride === 1 && (c.mode === 'reflect' || Math.max(...pads) <= KH - 1));
+  const out: Choice[] = [{ impl: 'naive' }, { impl: 'blocked' }];
   const lanes = subgroupLanes(e.ctx);
-  return ['naive', 'blocked', 'direct3x3', ...(lanes ? (['subgroup3x3'] as const) : []), ...(lanes === 8 ? (['subgroup3x3/4'] as const) : [])];
+  const subgroups = (impl: Impl): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
+  if (KH === 3 && KW === 3 && c.stride === 1 && gatherFits) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
+  if (KH === KW && KH <= 9 && c.stride <= 2 && gatherFits) out.push(...subgroups('subgroupKxK'));
+  return out;
 }
+
+const label = (c: Choice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
 
 function data(c: Case, seed: number) {
   const geometry = { stride: c.stride, pad: c.pad, mode: c.mode };
@@ -96,10 +103,10 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, d.b, c.activation);
     const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
     const bias = d.b && e.tensor([c.ws[0]], d.b);
-    for (const impl of impls(e, c)) {
-      const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice(impl) });
+    for (const choice of impls(e, c)) {
+      const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice });
       expect(y.shape).toEqual(d.ys);
-      expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${impl}`);
+      expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${label(choice)}`);
     }
   });
 
@@ -110,10 +117,10 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2dBackwardInput(d.dy, d.w, c.ws, c.xs, d.geometry);
     // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
     const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
-    for (const impl of impls(e, c, true)) {
-      const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice(impl) }).read();
-      expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${impl}`);
-      gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${impl}` });
+    for (const choice of impls(e, c, true)) {
+      const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice }).read();
+      expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${label(choice)}`);
+      gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${label(choice)}` });
     }
   });
 
@@ -132,7 +139,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
 });
 
 describe('conv2d: the subgroup 3×3 kernel', () => {
-  it('is what auto picks on lavapipe (CI), so the suites above test it', () => {
+  it('are what auto picks on lavapipe (CI), so the suites above test them', () => {
     const e = engine();
     if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) {
       expect(e.ctx.cpuAdapter).toBe(true);
@@ -146,6 +153,11 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     const sub = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
     expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2d3x3')).toBe(sub ? 0 : 1);
+    // Other square kernels up to 9×9 at stride 1 or 2 go to convKxKSubgroup; the rest to the blocked kernel.
+    conv2d(e, x, e.tensor([3, 2, 5, 5], uniform(150, 3)), { padding: 2, stride: 2 }).release();
+    conv2d(e, x, e.tensor([3, 2, 3, 3], uniform(54, 4)), { padding: 1, stride: 3 }).release();
+    expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 1 : 0);
+    expect(ran('conv2d.conv2dBlocked')).toBe(sub ? 1 : 2);
   });
 
   it('packs frozen weights once per layout, and afresh when they change', async () => {
@@ -234,7 +246,7 @@ describe('conv2d geometry and validation', () => {
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'direct3x3' })).toThrow(/conv2d: impl 'direct3x3' needs a 3×3 kernel and stride 1/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'subgroup3x3' })).toThrow(/conv2d: impl 'subgroup3x3' needs a 3×3 kernel and stride 1/);
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 8, 8]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 3, impl: 'direct3x3' })).toThrow(
-      /conv2dBackwardInput: impl 'direct3x3' needs every pad ≤ 2/,
+      /conv2dBackwardInput: impl 'direct3x3' serves this gather only at stride 1 with every pad ≤ 2/,
     );
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 3, 3]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 1 })).toThrow(
       /conv2dBackwardInput: output gradient \[1, 2, 3, 3\] does not match the forward output \[1, 2, 4, 4\]/,

@@ -4,7 +4,7 @@ import {
   type ConvTranspose2dGeometry, type Tile, conv2dBackwardBias, convTranspose2d, convTranspose2dBackwardInput, convTranspose2dBackwardWeight,
   tfConvTranspose2dSame, torchConvTranspose2d,
 } from '../src/kernels/conv2d.ts';
-import { subgroupConvSupported } from '../src/kernels/conv2dSubgroup.ts';
+import { subgroupLanes } from '../src/kernels/conv2dSubgroup.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -48,14 +48,24 @@ const CASES: Case[] = [
   tfCase('1×1 kernel (no overlap, zero pad)', [1, 3, 3, 2], [3, 2, 1, 1], 2),
 ];
 
-/** The kernels that compute `c` (forward or input gradient): the direct 3×3 kernel serves stride-1 3×3
- *  transposed convolutions with every pad ≤ 2, and every stride-1 3×3 input gradient (a plain correlation). */
-function impls(e: Engine, c: Case, backward = false): ('naive' | 'blocked' | 'direct3x3' | 'subgroup3x3')[] {
+type Choice = { impl: 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroupKxK'; lanes?: 4 | 8 };
+
+/** The kernels that compute `c`: its input gradient is a plain correlation (direct3x3 and subgroup3x3 for 3×3
+ *  at stride 1, subgroupKxK for square kernels ≤ 9×9 at stride 1 or 2); the transposed convolution itself is
+ *  a gather, which they serve at stride 1 with every pad ≤ K − 1. */
+function impls(e: Engine, c: Case, backward = false): Choice[] {
   const { stride, padding: p } = c.geometry;
-  const direct = c.ws[2] === 3 && c.ws[3] === 3 && stride === 1 && (backward || Math.max(p.top, p.bottom, p.left, p.right) <= 2);
-  if (!direct) return ['naive', 'blocked'];
-  return subgroupConvSupported(e.ctx) ? ['naive', 'blocked', 'direct3x3', 'subgroup3x3'] : ['naive', 'blocked', 'direct3x3'];
+  const [, , KH, KW] = c.ws;
+  const fits = backward || (stride === 1 && Math.max(p.top, p.bottom, p.left, p.right) <= KH - 1);
+  const out: Choice[] = [{ impl: 'naive' }, { impl: 'blocked' }];
+  const lanes = subgroupLanes(e.ctx);
+  const subgroups = (impl: Choice['impl']): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
+  if (KH === 3 && KW === 3 && stride === 1 && fits) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
+  if (KH === KW && KH <= 9 && stride <= 2 && fits) out.push(...subgroups('subgroupKxK'));
+  return out;
 }
+
+const label = (c: Choice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
 
 describe.each(CASES)('convTranspose2d, $name', (c) => {
   const seed = 300 + CASES.indexOf(c) * 10;
@@ -75,20 +85,20 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
     const e = engine();
     const want = ref.convTranspose2d(x, c.xs, w, c.ws, rg, b);
     const bias = b && e.tensor([c.ws[1]], b);
-    for (const impl of impls(e, c)) {
-      const y = convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, impl });
+    for (const choice of impls(e, c)) {
+      const y = convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, ...choice });
       expect(y.shape).toEqual(ys);
-      expectClose(await y.read(), want, atol(forwardTerms), RTOL, `y ${impl}`);
+      expectClose(await y.read(), want, atol(forwardTerms), RTOL, `y ${label(choice)}`);
     }
   });
 
   it('convTranspose2dBackwardInput matches the reference and finite differences', async () => {
     const e = engine();
     const want = ref.convTranspose2dBackwardInput(dyData, w, c.ws, c.xs, rg);
-    for (const impl of impls(e, c, true)) {
-      const dx = await convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, impl }).read();
-      expectClose(dx, want, atol(inputTerms), RTOL, `dx ${impl}`);
-      gradCheck((v) => ref.convTranspose2d(v, c.xs, w, c.ws, rg), x, dyData, dx, { atol: atol(inputTerms), maxPoints: 150, what: `dx ${impl}` });
+    for (const choice of impls(e, c, true)) {
+      const dx = await convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, ...choice }).read();
+      expectClose(dx, want, atol(inputTerms), RTOL, `dx ${label(choice)}`);
+      gradCheck((v) => ref.convTranspose2d(v, c.xs, w, c.ws, rg), x, dyData, dx, { atol: atol(inputTerms), maxPoints: 150, what: `dx ${label(choice)}` });
     }
   });
 

@@ -7,7 +7,9 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
-import { type Lanes, conv3x3Subgroup, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize } from './conv2dSubgroup.ts';
+import {
+  type Lanes, conv3x3Subgroup, convKxKSubgroup, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
+} from './conv2dSubgroup.ts';
 
 export interface Padding {
   top: number;
@@ -23,17 +25,19 @@ export interface Tile {
   co: number;
   px: number;
 }
-/** 3×3 stride-1 correlations — conv2d, convTranspose2dBackwardInput, conv2dBackwardInput with reflect padding
- *  or zero padding ≤ 2 per side, convTranspose2d with every pad ≤ 2 — have two direct kernels:
- *  'subgroup3x3' (conv2dSubgroup.wgsl: one output channel per subgroup lane, for CPU adapters; needs the
- *  'subgroups' feature with ≥ 4 invocations per subgroup; `lanes` picks 4 or 8 lanes, default the most the
- *  subgroups hold) and 'direct3x3' (4 channels × 4 × 4 pixels per invocation).
- *  'auto' (the default) takes subgroup3x3 on a CPU adapter that supports it, direct3x3 for other 3×3
- *  stride-1 correlations, and the blocked kernels otherwise, or whenever a `tile` is given (tiles are theirs,
- *  default defaultTile(output channels)); 'naive' (one output per invocation) is kept as a reference for
- *  tests and benchmarks. */
+/** Direct kernels serve correlations — conv2d, convTranspose2dBackwardInput, and at stride 1 the gathers
+ *  conv2dBackwardInput (reflect padding, or zero padding ≤ K − 1 per side) and convTranspose2d (every pad
+ *  ≤ K − 1):
+ *  - 'subgroup3x3' and 'subgroupKxK' (conv2dSubgroup.wgsl; for CPU adapters: one output channel per
+ *    subgroup lane; need the 'subgroups' feature with ≥ 4 invocations per subgroup; `lanes` picks 4 or 8,
+ *    default the most the subgroups hold): 3 × 3 at stride 1, and square kernels up to 9 × 9 at stride 1 or 2;
+ *  - 'direct3x3': 4 channels × 4 × 4 pixels per invocation, 3 × 3 at stride 1.
+ *  'auto' (the default) takes, on a CPU adapter with subgroups, subgroup3x3 or else subgroupKxK where they
+ *  fit; elsewhere direct3x3 for 3 × 3 stride 1; and the blocked kernels otherwise, or whenever a `tile` is
+ *  given (tiles are theirs, default defaultTile(output channels)); 'naive' (one output per invocation) is
+ *  kept as a reference for tests and benchmarks. */
 export interface KernelChoice {
-  impl?: 'auto' | 'subgroup3x3' | 'direct3x3' | 'blocked' | 'naive';
+  impl?: 'auto' | 'subgroup3x3' | 'subgroupKxK' | 'direct3x3' | 'blocked' | 'naive';
   tile?: Tile;
   lanes?: Lanes;
 }
@@ -216,22 +220,26 @@ interface Epilogue {
   lanes?: Lanes;
 }
 
-type Direct3x3 = 'subgroup3x3' | 'direct3x3';
+type Direct = 'subgroup3x3' | 'direct3x3' | 'subgroupKxK';
 
-/** Which direct 3×3 kernel `c` sends a correlation with kernel KH × KW and this stride to, if any. */
-function direct3x3Choice(e: Engine, op: string, c: KernelChoice, KH: number, KW: number, stride: number): Direct3x3 | undefined {
-  const fits = KH === 3 && KW === 3 && stride === 1;
+/** Which direct kernel `c` sends a correlation with kernel KH × KW and this stride to, if any. */
+function directChoice(e: Engine, op: string, c: KernelChoice, KH: number, KW: number, stride: number): Direct | undefined {
+  const fits3x3 = KH === 3 && KW === 3 && stride === 1;
+  const fitsKxK = KH === KW && kxkSubgroupFits(KH, stride);
   const impl = c.impl ?? 'auto';
-  if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
-  if (impl === 'subgroup3x3' && !subgroupConvSupported(e.ctx)) {
-    throw new Error(`${op}: impl 'subgroup3x3' needs the 'subgroups' feature with at least 4 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
+  if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits3x3) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
+  if (impl === 'subgroupKxK' && !fitsKxK) throw new Error(`${op}: impl 'subgroupKxK' needs a square kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${stride}`);
+  if ((impl === 'subgroup3x3' || impl === 'subgroupKxK') && !subgroupConvSupported(e.ctx)) {
+    throw new Error(`${op}: impl '${impl}' needs the 'subgroups' feature with at least 4 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
   }
-  if (c.lanes !== undefined && (impl !== 'subgroup3x3' || subgroupLanes(e.ctx) < c.lanes)) {
-    throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroup3x3' on subgroups of at least ${c.lanes} invocations`);
+  if (c.lanes !== undefined && ((impl !== 'subgroup3x3' && impl !== 'subgroupKxK') || subgroupLanes(e.ctx) < c.lanes)) {
+    throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroup3x3' or 'subgroupKxK' on subgroups of at least ${c.lanes} invocations`);
   }
-  if (!fits || impl === 'naive' || impl === 'blocked' || (impl === 'auto' && c.tile)) return undefined;
-  if (impl === 'auto') return e.ctx.cpuAdapter && subgroupConvSupported(e.ctx) ? 'subgroup3x3' : 'direct3x3';
-  return impl;
+  if (impl === 'naive' || impl === 'blocked' || (impl === 'auto' && c.tile)) return undefined;
+  if (impl !== 'auto') return impl;
+  const subgroups = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
+  if (fits3x3) return subgroups ? 'subgroup3x3' : 'direct3x3';
+  return subgroups && fitsKxK ? 'subgroupKxK' : undefined;
 }
 
 /** How conv2d3x3 reads w: [Cin, Cout, 3, 3] instead of [Cout, Cin, 3, 3] when `transposed`, each kernel
@@ -260,15 +268,24 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
   return xp;
 }
 
-/** y [N, Cy, Hy, Wy] = act(bias + the 3×3 stride-1 correlation of pad(x) with w) through padInput and either
- *  the subgroup kernel or packTaps + conv2d3x3; x [N, Cx, H, W] with H + pad.top + pad.bottom − 2 = Hy
- *  (likewise W). */
-function direct3x3(e: Engine, op: string, kind: Direct3x3, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue = {}): Tensor {
+/** y [N, Cy, Hy, Wy] = act(bias + the correlation of pad(x) with w) through padInput and a direct kernel:
+ *  subgroupKxK (K × K, stride 1 or 2), subgroup3x3, or packTaps + conv2d3x3 (3 × 3, stride 1); x [N, Cx, H, W]
+ *  with H + pad.top + pad.bottom = (Hy − 1)·stride + K (likewise W). */
+function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, outShape: Shape, stride: number, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue = {}): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const Cx = x.shape[1];
+  const K = w.shape[2];
+  const sublanes = lanes ?? subgroupLanes(e.ctx);
+  if (kind === 'subgroupKxK') {
+    const xp = padInput(e, op, x, pad, reflect, kxkPaddedSize(Hy, Wy, K, stride));
+    const taps = w.derived(`conv2dSubgroup.rowTaps ${layout.transposed} ${layout.flipped} ${sublanes}`, () => packTapsRows(e, w, Cx, Cy, K, layout, lanes));
+    const y = convKxKSubgroup(e, xp, taps, outShape, K, stride, bias, activation, lanes);
+    xp.release();
+    return y;
+  }
   if (kind === 'subgroup3x3') {
     const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy));
-    const taps = w.derived(`conv2dSubgroup.taps ${layout.transposed} ${layout.flipped} ${lanes ?? subgroupLanes(e.ctx)}`, () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
+    const taps = w.derived(`conv2dSubgroup.taps ${layout.transposed} ${layout.flipped} ${sublanes}`, () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
     const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation, lanes);
     xp.release();
     return y;
@@ -303,8 +320,8 @@ function direct3x3(e: Engine, op: string, kind: Direct3x3, x: Tensor, w: Tensor,
 /** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
 function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
   const [KH, KW] = w.shape.slice(2);
-  const direct = direct3x3Choice(e, op, c, KH, KW, g.stride);
-  if (direct) return direct3x3(e, op, direct, x, w, outShape, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation, lanes: c.lanes });
+  const direct = directChoice(e, op, c, KH, KW, g.stride);
+  if (direct) return directConv(e, op, direct, x, w, outShape, g.stride, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation, lanes: c.lanes });
   const y = e.empty(outShape);
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: g.reflect };
   const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
@@ -342,13 +359,17 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
     return dx;
   }
   const { top, bottom, left, right } = g.pad;
-  const direct = direct3x3Choice(e, op, c, KH, KW, g.stride);
-  if (direct && Math.max(top, bottom, left, right) <= 2) {
-    // With s = 1 the gather is a correlation of x zero-padded by 2 − pad with the rotated, transposed kernel.
-    const pad = { top: 2 - top, bottom: 2 - bottom, left: 2 - left, right: 2 - right };
-    return direct3x3(e, op, direct, x, w, outShape, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
+  // With s = 1 the gather is a correlation of x zero-padded by K − 1 − pad with the rotated, transposed kernel
+  // (square kernels here), so the direct kernels serve it when every pad ≤ K − 1.
+  const direct = g.stride === 1 ? directChoice(e, op, c, KH, KW, 1) : c.impl === 'subgroupKxK' ? directChoice(e, op, c, KH, KW, g.stride) : undefined;
+  if (direct && g.stride === 1 && Math.max(top, bottom, left, right) <= KH - 1) {
+    const edge = KH - 1;
+    const pad = { top: edge - top, bottom: edge - bottom, left: edge - left, right: edge - right };
+    return directConv(e, op, direct, x, w, outShape, 1, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
   }
-  if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3') throw new Error(`${op}: impl '${c.impl}' needs every pad ≤ 2, got ${JSON.stringify(g.pad)}`);
+  if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3' || c.impl === 'subgroupKxK') {
+    throw new Error(`${op}: impl '${c.impl}' serves this gather only at stride 1 with every pad ≤ ${KH - 1}, got stride ${g.stride} and ${JSON.stringify(g.pad)}`);
+  }
   const y = e.empty(outShape);
   const defines = { ...NO_DEFINES, BIAS: !!bias };
   const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);

@@ -41,6 +41,11 @@ export function subgroupLanes(ctx: GpuContext): 0 | Lanes {
   return ctx.subgroupSize.min >= 8 ? 8 : ctx.subgroupSize.min >= 4 ? 4 : 0;
 }
 
+/** The K × K kernel sizes and strides convKxKSubgroup serves. */
+export function kxkSubgroupFits(K: number, stride: number): boolean {
+  return Number.isInteger(K) && K >= 1 && K <= 9 && (stride === 1 || stride === 2);
+}
+
 export function subgroupConvSupported(ctx: GpuContext): boolean {
   return subgroupLanes(ctx) > 0;
 }
@@ -90,5 +95,71 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
   const k = kernelsFor(lanes);
   e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, taps, bias, y } : { xp, taps, y }, uniforms, workgroups, defines });
+  return y;
+}
+
+// ---- convKxKSubgroup
+
+/** Output tile of one convKxKSubgroup workgroup: one channel per lane × 1 row × 16 columns. */
+export const KXK_TILE_COLS = 16;
+
+const kxkKernels = new Map<string, { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec }>();
+function kxkKernelsFor(lanes: Lanes, K: number, stride: number) {
+  const key = `${lanes} ${K} ${stride}`;
+  let k = kxkKernels.get(key);
+  if (!k) {
+    const constants = { LANES: lanes, K, STRIDE: stride };
+    k = {
+      pack: kernel(module, { entryPoint: 'packTapsRows', bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
+      conv: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
+      convBias: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
+    };
+    kxkKernels.set(key, k);
+  }
+  return k;
+}
+
+/** Vec4 per window row convKxKSubgroup reads: 16·stride + K − 1 columns, rounded up. */
+function windowVecs(K: number, stride: number): number {
+  return Math.ceil((KXK_TILE_COLS * stride + K - 1) / 4);
+}
+
+/** The padded input convKxKSubgroup reads for an output of Hy × Wy: the rows and columns its tiles read. */
+export function kxkPaddedSize(Hy: number, Wy: number, K: number, stride: number): [number, number] {
+  const colTiles = Math.ceil(Wy / KXK_TILE_COLS);
+  return [(Hy - 1) * stride + K, 4 * ((colTiles - 1) * 4 * stride + windowVecs(K, stride))];
+}
+
+/** w [Cy, Cx, K, K] (or [Cx, Cy, K, K] when `transposed`; rotated by 180° when `flipped`) as rowTaps:
+ *  [ceil(Cy / lanes), Cx, K, lanes, 4·ceil(K / 4)] floats. */
+export function packTapsRows(e: Engine, w: Tensor, Cx: number, Cy: number, K: number, layout: { transposed: boolean; flipped: boolean }, want?: Lanes): Tensor {
+  const lanes = lanesOf(e, want);
+  const blocks = Math.ceil(Cy / lanes);
+  const taps = e.empty([blocks * Cx * K * lanes * 4 * Math.ceil(K / 4)]);
+  const uniforms = { rows: Cx, cols: Cy, transposed: +layout.transposed, flipped: +layout.flipped };
+  e.run(kxkKernelsFor(lanes, K, 1).pack, { bindings: { w, packedTaps: taps }, uniforms, workgroups: [K, Cx, blocks] });
+  return taps;
+}
+
+/** y [N, Cy, Hy, Wy] = act(bias + the K × K correlation at `stride` of xp [N, Cx, Hp, Wp] (kxkPaddedSize) with
+ *  rowTaps (packTapsRows). */
+export function convKxKSubgroup(e: Engine, xp: Tensor, rowTaps: Tensor, outShape: Shape, K: number, stride: number, bias?: Tensor, activation: SubgroupActivation = 'none', want?: Lanes): Tensor {
+  const [N, Cy, Hy, Wy] = outShape;
+  const [, Cx, Hp, Wp] = xp.shape;
+  if (!kxkSubgroupFits(K, stride)) throw new Error(`convKxKSubgroup: kernel ${K}×${K} at stride ${stride} is not served (K ≤ 9, stride 1 or 2)`);
+  const [wantH, wantW] = kxkPaddedSize(Hy, Wy, K, stride);
+  if (Hp !== wantH || Wp !== wantW) throw new Error(`convKxKSubgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output`);
+  const lanes = lanesOf(e, want);
+  if (rowTaps.size !== Math.ceil(Cy / lanes) * Cx * K * lanes * 4 * Math.ceil(K / 4)) throw new Error(`convKxKSubgroup: rowTaps of ${rowTaps.size} floats are not packed for ${Cx} → ${Cy} channels, ${K}×${K}, on ${lanes} lanes`);
+  const workgroups: [number, number, number] = [Math.ceil(Wy / KXK_TILE_COLS), Hy, N * Math.ceil(Cy / lanes)];
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (Math.max(...workgroups) > maxDim) {
+    throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
+  }
+  const y = e.empty(outShape);
+  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
+  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
+  const k = kxkKernelsFor(lanes, K, stride);
+  e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, rowTaps, bias, y } : { xp, rowTaps, y }, uniforms, workgroups, defines });
   return y;
 }
