@@ -187,28 +187,35 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
   packedTaps[(ob * P.rows + c) * 12 * i32(LANES) + i32(e)] = v;
 }
 
-// ---- convKxKSubgroup: a K × K correlation (K ≤ 9) at stride 1 or 2 on the same plan — one output channel
-// per lane, the input shared by subgroupShuffle — for the kernels conv3x3Subgroup does not cover (fast-style's
-// 9×9 and stride-2 layers, 5×5, 7×7, …). Its tile is one output row × 16 columns, and it walks the kernel
-// row by row (kh, a loop) so that any K fits one shader:
-//   y[n,o,i,j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i·STRIDE + kh, j·STRIDE + kw])
-// Per input channel and kernel row a lane loads its K taps (ceil(K/4) vec4) and its share of the window row,
-// 16·STRIDE + K − 1 ≤ 40 columns (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and does 16·K
-// multiply-adds. The kw steps are written out for K ≤ 9; those past K fold away (K is an override).
+// ---- convKxKSubgroup: a KH × KW correlation (each ≤ 9) at stride 1 or 2 on the same plan — one output
+// channel per lane, the input shared by subgroupShuffle — for what conv3x3Subgroup does not cover: fast-style's
+// 9×9 and stride-2 layers, 5×5, 7×7, and the four phases of a stride-2 transposed convolution. Its tile is one
+// output row × 16 columns, and it walks the kernel row by row (kh, a loop) so that any size fits one shader:
+//   y[n, o, r0 + os·i, c0 + os·j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i·STRIDE + kh, j·STRIDE + kw])
+// for i < Hc, j < Wc: the output grid may be a strided subset of y (os = outStride, origin r0, c0), which is
+// how a stride-2 transposed convolution writes each of its phases (see conv2d.ts).
+// Per input channel and kernel row a lane loads its KW taps (ceil(KW/4) vec4) and its share of the window row,
+// 16·STRIDE + KW − 1 ≤ 40 columns (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and does 16·KW
+// multiply-adds. The kw steps are written out up to 9; those past KW fold away (KW is an override).
 // Layouts:
-//   xp    [N, Cx, Hp, Wp], Hp = (Hy − 1)·STRIDE + K, Wp = 4·((colTiles − 1)·4·STRIDE + WV) with
-//         WV = ceil((16·STRIDE + K − 1) / 4) vec4 per window row (padInput writes it).
-//   rowTaps [OB, Cx, K, LANES, TAPV] vec4, TAPV = ceil(K / 4): lane l's taps kw = 0 … K−1 of kernel row kh
+//   xp    [N, Cx, Hp, Wp], Hp = (Hc − 1)·STRIDE + KH, Wp = 4·((colTiles − 1)·4·STRIDE + WV) with
+//         WV = ceil((16·STRIDE + KW − 1) / 4) vec4 per window row (padInput writes it).
+//   rowTaps [OB, Cx, KH, LANES, TAPV] vec4, TAPV = ceil(KW / 4): lane l's taps kw = 0 … KW−1 of kernel row kh
 //         (the rest 0); packTapsRows writes it.
-// Dispatch: convKxKSubgroup [colTiles, Hy, N·OB] workgroups of LANES; packTapsRows [K, Cx, OB] of 4·TAPV·LANES.
+// Params: ConvKxKParams (Cx, Hp, Wp4 describe xp; Cy, Hy, Wy describe y; Hc, Wc the output grid; outStride,
+// outRow0, outCol0 its place in y; slope for LEAKY_RELU). packTapsRows: TapPackParams.
+// Dispatch: convKxKSubgroup [ceil(Wc / 16), Hc, N·OB] workgroups of LANES; packTapsRows [KH, Cx, OB] of
+// 4·TAPV·LANES.
 
-override K: u32 = 3u;       // kernel size
+override KH: u32 = 3u;      // kernel rows
+override KW: u32 = 3u;      // kernel columns
 override STRIDE: u32 = 1u;  // 1 or 2
 
-@group(0) @binding(8) var<storage, read> rowTaps: array<vec4f>;
+@group(0) @binding(8) var<uniform> kxk: ConvKxKParams;
+@group(0) @binding(9) var<storage, read> rowTaps: array<vec4f>;
 
-override TAPV: u32 = (K + 3u) / 4u;               // vec4 of taps per kernel row
-override WV: u32 = (16u * STRIDE + K + 2u) / 4u;  // vec4 per window row: ceil((16·STRIDE + K − 1) / 4)
+override TAPV: u32 = (KW + 3u) / 4u;               // vec4 of taps per kernel row
+override WV: u32 = (16u * STRIDE + KW + 2u) / 4u;  // vec4 per window row: ceil((16·STRIDE + KW − 1) / 4)
 
 // Columns 0 … 39 of one window row (vec4 k = columns 4k … 4k + 3).
 struct WideRow { q0: vec4f, q1: vec4f, q2: vec4f, q3: vec4f, q4: vec4f, q5: vec4f, q6: vec4f, q7: vec4f, q8: vec4f, q9: vec4f }
@@ -241,26 +248,47 @@ fn tap(acc: Row16, r: WideRow, w: f32, kw: u32) -> Row16 {
 
 // Offset in xp (vec4) of window vec4 k of row `row` of the first input channel, clamped to the WV that exist.
 fn wideAt(n: u32, row: u32, colTile: u32, k: u32) -> u32 {
-  let P = params;
+  let P = kxk;
   return (n * P.Cx * P.Hp + row) * P.Wp4 + colTile * 4u * STRIDE + min(k, WV - 1u);
+}
+
+fn activateKxK(v: f32) -> f32 {
+#if RELU
+  return max(v, 0.0);
+#elif LEAKY_RELU
+  return select(kxk.slope * v, v, v >= 0.0);
+#else
+  return v;
+#endif
+}
+
+// Output row i of the grid, columns j0 … j0 + 15 of it (those < Wc), placed in y, bias and activation applied.
+fn storeRow16(acc: Row16, o: u32, n: u32, i: u32, j0: u32) {
+  let P = kxk;
+  let b = biasOf(o);
+  let at = ((n * P.Cy + o) * P.Hy + P.outRow0 + P.outStride * i) * P.Wy + P.outCol0;
+  let v = array<vec4f, 4>(acc.v0, acc.v1, acc.v2, acc.v3);
+  for (var j = 0u; j < 16u; j++) {
+    if (j0 + j < P.Wc) { y[at + P.outStride * (j0 + j)] = activateKxK(v[j / 4u][j % 4u] + b); }
+  }
 }
 
 @compute @workgroup_size(LANES)
 fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
-  let P = params;
+  let P = kxk;
   let blocks = (P.Cy + LANES - 1u) / LANES;
   let n = wid.z / blocks;
   let ob = wid.z % blocks;
   let i = wid.y;
-  // Moving to the next input channel from the last kernel row: one plane on, K rows back.
-  let nextChannel = P.Hp * P.Wp4 - K * P.Wp4;
+  // Moving to the next input channel from the last kernel row: one plane on, KH rows back.
+  let nextChannel = P.Hp * P.Wp4 - KH * P.Wp4;
   var at0 = wideAt(n, i * STRIDE, wid.x, lane);
   var at1 = wideAt(n, i * STRIDE, wid.x, lane + LANES);
   var at2 = wideAt(n, i * STRIDE, wid.x, lane + 2u * LANES);
-  var tapAt = ob * P.Cx * K * LANES * TAPV + lane * TAPV;
+  var tapAt = ob * P.Cx * KH * LANES * TAPV + lane * TAPV;
   var acc = Row16();
   for (var c = 0u; c < P.Cx; c++) {
-    for (var kh = 0u; kh < K; kh++) {
+    for (var kh = 0u; kh < KH; kh++) {
       var l = WindowLoads(xp[at0], xp[at1], vec4f(), vec4f());
       if (LANES < 8u) { l.m2 = xp[at2]; }
       let t0 = rowTaps[tapAt];
@@ -274,29 +302,27 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
       tapAt += LANES * TAPV;
       let r = wideRow(l);
       acc = tap(acc, r, t0.x, 0u);
-      if (K > 1u) { acc = tap(acc, r, t0.y, 1u); }
-      if (K > 2u) { acc = tap(acc, r, t0.z, 2u); }
-      if (K > 3u) { acc = tap(acc, r, t0.w, 3u); }
-      if (K > 4u) { acc = tap(acc, r, t1.x, 4u); }
-      if (K > 5u) { acc = tap(acc, r, t1.y, 5u); }
-      if (K > 6u) { acc = tap(acc, r, t1.z, 6u); }
-      if (K > 7u) { acc = tap(acc, r, t1.w, 7u); }
-      if (K > 8u) { acc = tap(acc, r, t2.x, 8u); }
+      if (KW > 1u) { acc = tap(acc, r, t0.y, 1u); }
+      if (KW > 2u) { acc = tap(acc, r, t0.z, 2u); }
+      if (KW > 3u) { acc = tap(acc, r, t0.w, 3u); }
+      if (KW > 4u) { acc = tap(acc, r, t1.x, 4u); }
+      if (KW > 5u) { acc = tap(acc, r, t1.y, 5u); }
+      if (KW > 6u) { acc = tap(acc, r, t1.z, 6u); }
+      if (KW > 7u) { acc = tap(acc, r, t1.w, 7u); }
+      if (KW > 8u) { acc = tap(acc, r, t2.x, 8u); }
     }
     at0 += nextChannel;
     at1 += nextChannel;
     at2 += nextChannel;
   }
   let o = ob * LANES + lane;
-  if (o < P.Cy) {
-    let j0 = 16u * wid.x;
-    storeRow(OutputRow(acc.v0, acc.v1), o, n, i, j0);
-    storeRow(OutputRow(acc.v2, acc.v3), o, n, i, j0 + 8u);
-  }
+  if (o < P.Cy) { storeRow16(acc, o, n, i, 16u * wid.x); }
 }
 
-// rowTaps for convKxKSubgroup from w [Cy, Cx, K, K] (or [Cx, Cy, K, K] when transposed, each kernel rotated
-// by 180° when flipped), one float per invocation: workgroup (kh, c, ob) writes LANES · 4·TAPV floats.
+// rowTaps for convKxKSubgroup, one float per invocation: workgroup (kh, c, ob) writes LANES · 4·TAPV floats.
+// Tap (kh, kw) of output channel o and input channel c comes from w [Cy, Cx, srcKH, srcKW] (or [Cx, Cy, …]
+// when transposed) at row phaseRow + phaseStep·(KH − 1 − kh) when phaseStep > 0 (a transposed convolution's
+// phase, rotated), else kh (KH − 1 − kh when flipped); columns alike.
 @compute @workgroup_size(4u * TAPV * LANES)
 fn packTapsRows(@builtin(local_invocation_index) e: u32, @builtin(workgroup_id) wid: vec3u) {
   let P = packing;
@@ -306,12 +332,16 @@ fn packTapsRows(@builtin(local_invocation_index) e: u32, @builtin(workgroup_id) 
   let perLane = 4u * TAPV;
   let o = ob * i32(LANES) + i32(e / perLane);
   let kw = i32(e % perLane);
-  let k = i32(K);
   var v = 0.0;
-  if (kw < k && o < P.cols) {
+  if (kw < i32(KW) && o < P.cols) {
     let pair = select(o * P.rows + c, c * P.cols + o, P.transposed != 0);
-    let t = kh * k + kw;
-    v = w[pair * k * k + select(t, k * k - 1 - t, P.flipped != 0)];
+    var sh = select(kh, i32(KH) - 1 - kh, P.flipped != 0);
+    var sw = select(kw, i32(KW) - 1 - kw, P.flipped != 0);
+    if (P.phaseStep > 0) {
+      sh = P.phaseRow + P.phaseStep * (i32(KH) - 1 - kh);
+      sw = P.phaseCol + P.phaseStep * (i32(KW) - 1 - kw);
+    }
+    v = w[(pair * P.srcKH + sh) * P.srcKW + sw];
   }
-  packedTaps[((ob * P.rows + c) * k + kh) * i32(LANES * perLane) + i32(e)] = v;
+  packedTaps[((ob * P.rows + c) * i32(KH) + kh) * i32(LANES * perLane) + i32(e)] = v;
 }

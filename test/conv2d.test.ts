@@ -62,18 +62,25 @@ type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroupKxK';
 type Choice = { impl: Impl; lanes?: 4 | 8 };
 
 /** The kernels that compute `c`: direct3x3 and subgroup3x3 serve 3×3 stride-1 convolutions, subgroupKxK
- *  square kernels up to 9×9 at stride 1 or 2 (the input gradient of either only at stride 1, with zero padding
- *  of at most K − 1 per side or reflect padding); the subgroup ones need subgroups of ≥ 4 lanes, which
- *  lavapipe (CI) has — asserted below, so they cannot drop out of these tests unnoticed. */
+ *  kernels up to 9×9 at stride 1 or 2. Input gradients (gathers): at stride 1 with zero padding of at most
+ *  K − 1 per side or reflect padding, all three (by kernel); at stride 2 subgroupKxK, phase by phase, for
+ *  kernels of 2 … 18. The subgroup kernels need subgroups of ≥ 4 lanes, which lavapipe (CI) has — asserted
+ *  below, so they cannot drop out of these tests unnoticed. */
 function impls(e: Engine, c: Case, backward = false): Choice[] {
   const [, , KH, KW] = c.ws;
-  const pads = [c.pad.top, c.pad.bottom, c.pad.left, c.pad.right];
-  const gatherFits = !backward || (c.stride === 1 && (c.mode === 'reflect' || Math.max(...pads) <= KH - 1));
+  const { top, bottom, left, right } = c.pad;
   const out: Choice[] = [{ impl: 'naive' }, { impl: 'blocked' }];
   const lanes = subgroupLanes(e.ctx);
   const subgroups = (impl: Impl): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
-  if (KH === 3 && KW === 3 && c.stride === 1 && gatherFits) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
-  if (KH === KW && KH <= 9 && c.stride <= 2 && gatherFits) out.push(...subgroups('subgroupKxK'));
+  const side = (k: number) => k >= 1 && k <= 9;
+  if (!backward) {
+    if (KH === 3 && KW === 3 && c.stride === 1) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
+    if (side(KH) && side(KW) && c.stride <= 2) out.push(...subgroups('subgroupKxK'));
+    return out;
+  }
+  const stride1 = c.stride === 1 && (c.mode === 'reflect' || (top <= KH - 1 && bottom <= KH - 1 && left <= KW - 1 && right <= KW - 1));
+  if (stride1 && KH === 3 && KW === 3) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
+  if ((stride1 && side(KH) && side(KW)) || (c.stride === 2 && Math.min(KH, KW) >= 2 && Math.max(KH, KW) <= 18)) out.push(...subgroups('subgroupKxK'));
   return out;
 }
 
@@ -158,6 +165,9 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     conv2d(e, x, e.tensor([3, 2, 3, 3], uniform(54, 4)), { padding: 1, stride: 3 }).release();
     expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2dBlocked')).toBe(sub ? 1 : 2);
+    // A stride-2 input gradient (a gather) runs as four phases, each a stride-1 correlation.
+    conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 5)), e.tensor([3, 2, 3, 3], uniform(54, 6)), [1, 2, 4, 4], { stride: 2, padding: 1 }).release();
+    expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 5 : 0);
   });
 
   it('packs frozen weights once per layout, and afresh when they change', async () => {
@@ -246,7 +256,7 @@ describe('conv2d geometry and validation', () => {
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'direct3x3' })).toThrow(/conv2d: impl 'direct3x3' needs a 3×3 kernel and stride 1/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'subgroup3x3' })).toThrow(/conv2d: impl 'subgroup3x3' needs a 3×3 kernel and stride 1/);
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 8, 8]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 3, impl: 'direct3x3' })).toThrow(
-      /conv2dBackwardInput: impl 'direct3x3' serves this gather only at stride 1 with every pad ≤ 2/,
+      /conv2dBackwardInput: impl 'direct3x3' serves this gather only at stride 1 with every pad ≤ K − 1/,
     );
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 3, 3]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 1 })).toThrow(
       /conv2dBackwardInput: output gradient \[1, 2, 3, 3\] does not match the forward output \[1, 2, 4, 4\]/,

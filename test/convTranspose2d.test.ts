@@ -51,17 +51,23 @@ const CASES: Case[] = [
 type Choice = { impl: 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroupKxK'; lanes?: 4 | 8 };
 
 /** The kernels that compute `c`: its input gradient is a plain correlation (direct3x3 and subgroup3x3 for 3×3
- *  at stride 1, subgroupKxK for square kernels ≤ 9×9 at stride 1 or 2); the transposed convolution itself is
- *  a gather, which they serve at stride 1 with every pad ≤ K − 1. */
+ *  at stride 1, subgroupKxK for kernels ≤ 9×9 at stride 1 or 2); the transposed convolution itself is a
+ *  gather, which they serve at stride 1 with every pad ≤ K − 1, and subgroupKxK at stride 2 phase by phase
+ *  (kernels of 2 … 18). */
 function impls(e: Engine, c: Case, backward = false): Choice[] {
   const { stride, padding: p } = c.geometry;
   const [, , KH, KW] = c.ws;
-  const fits = backward || (stride === 1 && Math.max(p.top, p.bottom, p.left, p.right) <= KH - 1);
   const out: Choice[] = [{ impl: 'naive' }, { impl: 'blocked' }];
   const lanes = subgroupLanes(e.ctx);
   const subgroups = (impl: Choice['impl']): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
-  if (KH === 3 && KW === 3 && stride === 1 && fits) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
-  if (KH === KW && KH <= 9 && stride <= 2 && fits) out.push(...subgroups('subgroupKxK'));
+  if (backward) {
+    if (KH === 3 && KW === 3 && stride === 1) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
+    if (KH <= 9 && KW <= 9 && stride <= 2) out.push(...subgroups('subgroupKxK'));
+    return out;
+  }
+  const stride1 = stride === 1 && p.top <= KH - 1 && p.bottom <= KH - 1 && p.left <= KW - 1 && p.right <= KW - 1;
+  if (stride1 && KH === 3 && KW === 3) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
+  if ((stride1 && KH <= 9 && KW <= 9) || (stride === 2 && Math.min(KH, KW) >= 2 && Math.max(KH, KW) <= 18)) out.push(...subgroups('subgroupKxK'));
   return out;
 }
 

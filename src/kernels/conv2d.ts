@@ -225,10 +225,10 @@ type Direct = 'subgroup3x3' | 'direct3x3' | 'subgroupKxK';
 /** Which direct kernel `c` sends a correlation with kernel KH × KW and this stride to, if any. */
 function directChoice(e: Engine, op: string, c: KernelChoice, KH: number, KW: number, stride: number): Direct | undefined {
   const fits3x3 = KH === 3 && KW === 3 && stride === 1;
-  const fitsKxK = KH === KW && kxkSubgroupFits(KH, stride);
+  const fitsKxK = kxkSubgroupFits(KH, KW, stride);
   const impl = c.impl ?? 'auto';
   if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits3x3) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
-  if (impl === 'subgroupKxK' && !fitsKxK) throw new Error(`${op}: impl 'subgroupKxK' needs a square kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${stride}`);
+  if (impl === 'subgroupKxK' && !fitsKxK) throw new Error(`${op}: impl 'subgroupKxK' needs a kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${stride}`);
   if ((impl === 'subgroup3x3' || impl === 'subgroupKxK') && !subgroupConvSupported(e.ctx)) {
     throw new Error(`${op}: impl '${impl}' needs the 'subgroups' feature with at least 4 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
   }
@@ -274,12 +274,12 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
 function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, outShape: Shape, stride: number, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue = {}): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const Cx = x.shape[1];
-  const K = w.shape[2];
+  const [KH, KW] = w.shape.slice(2);
   const sublanes = lanes ?? subgroupLanes(e.ctx);
   if (kind === 'subgroupKxK') {
-    const xp = padInput(e, op, x, pad, reflect, kxkPaddedSize(Hy, Wy, K, stride));
-    const taps = w.derived(`conv2dSubgroup.rowTaps ${layout.transposed} ${layout.flipped} ${sublanes}`, () => packTapsRows(e, w, Cx, Cy, K, layout, lanes));
-    const y = convKxKSubgroup(e, xp, taps, outShape, K, stride, bias, activation, lanes);
+    const xp = padInput(e, op, x, pad, reflect, kxkPaddedSize(Hy, Wy, KH, KW, stride));
+    const taps = w.derived(`conv2dSubgroup.rowTaps ${layout.transposed} ${layout.flipped} ${sublanes}`, () => packTapsRows(e, w, Cx, Cy, KH, KW, layout, lanes));
+    const y = convKxKSubgroup(e, xp, taps, outShape, KH, KW, stride, { bias, activation, lanes });
     xp.release();
     return y;
   }
@@ -343,6 +343,41 @@ function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape,
   return y;
 }
 
+/** A stride-2 gather as its four phases (polyphase): the outputs u ≡ ua (mod 2), v ≡ vb (mod 2) of phase
+ *  (a, b) take only the taps kh ≡ a, kw ≡ b (mod 2) — a stride-1 correlation of x with those taps, rotated
+ *  (ceil((K − a)/2) × ceil((K − b)/2)) — which convKxKSubgroup computes straight into every other row and
+ *  column of y. Per axis, with p the crop (pad.top): ua = (a − p) mod 2, output u = ua + 2t reads
+ *  x[off + t − m] for tap a + 2m, off = (ua + p − a)/2. */
+function gatherPhases(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, pad: Padding, bias: Tensor | undefined, lanes?: Lanes): Tensor {
+  const [, Cy, outH, outW] = outShape;
+  const [, Cx, H, W] = x.shape;
+  const [KH, KW] = w.shape.slice(2);
+  const phase = (a: number, K: number, crop: number, out: number) => {
+    const taps = Math.ceil((K - a) / 2);
+    const first = (((a - crop) % 2) + 2) % 2;
+    const count = Math.max(0, Math.ceil((out - first) / 2));
+    const off = (first + crop - a) / 2;
+    return { taps, first, count, before: taps - 1 - off };
+  };
+  const y = e.empty(outShape);
+  const sublanes = lanes ?? subgroupLanes(e.ctx);
+  for (const a of [0, 1]) {
+    for (const b of [0, 1]) {
+      const r = phase(a, KH, pad.top, outH);
+      const q = phase(b, KW, pad.left, outW);
+      if (r.count === 0 || q.count === 0) continue;
+      const paddedHW = kxkPaddedSize(r.count, q.count, r.taps, q.taps, 1);
+      const xp = padInput(e, op, x, { top: r.before, bottom: paddedHW[0] - H - r.before, left: q.before, right: paddedHW[1] - W - q.before }, false, paddedHW);
+      const taps = w.derived(`conv2dSubgroup.rowTaps phase ${a} ${b} ${sublanes}`, () =>
+        packTapsRows(e, w, Cx, Cy, r.taps, q.taps, { transposed: true, flipped: false, phase: { row: a, col: b, step: 2 } }, lanes));
+      const grid = { Hc: r.count, Wc: q.count, outStride: 2, outRow0: r.first, outCol0: q.first };
+      convKxKSubgroup(e, xp, taps, outShape, r.taps, q.taps, 1, { bias, lanes, grid, into: y });
+      xp.release();
+    }
+  }
+  return y;
+}
+
 /** The adjoint gather: x on the small grid, w [Cx, Cy, KH, KW], y = outShape on the large grid that `pad`
  *  pads. Reflect padding: the gather onto the padded image (no padding), then reflectPadBackward folds it. */
 function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, bias?: Tensor): Tensor {
@@ -361,14 +396,17 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
   const { top, bottom, left, right } = g.pad;
   // With s = 1 the gather is a correlation of x zero-padded by K − 1 − pad with the rotated, transposed kernel
   // (square kernels here), so the direct kernels serve it when every pad ≤ K − 1.
-  const direct = g.stride === 1 ? directChoice(e, op, c, KH, KW, 1) : c.impl === 'subgroupKxK' ? directChoice(e, op, c, KH, KW, g.stride) : undefined;
-  if (direct && g.stride === 1 && Math.max(top, bottom, left, right) <= KH - 1) {
-    const edge = KH - 1;
-    const pad = { top: edge - top, bottom: edge - bottom, left: edge - left, right: edge - right };
-    return directConv(e, op, direct, x, w, outShape, 1, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
+  // Stride 1: the gather is a correlation of x zero-padded by K − 1 − pad with the rotated, transposed kernel,
+  // so the direct kernels serve it when every pad ≤ K − 1. Stride 2: four such correlations, one per phase.
+  if (g.stride === 1 && top <= KH - 1 && bottom <= KH - 1 && left <= KW - 1 && right <= KW - 1) {
+    const direct = directChoice(e, op, c, KH, KW, 1);
+    const pad = { top: KH - 1 - top, bottom: KH - 1 - bottom, left: KW - 1 - left, right: KW - 1 - right };
+    if (direct) return directConv(e, op, direct, x, w, outShape, 1, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
+  } else if (g.stride === 2 && KH >= 2 && KW >= 2 && KH <= 18 && KW <= 18 && directChoice(e, op, c, Math.ceil(KH / 2), Math.ceil(KW / 2), 1) === 'subgroupKxK') {
+    return gatherPhases(e, op, x, w, outShape, g.pad, bias, c.lanes);
   }
   if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3' || c.impl === 'subgroupKxK') {
-    throw new Error(`${op}: impl '${c.impl}' serves this gather only at stride 1 with every pad ≤ ${KH - 1}, got stride ${g.stride} and ${JSON.stringify(g.pad)}`);
+    throw new Error(`${op}: impl '${c.impl}' serves this gather only at stride 1 with every pad ≤ K − 1 (or, subgroupKxK, at stride 2 with kernels of 2…18), got ${KH}×${KW}, stride ${g.stride} and ${JSON.stringify(g.pad)}`);
   }
   const y = e.empty(outShape);
   const defines = { ...NO_DEFINES, BIAS: !!bias };

@@ -13,8 +13,13 @@ export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
 
 const u32 = 'u32' as const;
 export const Conv3x3SubgroupParams = uniformStruct('Conv3x3SubgroupParams', { Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, slope: 'f32' });
-export const TapPackParams = uniformStruct('TapPackParams', { rows: 'i32', cols: 'i32', transposed: 'i32', flipped: 'i32' });
-const module = shaderModule('conv2dSubgroup', source, [Conv3x3SubgroupParams, TapPackParams]);
+export const TapPackParams = uniformStruct('TapPackParams', {
+  rows: 'i32', cols: 'i32', transposed: 'i32', flipped: 'i32', srcKH: 'i32', srcKW: 'i32', phaseRow: 'i32', phaseCol: 'i32', phaseStep: 'i32',
+});
+export const ConvKxKParams = uniformStruct('ConvKxKParams', {
+  Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, Hc: u32, Wc: u32, outStride: u32, outRow0: u32, outCol0: u32, slope: 'f32',
+});
+const module = shaderModule('conv2dSubgroup', source, [Conv3x3SubgroupParams, TapPackParams, ConvKxKParams]);
 
 const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 export type Lanes = 4 | 8;
@@ -41,11 +46,6 @@ export function subgroupLanes(ctx: GpuContext): 0 | Lanes {
   return ctx.subgroupSize.min >= 8 ? 8 : ctx.subgroupSize.min >= 4 ? 4 : 0;
 }
 
-/** The K × K kernel sizes and strides convKxKSubgroup serves. */
-export function kxkSubgroupFits(K: number, stride: number): boolean {
-  return Number.isInteger(K) && K >= 1 && K <= 9 && (stride === 1 || stride === 2);
-}
-
 export function subgroupConvSupported(ctx: GpuContext): boolean {
   return subgroupLanes(ctx) > 0;
 }
@@ -70,7 +70,7 @@ export function packTapsSubgroup(e: Engine, w: Tensor, Cx: number, Cy: number, l
   const lanes = lanesOf(e, want);
   const blocks = Math.ceil(Cy / lanes);
   const taps = e.empty([blocks * Cx * lanes * 12]);
-  const uniforms = { rows: Cx, cols: Cy, transposed: +layout.transposed, flipped: +layout.flipped };
+  const uniforms = { rows: Cx, cols: Cy, transposed: +layout.transposed, flipped: +layout.flipped, srcKH: 3, srcKW: 3, phaseRow: 0, phaseCol: 0, phaseStep: 0 };
   e.run(kernelsFor(lanes).pack, { bindings: { w, packedTaps: taps }, uniforms, workgroups: [1, Cx, blocks] });
   return taps;
 }
@@ -103,63 +103,93 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
 /** Output tile of one convKxKSubgroup workgroup: one channel per lane × 1 row × 16 columns. */
 export const KXK_TILE_COLS = 16;
 
+/** The kernel sizes and strides convKxKSubgroup serves: each side 1 … 9, stride 1 or 2. */
+export function kxkSubgroupFits(KH: number, KW: number, stride: number): boolean {
+  const side = (k: number) => Number.isInteger(k) && k >= 1 && k <= 9;
+  return side(KH) && side(KW) && (stride === 1 || stride === 2);
+}
+
 const kxkKernels = new Map<string, { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec }>();
-function kxkKernelsFor(lanes: Lanes, K: number, stride: number) {
-  const key = `${lanes} ${K} ${stride}`;
+function kxkKernelsFor(lanes: Lanes, KH: number, KW: number, stride: number) {
+  const key = `${lanes} ${KH} ${KW} ${stride}`;
   let k = kxkKernels.get(key);
   if (!k) {
-    const constants = { LANES: lanes, K, STRIDE: stride };
+    const constants = { LANES: lanes, KH, KW, STRIDE: stride };
     k = {
       pack: kernel(module, { entryPoint: 'packTapsRows', bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
-      conv: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
-      convBias: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
+      conv: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: ConvKxKParams, constants }),
+      convBias: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: ConvKxKParams, constants }),
     };
     kxkKernels.set(key, k);
   }
   return k;
 }
 
-/** Vec4 per window row convKxKSubgroup reads: 16·stride + K − 1 columns, rounded up. */
-function windowVecs(K: number, stride: number): number {
-  return Math.ceil((KXK_TILE_COLS * stride + K - 1) / 4);
+/** The padded input convKxKSubgroup reads for an output grid of Hc × Wc: the rows and columns its tiles read. */
+export function kxkPaddedSize(Hc: number, Wc: number, KH: number, KW: number, stride: number): [number, number] {
+  const colTiles = Math.ceil(Wc / KXK_TILE_COLS);
+  const windowVecs = Math.ceil((KXK_TILE_COLS * stride + KW - 1) / 4);
+  return [(Hc - 1) * stride + KH, 4 * ((colTiles - 1) * 4 * stride + windowVecs)];
 }
 
-/** The padded input convKxKSubgroup reads for an output of Hy × Wy: the rows and columns its tiles read. */
-export function kxkPaddedSize(Hy: number, Wy: number, K: number, stride: number): [number, number] {
-  const colTiles = Math.ceil(Wy / KXK_TILE_COLS);
-  return [(Hy - 1) * stride + K, 4 * ((colTiles - 1) * 4 * stride + windowVecs(K, stride))];
+/** Where w's taps come from (TapPackParams): plain, or — for a phase of a stride-`step` transposed
+ *  convolution — rows phaseRow + step·(KH − 1 − kh) of a srcKH × srcKW kernel (columns alike). */
+export interface TapSource {
+  transposed: boolean;
+  flipped: boolean;
+  phase?: { row: number; col: number; step: number };
 }
 
-/** w [Cy, Cx, K, K] (or [Cx, Cy, K, K] when `transposed`; rotated by 180° when `flipped`) as rowTaps:
- *  [ceil(Cy / lanes), Cx, K, lanes, 4·ceil(K / 4)] floats. */
-export function packTapsRows(e: Engine, w: Tensor, Cx: number, Cy: number, K: number, layout: { transposed: boolean; flipped: boolean }, want?: Lanes): Tensor {
+/** w [Cy, Cx, srcKH, srcKW] (or [Cx, Cy, …] when transposed) as rowTaps for a KH × KW kernel:
+ *  [ceil(Cy / lanes), Cx, KH, lanes, 4·ceil(KW / 4)] floats. */
+export function packTapsRows(e: Engine, w: Tensor, Cx: number, Cy: number, KH: number, KW: number, src: TapSource, want?: Lanes): Tensor {
   const lanes = lanesOf(e, want);
   const blocks = Math.ceil(Cy / lanes);
-  const taps = e.empty([blocks * Cx * K * lanes * 4 * Math.ceil(K / 4)]);
-  const uniforms = { rows: Cx, cols: Cy, transposed: +layout.transposed, flipped: +layout.flipped };
-  e.run(kxkKernelsFor(lanes, K, 1).pack, { bindings: { w, packedTaps: taps }, uniforms, workgroups: [K, Cx, blocks] });
+  const taps = e.empty([blocks * Cx * KH * lanes * 4 * Math.ceil(KW / 4)]);
+  const [srcKH, srcKW] = w.shape.slice(2);
+  const uniforms = {
+    rows: Cx, cols: Cy, transposed: +src.transposed, flipped: +src.flipped, srcKH, srcKW,
+    phaseRow: src.phase?.row ?? 0, phaseCol: src.phase?.col ?? 0, phaseStep: src.phase?.step ?? 0,
+  };
+  e.run(kxkKernelsFor(lanes, KH, KW, 1).pack, { bindings: { w, packedTaps: taps }, uniforms, workgroups: [KH, Cx, blocks] });
   return taps;
 }
 
-/** y [N, Cy, Hy, Wy] = act(bias + the K × K correlation at `stride` of xp [N, Cx, Hp, Wp] (kxkPaddedSize) with
- *  rowTaps (packTapsRows). */
-export function convKxKSubgroup(e: Engine, xp: Tensor, rowTaps: Tensor, outShape: Shape, K: number, stride: number, bias?: Tensor, activation: SubgroupActivation = 'none', want?: Lanes): Tensor {
+/** Where the output grid of convKxKSubgroup lies in y: rows outRow0 + outStride·i, columns outCol0 +
+ *  outStride·j, for i < Hc, j < Wc. The whole of y by default. */
+export interface OutputGrid {
+  Hc: number;
+  Wc: number;
+  outStride: number;
+  outRow0: number;
+  outCol0: number;
+}
+
+/** act(bias + the KH × KW correlation at `stride` of xp [N, Cx, Hp, Wp] (kxkPaddedSize of the grid) with
+ *  rowTaps (packTapsRows)), written to the output grid of y [N, Cy, Hy, Wy] (a new tensor unless `into`). */
+export function convKxKSubgroup(
+  e: Engine, xp: Tensor, rowTaps: Tensor, outShape: Shape, KH: number, KW: number, stride: number,
+  { bias, activation = 'none', lanes: want, grid, into }: { bias?: Tensor; activation?: SubgroupActivation; lanes?: Lanes; grid?: OutputGrid; into?: Tensor } = {},
+): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const [, Cx, Hp, Wp] = xp.shape;
-  if (!kxkSubgroupFits(K, stride)) throw new Error(`convKxKSubgroup: kernel ${K}×${K} at stride ${stride} is not served (K ≤ 9, stride 1 or 2)`);
-  const [wantH, wantW] = kxkPaddedSize(Hy, Wy, K, stride);
-  if (Hp !== wantH || Wp !== wantW) throw new Error(`convKxKSubgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output`);
+  const g = grid ?? { Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0 };
+  if (!kxkSubgroupFits(KH, KW, stride)) throw new Error(`convKxKSubgroup: kernel ${KH}×${KW} at stride ${stride} is not served (sides ≤ 9, stride 1 or 2)`);
+  const [wantH, wantW] = kxkPaddedSize(g.Hc, g.Wc, KH, KW, stride);
+  if (Hp !== wantH || Wp !== wantW) throw new Error(`convKxKSubgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${g.Hc}×${g.Wc} output grid`);
   const lanes = lanesOf(e, want);
-  if (rowTaps.size !== Math.ceil(Cy / lanes) * Cx * K * lanes * 4 * Math.ceil(K / 4)) throw new Error(`convKxKSubgroup: rowTaps of ${rowTaps.size} floats are not packed for ${Cx} → ${Cy} channels, ${K}×${K}, on ${lanes} lanes`);
-  const workgroups: [number, number, number] = [Math.ceil(Wy / KXK_TILE_COLS), Hy, N * Math.ceil(Cy / lanes)];
+  if (rowTaps.size !== Math.ceil(Cy / lanes) * Cx * KH * lanes * 4 * Math.ceil(KW / 4)) {
+    throw new Error(`convKxKSubgroup: rowTaps of ${rowTaps.size} floats are not packed for ${Cx} → ${Cy} channels, ${KH}×${KW}, on ${lanes} lanes`);
+  }
+  const workgroups: [number, number, number] = [Math.ceil(g.Wc / KXK_TILE_COLS), g.Hc, N * Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
     throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
   }
-  const y = e.empty(outShape);
-  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
+  const y = into ?? e.empty(outShape);
+  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
-  const k = kxkKernelsFor(lanes, K, stride);
+  const k = kxkKernelsFor(lanes, KH, KW, stride);
   e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, rowTaps, bias, y } : { xp, rowTaps, y }, uniforms, workgroups, defines });
   return y;
 }
