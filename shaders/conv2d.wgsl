@@ -29,7 +29,7 @@
 // convTranspose2dBlocked (gather), reflectPadBackward, conv2dBackwardWeight, conv2dBackwardBias, and the
 // layout passes packWeights (conv2dBlocked, convTranspose2dBlocked), packTaps and padInput (conv2d3x3).
 // Bindings: x, w, wp (packed weights, vec4), bias, dy, xp (padded input, vec4), taps (packed taps, vec4) (read);
-// y, dx, dw, db, packed, packedTaps, padded (read_write).
+// y, dx, dw, db, packed, packedTaps, padded (vec4) (read_write).
 // Params: ConvParams (Cx, Hx, Wx describe x, Cy, Hy, Wy describe y or dy), PackParams for the packing.
 // Dispatch: grid1d over the invocations each entry point names, WG threads per workgroup; conv2d3x3 is 3-D.
 
@@ -53,7 +53,7 @@ const MAX_ACC = 16;          // (CO_TILE / 4) · PX_TILE ≤ MAX_ACC vec4 accumu
 @group(0) @binding(11) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(12) var<storage, read> xp: array<vec4f>;
 @group(0) @binding(13) var<storage, read> taps: array<vec4f>;
-@group(0) @binding(14) var<storage, read_write> padded: array<f32>;
+@group(0) @binding(14) var<storage, read_write> padded: array<vec4f>;
 @group(0) @binding(15) var<storage, read_write> packedTaps: array<f32>;
 
 // Pixel of the large grid that padded coordinate i (relative to the unpadded origin) reads, or -1 for a zero.
@@ -193,21 +193,31 @@ fn packWeights(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 }
 
 // padded[n, c, r, q] = pad(x)[n, c, r, q] inside the padded image (Hx + padTop + padBottom rows, Wx +
-// padLeft + padRight columns), 0 beyond it, where conv2d3x3's last row and column blocks read. Params: x
-// is Cx × Hx × Wx, padded is Hy × Wy. Dispatch [ceil(Wy / WG), Hy, N·Cx]: one element per invocation, its
-// indices straight from the invocation id (integer division is a scalar loop per lane on CPU adapters).
+// padLeft + padRight columns; a negative pad crops), 0 beyond it, where the direct kernels' last tiles read.
+// Params: x is Cx × Hx × Wx, padded is Hy × Wy with Wy a multiple of 4. Dispatch [ceil(Wy / 4 / WG), Hy,
+// N·Cx]: one vec4 per invocation (a vec4 store costs a CPU adapter a quarter of four scalar ones), its
+// indices straight from the invocation id (integer division is a scalar loop per lane on CPU adapters), and
+// no branches: every load is clamped into x and its value selected away where it is padding.
+fn paddedValue(rowStart: i32, rowInside: bool, q: i32) -> f32 {
+  let P = params;
+  let col = select(-1, source(q - P.padLeft, P.Wx), q < P.Wx + P.padLeft + P.padRight);
+  let v = x[rowStart + max(col, 0)];
+  return select(0.0, v, rowInside && col >= 0);
+}
+
 @compute @workgroup_size(WG)
 fn padInput(@builtin(global_invocation_id) gid: vec3u) {
   let P = params;
-  let q = i32(gid.x);
+  let q4 = i32(gid.x);
   let r = i32(gid.y);
   let plane = i32(gid.z);  // n·Cx + c
-  if (q >= P.Wy) { return; }
+  if (4 * q4 >= P.Wy) { return; }
   let row = select(-1, source(r - P.padTop, P.Hx), r < P.Hx + P.padTop + P.padBottom);
-  let col = select(-1, source(q - P.padLeft, P.Wx), q < P.Wx + P.padLeft + P.padRight);
-  var v = 0.0;
-  if (row >= 0 && col >= 0) { v = x[(plane * P.Hx + row) * P.Wx + col]; }
-  padded[(plane * P.Hy + r) * P.Wy + q] = v;
+  let rowStart = (plane * P.Hx + max(row, 0)) * P.Wx;
+  let q = 4 * q4;
+  padded[(plane * P.Hy + r) * (P.Wy / 4) + q4] = vec4f(
+    paddedValue(rowStart, row >= 0, q), paddedValue(rowStart, row >= 0, q + 1),
+    paddedValue(rowStart, row >= 0, q + 2), paddedValue(rowStart, row >= 0, q + 3));
 }
 
 // packedTaps[((b·rows + r)·KH·KW + t)·CO_TILE + o] = w[c, r, t'] for output channel c = b·CO_TILE + o (w[r, c,

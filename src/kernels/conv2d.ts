@@ -64,6 +64,8 @@ export interface ConvTranspose2dGeometry {
 }
 
 const WG = 64;
+/** padInput: vec4 per invocation, rows of a few dozen vec4, so small workgroups waste few lanes. */
+const PAD_WG = 16;
 const MAX_VEC = 4; // as in conv2d.wgsl
 const MAX_ACC = 16;
 
@@ -258,11 +260,12 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
   if (Math.max(N * Cx, paddedHW[0]) > maxDim) {
     throw new Error(`${op}: input ${shapeString(x.shape)} needs more than ${maxDim} workgroups along one dimension to pad; use impl 'blocked'`);
   }
+  if (paddedHW[1] % 4 !== 0) throw new Error(`${op}: padded width ${paddedHW[1]} is not a multiple of 4`);
   const xp = e.empty(paddedShape);
-  e.run(convKernel('padInput', ['x', 'padded']), {
+  e.run(convKernel('padInput', ['x', 'padded'], { WG: PAD_WG }), {
     bindings: { x, padded: xp },
     uniforms: convParams(x.shape, paddedShape, 3, 3, 1, pad),
-    workgroups: [Math.ceil(paddedHW[1] / WG), paddedHW[0], N * Cx],
+    workgroups: [Math.ceil(paddedHW[1] / 4 / PAD_WG), paddedHW[0], N * Cx],
     defines: { ...NO_DEFINES, REFLECT: reflect },
   });
   return xp;
