@@ -2,7 +2,7 @@
 // (bench/chromium.ts): our default kernels vs our general blocked and naive ones vs tfjs-webgpu on the
 // same adapter, as GFLOP/s measured side by side (interleaved rounds) in one run. Timings are of the whole
 // op as a caller sees it: ours include their layout passes (input padding, weight packing), tfjs its own.
-import { conv2d, conv2dBackwardInput } from '../src/kernels/conv2d.ts';
+import { conv2d, conv2dBackwardInput, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../src/kernels/conv2d.ts';
 import { gramMatrix } from '../src/kernels/gram.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
@@ -138,6 +138,31 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     w.release();
     a?.dispose();
     b?.dispose();
+
+    // The fast-style network's other layers: a 9×9 conv, a stride-2 conv, a stride-2 transposed conv
+    // (ours-blocked: the general kernel these ran on before the subgroup kernels).
+    const layer = async (name: string, Cin: number, Cout: number, S: number, K: number, stride: number, transposed: boolean) => {
+      const xs = random(e, [1, Cin, S, S], 6);
+      const ws = random(e, transposed ? [Cin, Cout, K, K] : [Cout, Cin, K, K], 7);
+      const tx = tf?.randomNormal([1, S, S, Cin]);
+      const tw = tf?.randomNormal(transposed ? [K, K, Cout, Cin] : [K, K, Cin, Cout]);
+      const geometry = tfConvTranspose2dSame(S, S, K, K, stride);
+      const padding = samePadding(S, S, K, K, stride);
+      const outS = transposed ? S * stride : Math.ceil(S / stride);
+      const flop = transposed ? 2 * Cin * Cout * K * K * S * S : 2 * Cin * Cout * K * K * outS * outS;
+      await race(name, flop, [
+        ours('ours', () => (transposed ? convTranspose2d(e, xs, ws, geometry) : conv2d(e, xs, ws, { stride, padding }))),
+        ...general(ours('ours-blocked', () => (transposed ? convTranspose2d(e, xs, ws, { ...geometry, impl: 'blocked' }) : conv2d(e, xs, ws, { stride, padding, impl: 'blocked' })))),
+        ...theirs(() => (transposed ? tf!.conv2dTranspose(tx!, tw!, [1, outS, outS, Cout], stride, 'same') : tf!.conv2d(tx!, tw!, stride, 'same'))),
+      ]);
+      xs.release();
+      ws.release();
+      tx?.dispose();
+      tw?.dispose();
+    };
+    await layer('conv9×9 3→32 @256²', 3, 32, 256, 9, 1, false);
+    await layer('conv3×3 s2 64→128 @128²', 64, 128, 128, 3, 2, false);
+    await layer('convT3×3 s2 128→64 @64²', 128, 64, 64, 3, 2, true);
   }
   return { adapter: e.describe(), fmaPeakGflops, rows };
 }
