@@ -168,6 +168,9 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     // A stride-2 input gradient (a gather) runs as four phases, each a stride-1 correlation.
     conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 5)), e.tensor([3, 2, 3, 3], uniform(54, 6)), [1, 2, 4, 4], { stride: 2, padding: 1 }).release();
     expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 5 : 0);
+    // … whatever the kernel size: 5×5 gives 3×3, 3×2, 2×3 and 2×2 phases.
+    conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 7)), e.tensor([3, 2, 5, 5], uniform(150, 8)), [1, 2, 4, 4], { stride: 2, padding: 2 }).release();
+    expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 9 : 0);
   });
 
   it('packs frozen weights once per layout, and afresh when they change', async () => {

@@ -346,6 +346,13 @@ function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape,
   return y;
 }
 
+/** Whether a stride-2 gather runs as four convKxKSubgroup phases: asked for, or 'auto' on a CPU adapter with
+ *  subgroups. */
+function usePhases(e: Engine, c: KernelChoice): boolean {
+  const impl = c.impl ?? 'auto';
+  return impl === 'subgroupKxK' || (impl === 'auto' && !c.tile && e.ctx.cpuAdapter && subgroupConvSupported(e.ctx));
+}
+
 /** A stride-2 gather as its four phases (polyphase): the outputs u ≡ ua (mod 2), v ≡ vb (mod 2) of phase
  *  (a, b) take only the taps kh ≡ a, kw ≡ b (mod 2) — a stride-1 correlation of x with those taps, rotated
  *  (ceil((K − a)/2) × ceil((K − b)/2)) — which convKxKSubgroup computes straight into every other row and
@@ -405,7 +412,7 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
     const direct = directChoice(e, op, c, KH, KW, 1);
     const pad = { top: KH - 1 - top, bottom: KH - 1 - bottom, left: KW - 1 - left, right: KW - 1 - right };
     if (direct) return directConv(e, op, direct, x, w, outShape, 1, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
-  } else if (g.stride === 2 && KH >= 2 && KW >= 2 && KH <= 18 && KW <= 18 && directChoice(e, op, c, Math.ceil(KH / 2), Math.ceil(KW / 2), 1) === 'subgroupKxK') {
+  } else if (g.stride === 2 && KH >= 2 && KW >= 2 && KH <= 18 && KW <= 18 && usePhases(e, c)) {
     return gatherPhases(e, op, x, w, outShape, g.pad, bias, c.lanes);
   }
   if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3' || c.impl === 'subgroupKxK') {
