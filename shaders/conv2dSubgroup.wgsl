@@ -29,7 +29,8 @@
 //         at component 3·kh + kw of its 12 (the last 3 and channels ≥ Cy are 0); packTapsSubgroup writes it.
 //   y     [N, Cy, Hy, Wy].
 // Bindings: xp, taps, bias (BIAS only) read; y written. packTapsSubgroup: w read, packedTaps written.
-// Params: Conv3x3SubgroupParams (Cx, Hp, Wp4 = Wp / 4 describe xp; Cy, Hy, Wy describe y; slope for LEAKY_RELU);
+// Params: SubgroupConvParams (Cx, Hp, Wp4 = Wp / 4 describe xp; Cy, Hy, Wy describe y; slope for LEAKY_RELU;
+// Hc, Wc, outStride, outRow0, outCol0: convKxKSubgroup's output grid, see below);
 // packTapsSubgroup reads TapPackParams (rows = Cx, cols = Cy, transposed, flipped as in conv2d's packTaps).
 // Dispatch: conv3x3Subgroup [colTiles, rowTiles, N·OB] workgroups of LANES; packTapsSubgroup [1, Cx, OB] of
 // 12·LANES.
@@ -38,7 +39,7 @@ enable subgroups;
 
 override LANES: u32 = 8u;  // output channels per workgroup, one per invocation: 8 or 4
 
-@group(0) @binding(0) var<uniform> params: Conv3x3SubgroupParams;
+@group(0) @binding(0) var<uniform> params: SubgroupConvParams;
 @group(0) @binding(1) var<uniform> packing: TapPackParams;
 @group(0) @binding(2) var<storage, read> xp: array<vec4f>;
 @group(0) @binding(3) var<storage, read> taps: array<vec4f>;
@@ -204,8 +205,8 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
 //         WV = ceil((16·STRIDE + KW − 1) / 4) vec4 per window row (padInput writes it).
 //   rowTaps [OB, Cx, KH, LANES, TAPV] vec4, TAPV = ceil(KW / 4): lane l's taps kw = 0 … KW−1 of kernel row kh
 //         (the rest 0); packTapsRows writes it.
-// Params: ConvKxKParams (Cx, Hp, Wp4 describe xp; Cy, Hy, Wy describe y; Hc, Wc the output grid; outStride,
-// outRow0, outCol0 its place in y; slope for LEAKY_RELU). packTapsRows: TapPackParams.
+// Params: SubgroupConvParams (Hc, Wc the output grid; outStride, outRow0, outCol0 its place in y).
+// packTapsRows: TapPackParams.
 // Dispatch: convKxKSubgroup [ceil(Wc / 16), Hc, N·OB] workgroups of LANES; packTapsRows [KH, Cx, OB] of
 // 4·TAPV·LANES.
 
@@ -213,8 +214,7 @@ override KH: u32 = 3u;      // kernel rows
 override KW: u32 = 3u;      // kernel columns
 override STRIDE: u32 = 1u;  // 1 or 2
 
-@group(0) @binding(8) var<uniform> kxk: ConvKxKParams;
-@group(0) @binding(9) var<storage, read> rowTaps: array<vec4f>;
+@group(0) @binding(8) var<storage, read> rowTaps: array<vec4f>;
 
 override TAPV: u32 = (KW + 3u) / 4u;               // vec4 of taps per kernel row
 override WV: u32 = (16u * STRIDE + KW + 2u) / 4u;  // vec4 per window row: ceil((16·STRIDE + KW − 1) / 4)
@@ -250,34 +250,24 @@ fn tap(acc: Row16, r: WideRow, w: f32, kw: u32) -> Row16 {
 
 // Offset in xp (vec4) of window vec4 k of row `row` of the first input channel, clamped to the WV that exist.
 fn wideAt(n: u32, row: u32, colTile: u32, k: u32) -> u32 {
-  let P = kxk;
+  let P = params;
   return (n * P.Cx * P.Hp + row) * P.Wp4 + colTile * 4u * STRIDE + min(k, WV - 1u);
-}
-
-fn activateKxK(v: f32) -> f32 {
-#if RELU
-  return max(v, 0.0);
-#elif LEAKY_RELU
-  return select(kxk.slope * v, v, v >= 0.0);
-#else
-  return v;
-#endif
 }
 
 // Output row i of the grid, columns j0 … j0 + 15 of it (those < Wc), placed in y, bias and activation applied.
 fn storeRow16(acc: Row16, o: u32, n: u32, i: u32, j0: u32) {
-  let P = kxk;
+  let P = params;
   let b = biasOf(o);
   let at = ((n * P.Cy + o) * P.Hy + P.outRow0 + P.outStride * i) * P.Wy + P.outCol0;
   let v = array<vec4f, 4>(acc.v0, acc.v1, acc.v2, acc.v3);
   for (var j = 0u; j < 16u; j++) {
-    if (j0 + j < P.Wc) { y[at + P.outStride * (j0 + j)] = activateKxK(v[j / 4u][j % 4u] + b); }
+    if (j0 + j < P.Wc) { y[at + P.outStride * (j0 + j)] = activate(v[j / 4u][j % 4u] + b); }
   }
 }
 
 @compute @workgroup_size(LANES)
 fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
-  let P = kxk;
+  let P = params;
   let blocks = (P.Cy + LANES - 1u) / LANES;
   let n = wid.z / blocks;
   let ob = wid.z % blocks;

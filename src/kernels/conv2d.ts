@@ -218,7 +218,7 @@ function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number):
 interface Epilogue {
   bias?: Tensor;
   activation?: Activation;
-  /** subgroup3x3 only: lanes per workgroup (KernelChoice.lanes). */
+  /** subgroup3x3 and subgroupKxK only: lanes per workgroup (KernelChoice.lanes). */
   lanes?: Lanes;
 }
 

@@ -12,31 +12,37 @@ import source from '../../shaders/conv2dSubgroup.wgsl?raw';
 export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
 
 const u32 = 'u32' as const;
-export const Conv3x3SubgroupParams = uniformStruct('Conv3x3SubgroupParams', { Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, slope: 'f32' });
 export const TapPackParams = uniformStruct('TapPackParams', {
   rows: 'i32', cols: 'i32', transposed: 'i32', flipped: 'i32', srcKH: 'i32', srcKW: 'i32', phaseRow: 'i32', phaseCol: 'i32', phaseStep: 'i32',
 });
-export const ConvKxKParams = uniformStruct('ConvKxKParams', {
+/** Both conv kernels' parameters; the output grid (Hc … outCol0) is convKxKSubgroup's (conv3x3Subgroup writes
+ *  all of y). */
+export const SubgroupConvParams = uniformStruct('SubgroupConvParams', {
   Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, Hc: u32, Wc: u32, outStride: u32, outRow0: u32, outCol0: u32, slope: 'f32',
 });
-const module = shaderModule('conv2dSubgroup', source, [Conv3x3SubgroupParams, TapPackParams, ConvKxKParams]);
+const module = shaderModule('conv2dSubgroup', source, [SubgroupConvParams, TapPackParams]);
 
 const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 export type Lanes = 4 | 8;
-const kernels = new Map<Lanes, { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec }>();
-function kernelsFor(lanes: Lanes) {
-  let k = kernels.get(lanes);
+type KernelSet = { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec };
+const kernels = new Map<string, KernelSet>();
+/** The packer and conv kernel (without and with bias) of one family member for these override constants. */
+function kernelSet(pack: string, conv: string, taps: string, constants: Record<string, number>): KernelSet {
+  const key = `${conv} ${JSON.stringify(constants)}`;
+  let k = kernels.get(key);
   if (!k) {
-    const constants = { LANES: lanes };
     k = {
-      pack: kernel(module, { entryPoint: 'packTapsSubgroup', bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
-      conv: kernel(module, { entryPoint: 'conv3x3Subgroup', bindings: ['xp', 'taps', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
-      convBias: kernel(module, { entryPoint: 'conv3x3Subgroup', bindings: ['xp', 'taps', 'bias', 'y'], uniforms: Conv3x3SubgroupParams, constants }),
+      pack: kernel(module, { entryPoint: pack, bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
+      conv: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'y'], uniforms: SubgroupConvParams, constants }),
+      convBias: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
     };
-    kernels.set(lanes, k);
+    kernels.set(key, k);
   }
   return k;
 }
+const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes });
+const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number) =>
+  kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride });
 
 /** Lanes (output channels per workgroup) conv3x3Subgroup uses on this device: 8 where every subgroup has at
  *  least 8 invocations (lavapipe with AVX2), 4 where at least 4 (SwiftShader), else 0 (no subgroups), so
@@ -91,7 +97,8 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
     throw new Error(`conv3x3Subgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
   }
   const y = e.empty(outShape);
-  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
+  const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
+  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope };
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
   const k = kernelsFor(lanes);
   e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, taps, bias, y } : { xp, taps, y }, uniforms, workgroups, defines });
@@ -107,22 +114,6 @@ export const KXK_TILE_COLS = 16;
 export function kxkSubgroupFits(KH: number, KW: number, stride: number): boolean {
   const side = (k: number) => Number.isInteger(k) && k >= 1 && k <= 9;
   return side(KH) && side(KW) && (stride === 1 || stride === 2);
-}
-
-const kxkKernels = new Map<string, { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec }>();
-function kxkKernelsFor(lanes: Lanes, KH: number, KW: number, stride: number) {
-  const key = `${lanes} ${KH} ${KW} ${stride}`;
-  let k = kxkKernels.get(key);
-  if (!k) {
-    const constants = { LANES: lanes, KH, KW, STRIDE: stride };
-    k = {
-      pack: kernel(module, { entryPoint: 'packTapsRows', bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
-      conv: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: ConvKxKParams, constants }),
-      convBias: kernel(module, { entryPoint: 'convKxKSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: ConvKxKParams, constants }),
-    };
-    kxkKernels.set(key, k);
-  }
-  return k;
 }
 
 /** The padded input convKxKSubgroup reads for an output grid of Hc × Wc: the rows and columns its tiles read. */
