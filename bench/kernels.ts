@@ -2,7 +2,7 @@
 // (bench/chromium.ts): our default kernels vs our general blocked and naive ones vs tfjs-webgpu on the
 // same adapter, as GFLOP/s measured side by side (interleaved rounds) in one run. Timings are of the whole
 // op as a caller sees it: ours include their layout passes (input padding, weight packing), tfjs its own.
-import { conv2d, conv2dBackwardInput, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../src/kernels/conv2d.ts';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../src/kernels/conv2d.ts';
 import { gramMatrix } from '../src/kernels/gram.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
@@ -108,6 +108,11 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
       ...general(ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'blocked' }))),
       ...reference(ours('ours-naive', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'naive' }))),
       ...theirs(() => tf!.conv2dTranspose(tx!, tw!, [1, S, S, C], 1, 'same')),
+    ]);
+    // The weight gradient (training only; nothing here trains): no public tfjs op to compare with.
+    await race(`conv3x3 dW ${C}→${C} @${S}²`, flop, [
+      ours('ours', () => conv2dBackwardWeight(e, x, x, w.shape, { padding: 1 })),
+      ...reference(ours('ours-naive', () => conv2dBackwardWeight(e, x, x, w.shape, { padding: 1, impl: 'naive' }))),
     ]);
     x.release();
     w.release();

@@ -281,8 +281,9 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var acc = Row16();
   for (var c = 0u; c < P.Cx; c++) {
     for (var kh = 0u; kh < KH; kh++) {
-      var l = WindowLoads(xp[at0], xp[at1], vec4f(), vec4f());
-      if (LANES < 8u) { l.m2 = xp[at2]; }
+      var l = WindowLoads(xp[at0], vec4f(), vec4f(), vec4f());
+      if (WV > LANES) { l.m1 = xp[at1]; }
+      if (WV > 2u * LANES) { l.m2 = xp[at2]; }
       let t0 = rowTaps[tapAt];
       var t1 = vec4f();
       var t2 = vec4f();
@@ -309,6 +310,96 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   }
   let o = ob * LANES + lane;
   if (o < P.Cy) { storeRow16(acc, o, n, i, 16u * wid.x); }
+}
+
+// ---- convKxKSubgroupBackwardWeight: the weight gradient of the same correlation (conv2dBackwardWeight, and
+// convTranspose2dBackwardWeight with input and output gradient swapped), on the same plan turned round —
+// lane = output channel o, the input row shared by subgroupShuffle — but summing over the outputs instead:
+//   dw[o, c, kh, kw] = Σ_{n,i,j} dy[n, o, i, j] · xp[n, c, i·STRIDE + kh, j·STRIDE + kw]
+// Workgroup (c, kernel-row group, ob) owns kernel rows kh0 … kh0 + ROWS − 1 (kh0 = ROWS·group, ROWS =
+// min(KH, 3)) of input channel c for LANES output channels: ROWS·KW accumulators per lane. Per output row i
+// and 16 columns, a lane loads its 16 dy values (4 vec4) once and, per kernel row, its share of the window
+// row (WV vec4 as in convKxKSubgroup), then does 16·KW multiply-adds: 144 for 3 × 3 against 7 vec4 loads.
+// Layouts:
+//   xp    as convKxKSubgroup's, for an output grid of Hy × Wy (kxkPaddedSize).
+//   dyp   [N, Cy, Hy, Wy] as vec4, Wy a multiple of 16 (zeros past the real width: padInput writes it).
+//   dw    [Cy, Cx, KH, KW].
+// Params: SubgroupConvParams (N; Cx, Hp, Wp4 describe xp; Cy, Hy, Wy describe dyp).
+// Dispatch: [Cx, ceil(KH / ROWS), OB] workgroups of LANES.
+
+override ROWS: u32 = min(KH, 3u);  // kernel rows per workgroup
+
+@group(0) @binding(9) var<storage, read> dyp: array<vec4f>;
+@group(0) @binding(10) var<storage, read_write> dw: array<f32>;
+
+// The gradient of kernel columns 0 … 8 of one kernel row (those ≥ KW stay 0).
+struct RowGrad { a: vec4f, b: vec4f, c: f32 }
+
+// Window row starting at xp vec4 `at`, its WV vec4 loaded by the lanes and handed round.
+fn windowRowAt(at: u32, lane: u32) -> WideRow {
+  var l = WindowLoads(xp[at + min(lane, WV - 1u)], vec4f(), vec4f(), vec4f());
+  if (WV > LANES) { l.m1 = xp[at + min(lane + LANES, WV - 1u)]; }
+  if (WV > 2u * LANES) { l.m2 = xp[at + min(lane + 2u * LANES, WV - 1u)]; }
+  return wideRow(l);
+}
+
+// Σ over 16 outputs of dy times the window column each read at tap kw (the transpose of tap()).
+fn tapGrad(r: WideRow, d: Row16, kw: u32) -> f32 {
+  let s = 4u * STRIDE;
+  return dot(d.v0, columns4(r, kw)) + dot(d.v1, columns4(r, s + kw)) + dot(d.v2, columns4(r, 2u * s + kw)) + dot(d.v3, columns4(r, 3u * s + kw));
+}
+
+fn rowGrad(acc: RowGrad, r: WideRow, d: Row16) -> RowGrad {
+  var g = acc;
+  g.a.x += tapGrad(r, d, 0u);
+  if (KW > 1u) { g.a.y += tapGrad(r, d, 1u); }
+  if (KW > 2u) { g.a.z += tapGrad(r, d, 2u); }
+  if (KW > 3u) { g.a.w += tapGrad(r, d, 3u); }
+  if (KW > 4u) { g.b.x += tapGrad(r, d, 4u); }
+  if (KW > 5u) { g.b.y += tapGrad(r, d, 5u); }
+  if (KW > 6u) { g.b.z += tapGrad(r, d, 6u); }
+  if (KW > 7u) { g.b.w += tapGrad(r, d, 7u); }
+  if (KW > 8u) { g.c += tapGrad(r, d, 8u); }
+  return g;
+}
+
+fn storeRowGrad(g: RowGrad, o: u32, c: u32, kh: u32) {
+  let at = ((o * params.Cx + c) * KH + kh) * KW;
+  let v = array<f32, 9>(g.a.x, g.a.y, g.a.z, g.a.w, g.b.x, g.b.y, g.b.z, g.b.w, g.c);
+  for (var kw = 0u; kw < KW; kw++) { dw[at + kw] = v[kw]; }
+}
+
+@compute @workgroup_size(LANES)
+fn convKxKSubgroupBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let P = params;
+  let c = wid.x;
+  let kh0 = ROWS * wid.y;
+  let rows = min(ROWS, KH - kh0);
+  let o = LANES * wid.z + lane;
+  let oRead = min(o, P.Cy - 1u);  // lanes past Cy repeat the last channel and store nothing
+  let chunks = P.Wy / 16u;
+  var g0 = RowGrad();
+  var g1 = RowGrad();
+  var g2 = RowGrad();
+  for (var n = 0u; n < P.N; n++) {
+    for (var i = 0u; i < P.Hy; i++) {
+      var dyAt = ((n * P.Cy + oRead) * P.Hy + i) * (P.Wy / 4u);
+      var at = ((n * P.Cx + c) * P.Hp + i * STRIDE + kh0) * P.Wp4;
+      for (var t = 0u; t < chunks; t++) {
+        let d = Row16(dyp[dyAt], dyp[dyAt + 1u], dyp[dyAt + 2u], dyp[dyAt + 3u]);
+        g0 = rowGrad(g0, windowRowAt(at, lane), d);
+        if (ROWS > 1u && rows > 1u) { g1 = rowGrad(g1, windowRowAt(at + P.Wp4, lane), d); }
+        if (ROWS > 2u && rows > 2u) { g2 = rowGrad(g2, windowRowAt(at + 2u * P.Wp4, lane), d); }
+        dyAt += 4u;
+        at += 4u * STRIDE;
+      }
+    }
+  }
+  if (o < P.Cy) {
+    storeRowGrad(g0, o, c, kh0);
+    if (rows > 1u) { storeRowGrad(g1, o, c, kh0 + 1u); }
+    if (rows > 2u) { storeRowGrad(g2, o, c, kh0 + 2u); }
+  }
 }
 
 // rowTaps for convKxKSubgroup, one float per invocation: workgroup (kh, c, ob) writes LANES · 4·TAPV floats.

@@ -84,7 +84,17 @@ function impls(e: Engine, c: Case, backward = false): Choice[] {
   return out;
 }
 
-const label = (c: Choice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
+/** Weight gradients: the naive kernel, and subgroupKxK (both lane counts) for kernels up to 9×9 at stride 1 or 2. */
+function weightImpls(e: Engine, c: Case): WeightChoice[] {
+  const [, , KH, KW] = c.ws;
+  const lanes = subgroupLanes(e.ctx);
+  const fits = KH <= 9 && KW <= 9 && c.stride <= 2;
+  const sub: WeightChoice[] = !fits ? [] : lanes === 8 ? [{ impl: 'subgroupKxK', lanes: 8 }, { impl: 'subgroupKxK', lanes: 4 }] : lanes === 4 ? [{ impl: 'subgroupKxK', lanes: 4 }] : [];
+  return [{ impl: 'naive' }, ...sub];
+}
+type WeightChoice = { impl: 'naive' | 'subgroupKxK'; lanes?: 4 | 8 };
+
+const label = (c: Choice | WeightChoice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
 
 function data(c: Case, seed: number) {
   const geometry = { stride: c.stride, pad: c.pad, mode: c.mode };
@@ -135,9 +145,12 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const e = engine();
     const x = e.tensor(c.xs, d.x);
     const dy = e.tensor(d.ys, d.dy);
-    const dw = await conv2dBackwardWeight(e, x, dy, c.ws, d.opts).read();
-    expectClose(dw, ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry), atol(outTerms), RTOL, 'dw');
-    gradCheck((v) => ref.conv2d(d.x, c.xs, v, c.ws, d.geometry), d.w, d.dy, dw, { atol: atol(outTerms), maxPoints: 150, what: 'dw' });
+    const want = ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry);
+    for (const choice of weightImpls(e, c)) {
+      const dw = await conv2dBackwardWeight(e, x, dy, c.ws, { ...d.opts, ...choice }).read();
+      expectClose(dw, want, atol(outTerms), RTOL, `dw ${label(choice)}`);
+      gradCheck((v) => ref.conv2d(d.x, c.xs, v, c.ws, d.geometry), d.w, d.dy, dw, { atol: atol(outTerms), maxPoints: 150, what: `dw ${label(choice)}` });
+    }
     const db = await conv2dBackwardBias(e, dy).read();
     expectClose(db, ref.biasGradient(d.dy, d.ys), atol(outTerms), RTOL, 'db');
     const zeroBias = new Float64Array(c.ws[0]);
@@ -145,7 +158,7 @@ describe.each(CASES)('conv2d: $name', (c) => {
   });
 });
 
-describe('conv2d: the subgroup 3×3 kernel', () => {
+describe('conv2d: the subgroup kernels', () => {
   it('are what auto picks on lavapipe (CI), so the suites above test them', () => {
     const e = engine();
     if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) {
@@ -171,6 +184,12 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     // … whatever the kernel size: 5×5 gives 3×3, 3×2, 2×3 and 2×2 phases.
     conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 7)), e.tensor([3, 2, 5, 5], uniform(150, 8)), [1, 2, 4, 4], { stride: 2, padding: 2 }).release();
     expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 9 : 0);
+    // Weight gradients up to 9×9 at stride 1 or 2 go to convKxKSubgroupBackwardWeight; the rest stay naive.
+    const dy = e.tensor([1, 3, 4, 4], uniform(48, 9));
+    conv2dBackwardWeight(e, x, dy, [3, 2, 3, 3], { padding: 1 }).release();
+    conv2dBackwardWeight(e, x, e.tensor([1, 3, 2, 2], uniform(12, 10)), [3, 2, 3, 3], { padding: 1, stride: 3 }).release();
+    expect(ran('conv2dSubgroup.convKxKSubgroupBackwardWeight')).toBe(sub ? 1 : 0);
+    expect(ran('conv2d.conv2dBackwardWeight')).toBe(sub ? 1 : 2);
   });
 
   it('packs frozen weights once per layout, and afresh when they change', async () => {
@@ -199,7 +218,7 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     { xs: [1, 9, 3, 8], ws: [8, 9, 3, 3] },
     { xs: [1, 33, 10, 17], ws: [25, 33, 3, 3] },
   ];
-  it.each(WHOLE_TILES.flatMap((c) => ([4, 8] as const).map((lanes) => ({ ...c, lanes }))))('forward and input gradient on $xs ⊛ $ws, $lanes lanes', async ({ xs, ws, lanes }) => {
+  it.each(WHOLE_TILES.flatMap((c) => ([4, 8] as const).map((lanes) => ({ ...c, lanes }))))('forward, input and weight gradients on $xs ⊛ $ws, $lanes lanes', async ({ xs, ws, lanes }) => {
     const e = engine();
     if (subgroupLanes(e.ctx) < lanes) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ ${lanes} lanes`);
     const geometry = { stride: 1, pad: sym(1), mode: 'zeros' as const };
@@ -214,6 +233,28 @@ describe('conv2d: the subgroup 3×3 kernel', () => {
     const dyd = uniform(size(ys), 10);
     const dx = conv2dBackwardInput(e, e.tensor(ys, dyd), w, xs, { padding: 1, impl: 'subgroup3x3', lanes });
     expectClose(await dx.read(), ref.conv2dBackwardInput(dyd, wd, ws, xs, geometry), atol(ws[0] * 9), RTOL, 'dx');
+    // The weight gradient's 16-column chunks: one whole, one and a column, over a batch.
+    const dw = conv2dBackwardWeight(e, x, e.tensor(ys, dyd), ws, { padding: 1, impl: 'subgroupKxK', lanes });
+    expectClose(await dw.read(), ref.conv2dBackwardWeight(xd, xs, dyd, ws, geometry), atol(ys[0] * ys[2] * ys[3]), RTOL, 'dw');
+  });
+});
+
+describe('conv2d: subgroup weight gradient over several 16-column chunks', () => {
+  // Stride 2 and 1 with reflect padding, 5×5 and 7×3 kernels, outputs 20 and 37 wide, a batch of 2.
+  const SHAPES: Case[] = [
+    { name: '5×5 stride 2', xs: [2, 3, 9, 40], ws: [10, 3, 5, 5], stride: 2, pad: sym(2), mode: 'reflect' },
+    { name: '7×3 stride 1', xs: [1, 2, 8, 37], ws: [9, 2, 7, 3], stride: 1, pad: { top: 3, bottom: 3, left: 1, right: 1 }, mode: 'zeros' },
+  ];
+  it.each(SHAPES)('$name', async (c) => {
+    const e = engine();
+    const d = data(c, 700 + SHAPES.indexOf(c));
+    const want = ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry);
+    const choices = weightImpls(e, c).filter((w) => w.impl !== 'naive');
+    if (!choices.length) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ 4 lanes`);
+    for (const choice of choices) {
+      const dw = await conv2dBackwardWeight(e, e.tensor(c.xs, d.x), e.tensor(d.ys, d.dy), c.ws, { ...d.opts, ...choice }).read();
+      expectClose(dw, want, atol(d.ys[0] * d.ys[2] * d.ys[3]), RTOL, `dw ${label(choice)}`);
+    }
   });
 });
 

@@ -71,6 +71,15 @@ function impls(e: Engine, c: Case, backward = false): Choice[] {
   return out;
 }
 
+/** Weight gradients: naive, and subgroupKxK (both lane counts) for kernels ≤ 9×9 at stride 1 or 2. */
+function weightImpls(e: Engine, c: Case): Choice[] {
+  const [, , KH, KW] = c.ws;
+  const lanes = subgroupLanes(e.ctx);
+  const fits = KH <= 9 && KW <= 9 && c.geometry.stride <= 2;
+  const sub: Choice[] = !fits ? [] : lanes === 8 ? [{ impl: 'subgroupKxK', lanes: 8 }, { impl: 'subgroupKxK', lanes: 4 }] : lanes === 4 ? [{ impl: 'subgroupKxK', lanes: 4 }] : [];
+  return [{ impl: 'naive' }, ...sub];
+}
+
 const label = (c: Choice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
 
 describe.each(CASES)('convTranspose2d, $name', (c) => {
@@ -111,9 +120,12 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
   it('convTranspose2dBackwardWeight and the bias gradient match the reference and finite differences', async () => {
     const e = engine();
     const dy = e.tensor(ys, dyData);
-    const dw = await convTranspose2dBackwardWeight(e, e.tensor(c.xs, x), dy, c.ws, g).read();
-    expectClose(dw, ref.convTranspose2dBackwardWeight(x, c.xs, dyData, c.ws, rg), atol(weightTerms), RTOL, 'dw');
-    gradCheck((v) => ref.convTranspose2d(x, c.xs, v, c.ws, rg), w, dyData, dw, { atol: atol(weightTerms), maxPoints: 150, what: 'dw' });
+    const want = ref.convTranspose2dBackwardWeight(x, c.xs, dyData, c.ws, rg);
+    for (const choice of weightImpls(e, c)) {
+      const dw = await convTranspose2dBackwardWeight(e, e.tensor(c.xs, x), dy, c.ws, { ...g, ...(choice as { impl: 'naive' | 'subgroupKxK' }) }).read();
+      expectClose(dw, want, atol(weightTerms), RTOL, `dw ${label(choice)}`);
+      gradCheck((v) => ref.convTranspose2d(x, c.xs, v, c.ws, rg), w, dyData, dw, { atol: atol(weightTerms), maxPoints: 150, what: `dw ${label(choice)}` });
+    }
     const db = await conv2dBackwardBias(e, dy).read();
     gradCheck((v) => ref.convTranspose2d(x, c.xs, w, c.ws, rg, v), new Float64Array(c.ws[1]), dyData, db, { atol: atol(size(ys) / c.ws[1]), what: 'db' });
   });

@@ -8,7 +8,7 @@ import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
 import {
-  type Lanes, conv3x3Subgroup, convKxKSubgroup, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
+  type Lanes, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, kxkGradientWidth, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
 } from './conv2dSubgroup.ts';
 
 export interface Padding {
@@ -39,6 +39,14 @@ export interface Tile {
 export interface KernelChoice {
   impl?: 'auto' | 'subgroup3x3' | 'subgroupKxK' | 'direct3x3' | 'blocked' | 'naive';
   tile?: Tile;
+  lanes?: Lanes;
+}
+
+/** Weight gradients: 'subgroupKxK' (conv2dSubgroup.wgsl, kernels up to 9 × 9 at stride 1 or 2, subgroups of
+ *  ≥ 4 invocations; `lanes` 4 or 8) or 'naive' (one weight per invocation, any geometry, kept as the
+ *  reference); 'auto' (the default) takes subgroupKxK on CPU adapters where it fits. */
+export interface WeightGradientChoice {
+  impl?: 'auto' | 'subgroupKxK' | 'naive';
   lanes?: Lanes;
 }
 
@@ -438,7 +446,27 @@ function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g:
   return y;
 }
 
-function weightGradient(e: Engine, x: Tensor, dy: Tensor, KH: number, KW: number, g: Geometry): Tensor {
+/** dw of the correlation of pad(x) with w, given dy: convKxKSubgroupBackwardWeight where `c` picks it
+ *  ('auto' on CPU adapters with subgroups, for kernels up to 9 × 9 at stride 1 or 2), else the naive kernel. */
+function weightGradient(e: Engine, op: string, x: Tensor, dy: Tensor, KH: number, KW: number, g: Geometry, c: WeightGradientChoice): Tensor {
+  const impl = c.impl ?? 'auto';
+  const fits = kxkSubgroupFits(KH, KW, g.stride);
+  if (impl === 'subgroupKxK') {
+    if (!fits) throw new Error(`${op}: impl 'subgroupKxK' needs a kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${g.stride}`);
+    if (!subgroupConvSupported(e.ctx)) throw new Error(`${op}: impl 'subgroupKxK' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
+  }
+  if (c.lanes !== undefined && (impl !== 'subgroupKxK' || subgroupLanes(e.ctx) < c.lanes)) {
+    throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroupKxK' on subgroups of at least ${c.lanes} invocations`);
+  }
+  if (impl === 'subgroupKxK' || (impl === 'auto' && fits && e.ctx.cpuAdapter && subgroupConvSupported(e.ctx))) {
+    const [, , Hy, Wy] = dy.shape;
+    const xp = padInput(e, op, x, g.pad, g.reflect, kxkPaddedSize(Hy, Wy, KH, KW, g.stride));
+    const dyp = padInput(e, op, dy, NO_PADDING, false, [Hy, kxkGradientWidth(Wy)]);
+    const dw = convKxKSubgroupBackwardWeight(e, xp, dyp, dy.shape, KH, KW, g.stride, c.lanes);
+    xp.release();
+    dyp.release();
+    return dw;
+  }
   const dw = e.empty([dy.shape[1], x.shape[1], KH, KW]);
   const uniforms = convParams(x.shape, dy.shape, KH, KW, g.stride, g.pad);
   const defines = { ...NO_DEFINES, REFLECT: g.reflect };
@@ -483,11 +511,11 @@ export function conv2dBackwardInput(e: Engine, dy: Tensor, w: Tensor, inputShape
 }
 
 /** dL/dw [Cout, Cin, KH, KW] of conv2d with input x, given dy = dL/d(conv output before any activation). */
-export function conv2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: Conv2dGeometry = {}): Tensor {
+export function conv2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: Conv2dGeometry & WeightGradientChoice = {}): Tensor {
   const op = 'conv2dBackwardWeight';
   const { g, outShape } = conv2dSetup(op, x.shape, weightShape, opts);
   checkOutputGradient(op, dy, outShape);
-  return weightGradient(e, x, dy, weightShape[2], weightShape[3], g);
+  return weightGradient(e, op, x, dy, weightShape[2], weightShape[3], g, opts);
 }
 
 /** dL/db [C] = Σ_{n,h,w} dy[n, c, h, w], for conv2d and convTranspose2d alike (dy before any activation). */
@@ -536,9 +564,9 @@ export function convTranspose2dBackwardInput(e: Engine, dy: Tensor, w: Tensor, i
 
 /** dL/dw [Cin, Cout, KH, KW] of convTranspose2d with input x, given dy. Exactly conv2dBackwardWeight with
  *  the roles of input and output gradient swapped (dy is the conv's input, x its output gradient). */
-export function convTranspose2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: ConvTranspose2dGeometry): Tensor {
+export function convTranspose2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: ConvTranspose2dGeometry & WeightGradientChoice): Tensor {
   const op = 'convTranspose2dBackwardWeight';
   const g = transposeSetup(op, x.shape, weightShape, opts);
   checkOutputGradient(op, dy, [x.shape[0], weightShape[1], opts.outH, opts.outW]);
-  return weightGradient(e, dy, x, weightShape[2], weightShape[3], g);
+  return weightGradient(e, op, dy, x, weightShape[2], weightShape[3], g, opts);
 }

@@ -1,6 +1,7 @@
-// 3×3 stride-1 correlation on subgroups (shaders/conv2dSubgroup.wgsl): one output channel per lane, the input
-// window shared by subgroupShuffle — the fast path on CPU adapters. conv2d.ts decides when to use it and
-// pads the input (padInput); this module packs the taps and runs the kernel.
+// Convolutions on subgroups (shaders/conv2dSubgroup.wgsl): one output channel per lane, the input window
+// shared by subgroupShuffle — the fast path on CPU adapters. conv3x3Subgroup, convKxKSubgroup and the latter's
+// weight gradient; conv2d.ts decides when to use them and pads the input (padInput); this module packs the
+// taps and runs the kernels.
 import type { Engine } from '../runtime/engine.ts';
 import type { GpuContext } from '../runtime/device.ts';
 import { type KernelSpec, kernel, shaderModule } from '../runtime/kernel.ts';
@@ -15,10 +16,10 @@ const u32 = 'u32' as const;
 export const TapPackParams = uniformStruct('TapPackParams', {
   rows: 'i32', cols: 'i32', transposed: 'i32', flipped: 'i32', srcKH: 'i32', srcKW: 'i32', phaseRow: 'i32', phaseCol: 'i32', phaseStep: 'i32',
 });
-/** Both conv kernels' parameters; the output grid (Hc … outCol0) is convKxKSubgroup's (conv3x3Subgroup writes
- *  all of y). */
+/** The kernels' parameters; the output grid (Hc … outCol0) is convKxKSubgroup's (conv3x3Subgroup writes
+ *  all of y), the batch size N convKxKSubgroupBackwardWeight's (it sums over the batch). */
 export const SubgroupConvParams = uniformStruct('SubgroupConvParams', {
-  Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, Hc: u32, Wc: u32, outStride: u32, outRow0: u32, outCol0: u32, slope: 'f32',
+  N: u32, Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, Hc: u32, Wc: u32, outStride: u32, outRow0: u32, outCol0: u32, slope: 'f32',
 });
 const module = shaderModule('conv2dSubgroup', source, [SubgroupConvParams, TapPackParams]);
 
@@ -43,6 +44,17 @@ function kernelSet(pack: string, conv: string, taps: string, constants: Record<s
 const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes });
 const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number) =>
   kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride });
+const backwardWeightKernels = new Map<string, KernelSpec>();
+function backwardWeightKernel(lanes: Lanes, KH: number, KW: number, stride: number): KernelSpec {
+  const constants = { LANES: lanes, KH, KW, STRIDE: stride };
+  const key = JSON.stringify(constants);
+  let k = backwardWeightKernels.get(key);
+  if (!k) {
+    k = kernel(module, { entryPoint: 'convKxKSubgroupBackwardWeight', bindings: ['xp', 'dyp', 'dw'], uniforms: SubgroupConvParams, constants, defines: NO_EPILOGUE });
+    backwardWeightKernels.set(key, k);
+  }
+  return k;
+}
 
 /** Lanes (output channels per workgroup) conv3x3Subgroup uses on this device: 8 where every subgroup has at
  *  least 8 invocations (lavapipe with AVX2), 4 where at least 4 (SwiftShader), else 0 (no subgroups), so
@@ -98,7 +110,7 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
   }
   const y = e.empty(outShape);
   const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
-  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope };
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope };
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
   const k = kernelsFor(lanes);
   e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, taps, bias, y } : { xp, taps, y }, uniforms, workgroups, defines });
@@ -178,9 +190,35 @@ export function convKxKSubgroup(
     throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
   }
   const y = into ?? e.empty(outShape);
-  const uniforms = { Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
   const k = kxkKernelsFor(lanes, KH, KW, stride);
   e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, rowTaps, bias, y } : { xp, rowTaps, y }, uniforms, workgroups, defines });
   return y;
+}
+
+/** The padded width of dy convKxKSubgroupBackwardWeight reads: whole 16-column chunks. */
+export const kxkGradientWidth = (Wy: number) => Math.ceil(Wy / KXK_TILE_COLS) * KXK_TILE_COLS;
+
+/** dw [Cy, Cx, KH, KW] = Σ_{n,i,j} dy[n, o, i, j] · xp[n, c, i·stride + kh, j·stride + kw]: the weight gradient
+ *  of convKxKSubgroup's correlation, from xp [N, Cx, Hp, Wp] (kxkPaddedSize of Hy × Wy) and dyp [N, Cy, Hy,
+ *  kxkGradientWidth(Wy)] (zeros past Wy). */
+export function convKxKSubgroupBackwardWeight(e: Engine, xp: Tensor, dyp: Tensor, dyShape: Shape, KH: number, KW: number, stride: number, want?: Lanes): Tensor {
+  const op = 'convKxKSubgroupBackwardWeight';
+  const [N, Cy, Hy, Wy] = dyShape;
+  const [, Cx, Hp, Wp] = xp.shape;
+  if (!kxkSubgroupFits(KH, KW, stride)) throw new Error(`${op}: kernel ${KH}×${KW} at stride ${stride} is not served (sides ≤ 9, stride 1 or 2)`);
+  const [wantH, wantW] = kxkPaddedSize(Hy, Wy, KH, KW, stride);
+  if (xp.shape[0] !== N || Hp !== wantH || Wp !== wantW) throw new Error(`${op}: padded input ${xp.shape.join('×')} must be ${N}×${Cx}×${wantH}×${wantW} for a ${Hy}×${Wy} output`);
+  const Wd = kxkGradientWidth(Wy);
+  if (dyp.shape.join() !== [N, Cy, Hy, Wd].join()) throw new Error(`${op}: padded output gradient ${dyp.shape.join('×')} must be ${[N, Cy, Hy, Wd].join('×')}`);
+  const lanes = lanesOf(e, want);
+  const rows = Math.min(KH, 3);
+  const workgroups: [number, number, number] = [Cx, Math.ceil(KH / rows), Math.ceil(Cy / lanes)];
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (Math.max(...workgroups) > maxDim) throw new Error(`${op}: ${Cx} → ${Cy} channels need ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'naive'`);
+  const dw = e.empty([Cy, Cx, KH, KW]);
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy: Wd, Hc: 0, Wc: 0, outStride: 0, outRow0: 0, outCol0: 0, slope: 0 };
+  e.run(backwardWeightKernel(lanes, KH, KW, stride), { bindings: { xp, dyp, dw }, uniforms, workgroups });
+  return dw;
 }

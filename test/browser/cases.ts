@@ -1,6 +1,6 @@
 // Kernel cases run identically in Node (test/browser.test.ts) and in headless Chromium (index.html), so
 // the two WebGPU implementations can be compared on the same inputs.
-import { type Conv2dOptions, conv2d, conv2dBackwardInput } from '../../src/kernels/conv2d.ts';
+import { type Conv2dOptions, conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv2d.ts';
 import { add, axpy, scale } from '../../src/kernels/elementwise.ts';
 import { dot, sum } from '../../src/kernels/reduce.ts';
 import type { Engine } from '../../src/runtime/engine.ts';
@@ -9,7 +9,7 @@ import { uniform } from '../helpers/random.ts';
 export const CASE_SIZES = [1, 65, 4099];
 
 /** Small convolutions covering every conv kernel: direct 3×3 (stride 1), the subgroup kernels (through
- *  'auto'), blocked and naive, zero and reflect padding, stride 2, and the input gradient of each. */
+ *  'auto'), blocked and naive, zero and reflect padding, stride 2, and the input and weight gradients of each. */
 const CONV_CASES: { name: string; xs: number[]; ws: number[]; opts: Conv2dOptions }[] = [
   { name: '3x3-s1-zeros', xs: [2, 3, 7, 6], ws: [5, 3, 3, 3], opts: { padding: 1, activation: 'relu' } },
   { name: '3x3-s1-reflect', xs: [1, 2, 9, 5], ws: [6, 2, 3, 3], opts: { padding: 1, padMode: 'reflect' } },
@@ -41,6 +41,10 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
       out[`conv2d/${c.name}/${impl}`] = Array.from(await y.read());
       const dx = conv2dBackwardInput(e, y, w, c.xs, { ...c.opts, impl });
       out[`conv2dBackwardInput/${c.name}/${impl}`] = Array.from(await dx.read());
+      if (impl === 'naive' || impl === 'auto') {
+        const dw = conv2dBackwardWeight(e, x, y, c.ws, { ...c.opts, impl });
+        out[`conv2dBackwardWeight/${c.name}/${impl}`] = Array.from(await dw.read());
+      }
     }
   }
   return out;
