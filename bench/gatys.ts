@@ -1,7 +1,8 @@
 // Gatys L-BFGS iterations: seconds per iteration, peak GPU bytes, dispatches and read-back bytes per iteration
 // on our engine, beside PyTorch CPU doing the same work in the same run (bench/gatys_torch.py; the ratio is
 // the figure). VGG19 has random weights of the real shapes (the pretrained ones are not needed for timing).
-//   npm run bench:gatys -- [--sizes 256,512] [--iterations N] [--no-torch]
+//   npm run bench:gatys -- [--sizes 256,512] [--iterations N] [--no-torch] [--profile]
+// --profile adds GPU time per kernel over the steady iterations (timestamp queries).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { gatys } from '../src/models/gatys.ts';
 import { CAFFE_PREPROCESSING, VGG19_CONVS, Vgg19, type VggWeights } from '../src/models/vgg19.ts';
 import { Engine, fmtBytes } from '../src/runtime/engine.ts';
+import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import type { RgbaImage } from '../src/image/io.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512' }, iterations: { type: 'string', default: '3' }, 'no-torch': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512' }, iterations: { type: 'string', default: '3' }, 'no-torch': { type: 'boolean' }, profile: { type: 'boolean' } } });
 const sizes = values.sizes!.split(',').map(Number);
 const iterations = Number(values.iterations);
 const PYTHON = '/usr/bin/python3';
@@ -46,7 +48,17 @@ const rows = [];
 console.log(`adapter: ${e.describe()}; ${iterations} L-BFGS iterations per size, content relu4_2, style relu1_1…relu5_1`);
 for (const size of sizes) {
   const stamps: number[] = [];
-  const r = await gatys(e, vgg, noiseImage(size, 1), [noiseImage(size, 2)], { imageSize: size, iterations, onIteration: () => void stamps.push(performance.now()) });
+  // Profiling (--profile) starts after the first iteration, as the timing does.
+  const onIteration = () => {
+    if (values.profile && !stamps.length) e.startProfiling();
+    stamps.push(performance.now());
+  };
+  const r = await gatys(e, vgg, noiseImage(size, 1), [noiseImage(size, 2)], { imageSize: size, iterations, onIteration });
+  let kernelTimes: KernelTimes | undefined;
+  if (values.profile && stamps.length) {
+    kernelTimes = await e.stopProfiling();
+    console.log(`${size}²: GPU time per kernel over ${stamps.length - 1} steady iteration(s):\n${formatKernelTimes(kernelTimes)}`);
+  }
   // The first iteration includes compiling pipelines; time the steady ones.
   const ours = stamps.length > 1 ? (stamps.at(-1)! - stamps[0]) / (stamps.length - 1) / 1000 : NaN;
   if (stamps.length < 2) console.log(`${size}²: L-BFGS stopped after ${r.iterations} iteration(s) (loss ${r.initialLoss} → ${r.finalLoss}); no steady iteration to time`);
@@ -67,6 +79,7 @@ for (const size of sizes) {
     torchPeakRssBytes: torch?.peakRssBytes,
     dispatchesPerIteration: r.dispatchesPerEvaluation,
     readbackBytesPerIteration: r.readbackBytes / r.iterations,
+    kernelTimes,
   };
   rows.push(row);
   console.log(

@@ -12,6 +12,9 @@
 //   avgPoolBackward:  dx[ih, iw] = Σ dy[oh, ow] / |window| over the windows that contain (ih, iw)
 // Backward passes gather: input (ih, iw) lies in windows oh ∈ [⌈(ih − k + 1)/s⌉, ⌊ih/s⌋] ∩ [0, OH − 1] (and
 // the same for ow), so overlapping windows (s < k) need no atomics; max windows recompute their argmax.
+//   maxPoolBackwardDisjoint: the same as maxPoolBackward where windows do not overlap (s ≥ k, VGG's 2 × 2
+//   stride 2): one invocation per window adds its dy at its argmax into out, zeroed beforehand; dispatch
+//   [⌈OW / WG⌉, OH, N·C], so no index needs a division (a per-lane loop on CPU adapters).
 
 override WG: u32 = 256;
 
@@ -110,4 +113,14 @@ fn avgPoolBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
     }
   }
   out[i] = acc;
+}
+
+@compute @workgroup_size(WG)
+fn maxPoolBackwardDisjoint(@builtin(global_invocation_id) gid: vec3u) {
+  let ow = gid.x;
+  let oh = gid.y;
+  let plane = gid.z;
+  if (ow >= params.outWidth) { return; }
+  let best = windowArgmax(plane * params.height * params.width, oh, ow);
+  out[best] = dy[(plane * params.outHeight + oh) * params.outWidth + ow];
 }

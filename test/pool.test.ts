@@ -35,6 +35,7 @@ const CASES: [number[], number, number, boolean][] = [
   [[2, 3, 8, 10], 3, 2, true],
   [[1, 2, 5, 6], 3, 3, true],
   [[1, 1, 3, 3], 2, 2, true],
+  [[1, 2, 5, 261], 2, 2, true], // 131 windows a row: more than one workgroup of the disjoint backward
 ];
 
 describe.each(CASES)('pooling %j, kernel %i, stride %i, ceil mode %s', (shape, k, s, ceil) => {
@@ -83,6 +84,18 @@ describe.each([
     const dx = await maxPool2dBackward(e, xt, e.tensor(outShape, dy), { kernel: k, stride: s }).read();
     expectClose(dx, ref.maxPool2dBackward(x, shape, k, s, dy), 1e-6, 1e-6);
   });
+});
+
+it('maxPool2dBackward scatters over disjoint windows and gathers over overlapping ones', () => {
+  const e = engine();
+  const x = e.tensor([1, 2, 6, 6], uniform(72, 3));
+  const before = { ...e.stats.byKernel };
+  maxPool2dBackward(e, x, e.zeros([1, 2, 3, 3]), { kernel: 2 }).release();
+  maxPool2dBackward(e, x, e.zeros([1, 2, 2, 2]), { kernel: 2, stride: 3 }).release();
+  maxPool2dBackward(e, x, e.zeros([1, 2, 2, 2]), { kernel: 3, stride: 2 }).release();
+  const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
+  expect(ran('pool.maxPoolBackwardDisjoint')).toBe(2);
+  expect(ran('pool.maxPoolBackward')).toBe(1);
 });
 
 it('pooling validates its arguments', () => {

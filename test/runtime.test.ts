@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { add, addKernel, fillKernel, scale } from '../src/kernels/elementwise.ts';
+import { conv2d } from '../src/kernels/conv2d.ts';
 import { GpuError } from '../src/runtime/engine.ts';
+import { formatKernelTimes } from '../src/runtime/profiler.ts';
 import { grid1d, kernel, shaderModule } from '../src/runtime/kernel.ts';
 import { sizeClass } from '../src/runtime/pool.ts';
 import { uniformStruct } from '../src/runtime/uniforms.ts';
 import { parseBindings, preprocess } from '../src/runtime/wgsl.ts';
 import { useEngine } from './helpers/gpu.ts';
+import { uniform } from './helpers/random.ts';
 
 const engine = useEngine();
 
@@ -164,6 +167,39 @@ describe('pipeline cache and batching', () => {
     expect(out[63]).toBe(21);
     expect(e.stats.submits - submits).toBe(2); // the batch, then the copy to the read-back buffer
     expect(e.stats.readbackBytes - readbackBytes).toBe(256);
+  });
+});
+
+describe('kernel profiling', () => {
+  it('times every dispatch on the GPU, per kernel, across batches', async () => {
+    const e = engine();
+    if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) expect(e.ctx.features.has('timestamp-query')).toBe(true);
+    if (!e.ctx.features.has('timestamp-query')) {
+      expect(() => e.startProfiling()).toThrow(/no 'timestamp-query' feature/);
+      return;
+    }
+    await expect(e.stopProfiling()).rejects.toThrow(/not profiling/);
+    const x = e.tensor([1, 32, 64, 64], uniform(32 * 64 * 64, 1));
+    const w = e.tensor([32, 32, 3, 3], uniform(32 * 32 * 9, 2));
+    const small = e.tensor([16], new Float32Array(16).fill(1));
+    await e.sync();
+    const before = { ...e.stats.byKernel };
+    const t0 = performance.now();
+    e.startProfiling();
+    expect(() => e.startProfiling()).toThrow(/already profiling/);
+    const y = conv2d(e, x, w, { padding: 1, impl: 'naive' });
+    let s = small;
+    for (let i = 0; i < 600; i++) s = add(e, s, small); // more dispatches than one batch holds
+    const times = await e.stopProfiling();
+    const wallMs = performance.now() - t0;
+    const ran = Object.fromEntries(Object.entries(e.stats.byKernel).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => n));
+    expect(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.dispatches]))).toEqual(ran);
+    expect(times['conv2d.conv2dNaive'].ms).toBeGreaterThan(0);
+    const total = Object.values(times).reduce((sum, v) => sum + v.ms, 0);
+    expect(total).toBeLessThanOrEqual(wallMs);
+    expect(formatKernelTimes(times)).toMatch(/conv2d\.conv2dNaive +\d+\.\d ms/);
+    expect((await s.read())[0]).toBe(601);
+    y.release();
   });
 });
 

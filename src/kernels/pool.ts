@@ -20,6 +20,8 @@ const constants = { WG };
 
 export const maxPoolKernel = kernel(module, { entryPoint: 'maxPool', bindings: ['x', 'out'], uniforms: PoolParams, constants });
 export const maxPoolBackwardKernel = kernel(module, { entryPoint: 'maxPoolBackward', bindings: ['x', 'dy', 'out'], uniforms: PoolParams, constants });
+const DISJOINT_WG = 64;
+export const maxPoolBackwardDisjointKernel = kernel(module, { entryPoint: 'maxPoolBackwardDisjoint', bindings: ['x', 'dy', 'out'], uniforms: PoolParams, constants: { WG: DISJOINT_WG } });
 export const avgPoolKernel = kernel(module, { entryPoint: 'avgPool', bindings: ['x', 'out'], uniforms: PoolParams, constants });
 export const avgPoolBackwardKernel = kernel(module, { entryPoint: 'avgPoolBackward', bindings: ['dy', 'out'], uniforms: PoolParams, constants });
 
@@ -73,10 +75,25 @@ export function maxPool2d(e: Engine, x: Tensor, opts: PoolOptions): Tensor {
   return runPool(e, maxPoolKernel, { x }, g, g.outShape);
 }
 
-/** ∂/∂x of maxPool2d: each dy goes to its window's (first) maximum in x; overlapping windows add up. */
+/** ∂/∂x of maxPool2d: each dy goes to its window's (first) maximum in x; overlapping windows add up.
+ *  Disjoint windows (stride ≥ kernel) scatter, one invocation per window; overlapping ones gather, one per
+ *  input element. */
 export function maxPool2dBackward(e: Engine, x: Tensor, dy: Tensor, opts: PoolOptions): Tensor {
   const g = geometry('maxPool2dBackward', x.shape, opts);
   checkGradShape('maxPool2dBackward', dy, g.outShape);
+  const [N, C] = x.shape;
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (g.stride >= g.kernel && Math.max(g.outHeight, N * C) <= maxDim) {
+    // Disjoint windows: scatter each dy to its argmax over zeros (uncovered pixels keep 0).
+    const dx = e.zeros(x.shape);
+    const { height, width, outHeight, outWidth, kernel: window, stride } = g;
+    e.run(maxPoolBackwardDisjointKernel, {
+      bindings: { x, dy, out: dx },
+      uniforms: { n: dy.size, height, width, outHeight, outWidth, kernel: window, stride },
+      workgroups: [Math.ceil(outWidth / DISJOINT_WG), outHeight, N * C],
+    });
+    return dx;
+  }
   return runPool(e, maxPoolBackwardKernel, { x, dy }, g, x.shape);
 }
 

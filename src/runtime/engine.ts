@@ -5,6 +5,7 @@ import { type AdapterDescription, type DeviceOptions, type GpuContext, createDev
 import type { KernelSpec } from './kernel.ts';
 import { PipelineCache } from './pipelines.ts';
 import { BufferPool } from './pool.ts';
+import { KernelProfiler, type KernelTimes } from './profiler.ts';
 import { type Shape, Tensor, shapeString, sizeOf } from './tensor.ts';
 import type { UniformFields, UniformValues } from './uniforms.ts';
 import type { Defines } from './wgsl.ts';
@@ -56,6 +57,7 @@ export class Engine {
   private lost: GPUDeviceLostInfo | undefined;
   private lastKernel = '(none)';
   private readonly uniformAlign: number;
+  private profiler: KernelProfiler | undefined;
 
   /** An engine on a device of its own (destroy() ends it). */
   static async create(options?: DeviceOptions): Promise<Engine> {
@@ -152,7 +154,8 @@ export class Engine {
       entries.push({ binding: compiled.uniformBinding, resource: this.packUniforms(kernel, data.uniforms) });
     }
     const bindGroup = this.device.createBindGroup({ layout: compiled.layout, entries, label: kernel.name });
-    const pass = this.encode().beginComputePass({ label: kernel.name });
+    const timestampWrites = this.profiler?.timestampWrites(this.batchKernels.length);
+    const pass = this.encode().beginComputePass(timestampWrites ? { label: kernel.name, timestampWrites } : { label: kernel.name });
     pass.setPipeline(compiled.pipeline);
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = data.workgroups;
@@ -194,6 +197,7 @@ export class Engine {
     const kernels = this.batchKernels;
     const device = this.device;
     for (const c of this.chunks) device.queue.writeBuffer(c.buffer, 0, c.bytes, 0, c.used);
+    this.profiler?.endBatch(this.encoder, kernels);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     device.queue.submit([this.encoder.finish()]);
@@ -213,6 +217,30 @@ export class Engine {
     this.encoder = undefined;
     this.batchKernels = [];
     this.stats.submits++;
+  }
+
+  // ---- profiling
+
+  /** From now on, time every dispatch on the GPU (timestamp queries) until stopProfiling(). Needs the
+   *  'timestamp-query' feature, which createDevice asks for where the adapter has it. */
+  startProfiling(): void {
+    if (this.profiler) throw new Error('startProfiling: already profiling');
+    if (!this.ctx.features.has('timestamp-query')) {
+      throw new Error(`startProfiling: this device (${this.describe()}) has no 'timestamp-query' feature`);
+    }
+    this.flush();
+    this.profiler = new KernelProfiler(this.device, MAX_BATCH);
+  }
+
+  /** Stops profiling: GPU milliseconds and dispatches per kernel since startProfiling() (formatKernelTimes
+   *  prints them). */
+  async stopProfiling(): Promise<KernelTimes> {
+    if (!this.profiler) throw new Error('stopProfiling: not profiling');
+    this.flush();
+    const profiler = this.profiler;
+    this.profiler = undefined;
+    await this.checkErrors();
+    return profiler.collect();
   }
 
   /** Flush, wait for the GPU, and throw the first GPU error since the last check. */
