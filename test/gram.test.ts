@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gramMatrix, gramMatrixBackward } from '../src/kernels/gram.ts';
+import { subgroupLanes } from '../src/kernels/conv2dSubgroup.ts';
+import { type GramChoice, gramMatrix, gramMatrixBackward } from '../src/kernels/gram.ts';
+import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
@@ -25,6 +27,15 @@ const SHAPES: [number, number, number, number][] = [
 const ATOL = 1e-6;
 const RTOL = 1e-5;
 
+/** The kernels that serve F [.., H, W]: blocked, and the subgroup kernels at both lane counts where H·W is a
+ *  multiple of 4 (lavapipe, CI, has 8-lane subgroups: asserted in conv2d.test.ts). */
+function impls(e: Engine, H: number, W: number): GramChoice[] {
+  const lanes = subgroupLanes(e.ctx);
+  const sub: GramChoice[] = (H * W) % 4 ? [] : lanes === 8 ? [{ impl: 'subgroup', lanes: 8 }, { impl: 'subgroup', lanes: 4 }] : lanes === 4 ? [{ impl: 'subgroup', lanes: 4 }] : [];
+  return [{ impl: 'blocked' }, ...sub];
+}
+const label = (c: GramChoice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl!);
+
 describe.each(SHAPES)('gram [%i, %i, %i, %i]', (N, C, H, W) => {
   const P = H * W;
   const norm = C * P;
@@ -33,21 +44,25 @@ describe.each(SHAPES)('gram [%i, %i, %i, %i]', (N, C, H, W) => {
 
   it('gramMatrix matches the float64 reference', async () => {
     const e = engine();
-    const G = gramMatrix(e, e.tensor([N, C, H, W], F), norm);
-    expect(G.shape).toEqual([N, C, C]);
-    expectClose(await G.read(), ref.gram(F, N, C, P, norm), ATOL, RTOL);
+    for (const choice of impls(e, H, W)) {
+      const G = gramMatrix(e, e.tensor([N, C, H, W], F), norm, choice);
+      expect(G.shape).toEqual([N, C, C]);
+      expectClose(await G.read(), ref.gram(F, N, C, P, norm), ATOL, RTOL, `G ${label(choice)}`);
+    }
   });
 
   it('gramMatrixBackward matches the reference and finite differences', async () => {
     const e = engine();
-    const dF = await gramMatrixBackward(e, e.tensor([N, C, H, W], F), e.tensor([N, C, C], dG), norm).read();
-    expectClose(dF, ref.gramBackward(F, dG, N, C, P, norm), ATOL, RTOL);
-    gradCheck((x) => ref.gram(x, N, C, P, norm), F, dG, dF, { atol: 1e-5, rtol: 1e-4, maxPoints: 200 });
+    for (const choice of impls(e, H, W)) {
+      const dF = await gramMatrixBackward(e, e.tensor([N, C, H, W], F), e.tensor([N, C, C], dG), norm, choice).read();
+      expectClose(dF, ref.gramBackward(F, dG, N, C, P, norm), ATOL, RTOL, `dF ${label(choice)}`);
+      gradCheck((x) => ref.gram(x, N, C, P, norm), F, dG, dF, { atol: 1e-5, rtol: 1e-4, maxPoints: 200, what: `dF ${label(choice)}` });
+    }
   });
 });
 
 describe('gram at style-layer scale', () => {
-  it('C = 512, H·W = 128², forward and backward spot-checked against float64', async () => {
+  it.each(['blocked', 'auto'] as const)('C = 512, H·W = 128², forward and backward spot-checked against float64 (%s)', async (impl) => {
     const [N, C, H, W] = [1, 512, 128, 128];
     const P = H * W;
     const norm = C * P;
@@ -55,7 +70,7 @@ describe('gram at style-layer scale', () => {
     const e = engine();
     const input = e.tensor([N, C, H, W], F);
     const started = performance.now();
-    const G = await gramMatrix(e, input, norm).read();
+    const G = await gramMatrix(e, input, norm, { impl }).read();
     const ms = performance.now() - started;
     // Each entry is an f32 sum of P/4 dot products of vec4s done in order: |error| ≤ (P/4 + 4)·2⁻²⁴·Σ|F_i F_j|
     // (the classic γ_n bound of recursive summation), plus one rounding for the division by norm.
@@ -71,12 +86,12 @@ describe('gram at style-layer scale', () => {
       expect(err, `G[${i}, ${j}] = ${G[i * C + j]}, float64 ${want}`).toBeLessThanOrEqual(bound);
       expect(G[i * C + j], `G[${i}, ${j}] vs G[${j}, ${i}]`).toBe(G[j * C + i]);
     }
-    console.log(`gram C=${C} P=${P}: ${ms.toFixed(0)} ms incl. read-back; worst error / bound ${worst.toExponential(2)}`);
+    console.log(`gram (${impl}) C=${C} P=${P}: ${ms.toFixed(0)} ms incl. read-back; worst error / bound ${worst.toExponential(2)}`);
 
     // Backward at the same scale: dF[i, p] is an f32 sum over the C channels j of (dG[i, j] + dG[j, i])·F[j, p],
     // |error| ≤ (C + 2)·2⁻²⁴·Σ_j |(dG[i, j] + dG[j, i])·F[j, p]| / norm (plus the division's rounding).
     const dG = uniform(C * C, 98);
-    const dF = await gramMatrixBackward(e, input, e.tensor([N, C, C], dG), norm).read();
+    const dF = await gramMatrixBackward(e, input, e.tensor([N, C, C], dG), norm, { impl }).read();
     input.release();
     worst = 0;
     for (let k = 0; k < 120; k++) {
@@ -94,7 +109,24 @@ describe('gram at style-layer scale', () => {
       worst = Math.max(worst, err / bound);
       expect(err, `dF[${i}, ${p}] = ${dF[i * P + p]}, float64 ${want}`).toBeLessThanOrEqual(bound);
     }
-    console.log(`gramBackward C=${C} P=${P}: worst error / bound ${worst.toExponential(2)}`);
+    console.log(`gramBackward (${impl}) C=${C} P=${P}: worst error / bound ${worst.toExponential(2)}`);
+  });
+});
+
+describe('gram kernel choice', () => {
+  it("'auto' runs the subgroup kernels on CPU adapters where H·W is a multiple of 4, the blocked ones otherwise", () => {
+    const e = engine();
+    const before = { ...e.stats.byKernel };
+    const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
+    const F = e.tensor([1, 6, 4, 5], uniform(120, 1));
+    const dG = e.tensor([1, 6, 6], uniform(36, 2));
+    gramMatrix(e, F, 1).release();
+    gramMatrixBackward(e, F, dG, 1).release();
+    gramMatrix(e, e.tensor([1, 6, 3, 3], uniform(54, 3)), 1).release();
+    const sub = e.ctx.cpuAdapter && subgroupLanes(e.ctx) > 0;
+    expect(ran('gramSubgroup.gramSubgroup')).toBe(sub ? 1 : 0);
+    expect(ran('gramSubgroup.gramBackwardSubgroup')).toBe(sub ? 1 : 0);
+    expect(ran('gram.gram')).toBe(sub ? 1 : 2);
   });
 });
 

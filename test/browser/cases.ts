@@ -2,6 +2,7 @@
 // the two WebGPU implementations can be compared on the same inputs.
 import { type Conv2dOptions, conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../src/kernels/conv2d.ts';
 import { add, axpy, scale } from '../../src/kernels/elementwise.ts';
+import { gramMatrix, gramMatrixBackward } from '../../src/kernels/gram.ts';
 import { dot, sum } from '../../src/kernels/reduce.ts';
 import type { Engine } from '../../src/runtime/engine.ts';
 import { uniform } from '../helpers/random.ts';
@@ -46,6 +47,13 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
         out[`conv2dBackwardWeight/${c.name}/${impl}`] = Array.from(await dw.read());
       }
     }
+  }
+  // Gram: 'auto' takes the subgroup kernels on CPU adapters (H·W = 48 is a multiple of 4), blocked elsewhere.
+  const F = e.tensor([1, 12, 6, 8], uniform(576, 70));
+  const dG = e.tensor([1, 12, 12], uniform(144, 71));
+  for (const impl of ['blocked', 'auto'] as const) {
+    out[`gram/${impl}`] = Array.from(await gramMatrix(e, F, 576, { impl }).read());
+    out[`gramBackward/${impl}`] = Array.from(await gramMatrixBackward(e, F, dG, 576, { impl }).read());
   }
   return out;
 }
