@@ -1,6 +1,7 @@
 // Pretrained fast style network, ms per image: stylegpu's engine (FastStyleNet.forward + readback) beside
 // onnxruntime-node (CPU) running the same network, exported from the PyTorch port by bench/export_fast_style_onnx.py.
-//   npm run bench:fast-style [-- --style wave --size 512 --reps 3]
+//   npm run bench:fast-style [-- --style wave --size 512 --reps 3 --profile]
+// --profile adds GPU time per kernel for one more forward pass (timestamp queries).
 // The ONNX file derives from the weights, so it is not committed: it is made on first use under bench/results/ when
 // Debian's /usr/bin/python3 has torch, else the run says how to make it and times the engine alone.
 // Writes bench/results/fast-style-node.json. Medians over --reps runs after one warm-up run each.
@@ -15,9 +16,10 @@ import { resizeBilinear } from '../src/kernels/generator.ts';
 import { FastStyleNet } from '../src/models/fastStyle.ts';
 import { readImageFile } from '../src/node/files.ts';
 import { Engine } from '../src/runtime/engine.ts';
+import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { style: { type: 'string', default: 'wave' }, size: { type: 'string', default: '512' }, reps: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { style: { type: 'string', default: 'wave' }, size: { type: 'string', default: '512' }, reps: { type: 'string', default: '3' }, profile: { type: 'boolean' } } });
 const style = values.style!;
 const size = Number(values.size);
 const reps = Number(values.reps);
@@ -59,6 +61,13 @@ const engine = await median(async () => {
   y.release();
 });
 console.log(`stylegpu (${e.describe()}): ${engine.ms.toFixed(0)} ms/image`);
+let kernelTimes: KernelTimes | undefined;
+if (values.profile) {
+  e.startProfiling();
+  (await net.forward(x)).release();
+  kernelTimes = await e.stopProfiling();
+  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n`);
+}
 
 const onnxFile = path.join(root, `bench/results/fast-style-${style}-${size}.onnx`);
 const exportCommand = `/usr/bin/python3 bench/export_fast_style_onnx.py ${style} ${size}`;
@@ -91,7 +100,7 @@ const result = {
   size,
   reps,
   machine: 'may be shared with other benchmarks (2 cores): medians; compare rows of one run',
-  stylegpu: { adapter: e.describe(), ...engine },
+  stylegpu: { adapter: e.describe(), ...engine, kernelTimes },
   onnxruntime: onnx ?? { skipped: `no ${path.relative(root, onnxFile)}: ${exportCommand}` },
 };
 await writeFile(path.join(root, 'bench/results/fast-style-node.json'), JSON.stringify(result, null, 2));
