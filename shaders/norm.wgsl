@@ -4,9 +4,10 @@
 // Layout: x, dy, y, dx [N, C, H, W] f32; statistics per (n, c) over the P = H·W positions of one channel.
 //   μ = Σx / P;   σ² = Σ(x − μ)² / D,  D = P (biased) or P − 1 (params.unbiased = 1);   r = 1 / sqrt(σ² + eps)
 //   meanStd:        mean[n, c] = μ,  stddev[n, c] = sqrt(σ² + eps)                          mean, stddev [N, C]
-//   instanceNorm:   y = (x − μ)·r;   define AFFINE: y = (x − μ)·r·gamma[k] + beta[k],  k = n·paramStride + c.
+//   instanceNorm:   y = (x − μ)·r;   define AFFINE: y = (x − μ)·r·gamma[k] + beta[k],  k = n·paramStride + c
 //                   paramStride = 0: per-channel γ[c], β[c] (InstanceNorm2d with affine=True);
 //                   paramStride = C: per-(n, c) scale and shift, which with gamma = σ(style), beta = μ(style) is AdaIN.
+//                   define RELU: then y = max(y, 0), for inference (instanceNormBackward has no RELU).
 //   instanceNormBackward (gamma, beta held constant unless PARAM_GRADS), with g = dy·γ (γ = 1 without AFFINE):
 //                   dx = r·(g − Σg / P − x̂·Σ(g·x̂) / D),  x̂ = (x − μ)·r
 //                   define PARAM_GRADS: dgamma[c] = Σ_n Σ dy·x̂,  dbeta[c] = Σ_n Σ dy   (needs paramStride = 0)
@@ -97,7 +98,11 @@ fn instanceNorm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id
   shift = beta[k];
 #endif
   for (var p = lid; p < params.positions; p += WG) {
+#if RELU
+    y[base + p] = max(fma(x[base + p] - m.x, scale, shift), 0.0);
+#else
     y[base + p] = fma(x[base + p] - m.x, scale, shift);
+#endif
   }
 }
 

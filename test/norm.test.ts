@@ -56,6 +56,18 @@ describe.each(SHAPES)('norm [%i, %i, %i, %i]', (N, C, H, W) => {
     expectClose(await y.read(), ref.instanceNorm(x, N, C, P, { unbiased: false, eps: 1e-5 }), ...FWD);
   });
 
+  it('instanceNorm with a fused ReLU, with and without affine', async () => {
+    const e = engine();
+    const xt = e.tensor([N, C, H, W], x);
+    const relu = (v: Float64Array) => v.map((t) => Math.max(t, 0));
+    const plain = ref.instanceNorm(x, N, C, P, { unbiased: false, eps: 1e-5 });
+    expectClose(await instanceNorm(e, xt, { relu: true }).read(), relu(plain), ...FWD, 'relu');
+    const m = momentsList[0];
+    const affine = ref.instanceNorm(x, N, C, P, m, gamma, beta);
+    const y = instanceNorm(e, xt, { ...m, gamma: e.tensor([C], gamma), beta: e.tensor([C], beta), relu: true });
+    expectClose(await y.read(), relu(affine), ...FWD, 'affine relu');
+  });
+
   it.each(momentsList)('instanceNorm with affine, and backward w.r.t. x, gamma, beta %o', async (m) => {
     const e = engine();
     const xt = e.tensor([N, C, H, W], x);

@@ -50,6 +50,9 @@ export interface InstanceNormOptions extends MomentOptions {
   gamma?: Tensor;
   /** Per-channel shift [C]; give together with gamma. */
   beta?: Tensor;
+  /** max(·, 0) on the output in the same pass, for inference (instanceNormBackward does not take it): saves a
+   *  ReLU pass over the tensor. */
+  relu?: boolean;
 }
 
 export interface InstanceNormGrads {
@@ -110,19 +113,19 @@ export function channelMeanStd(e: Engine, x: Tensor, opts: MomentOptions = {}): 
     bindings: { x, mean, stddev: std },
     uniforms: params(d, d.N * d.C, m, 0),
     workgroups: groupsGrid(e, d.N * d.C),
-    defines: { AFFINE: false, PARAM_GRADS: false },
+    defines: { AFFINE: false, PARAM_GRADS: false, RELU: false },
   });
   return { mean, std };
 }
 
-function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, affine?: { gamma: Tensor; beta: Tensor; stride: number }): Tensor {
+function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, affine?: { gamma: Tensor; beta: Tensor; stride: number }, relu = false): Tensor {
   const y = e.empty(x.shape);
   const groups = d.N * d.C;
   e.run(affine ? instanceNormAffineKernel : instanceNormKernel, {
     bindings: affine ? { x, gamma: affine.gamma, beta: affine.beta, y } : { x, y },
     uniforms: params(d, groups, m, affine?.stride ?? 0),
     workgroups: groupsGrid(e, groups),
-    defines: { AFFINE: !!affine, PARAM_GRADS: false },
+    defines: { AFFINE: !!affine, PARAM_GRADS: false, RELU: relu },
   });
   return y;
 }
@@ -132,7 +135,8 @@ function checkAffine(op: string, C: number, gamma?: Tensor, beta?: Tensor): void
   if (beta) sameShape(op, 'beta', beta, [C]);
 }
 
-/** y = (x − μ)/sqrt(σ² + eps), times gamma[c] plus beta[c] when given, per (n, c) over H·W.
+/** y = (x − μ)/sqrt(σ² + eps), times gamma[c] plus beta[c] when given, per (n, c) over H·W (then max(y, 0)
+ *  with `relu`).
  *  Defaults: biased variance, eps 1e-5 (torch.nn.functional.instance_norm). */
 export function instanceNorm(e: Engine, x: Tensor, opts: InstanceNormOptions = {}): Tensor {
   const op = 'instanceNorm';
@@ -140,7 +144,7 @@ export function instanceNorm(e: Engine, x: Tensor, opts: InstanceNormOptions = {
   const d = featureDims(op, 'x', x, m);
   if (!opts.gamma !== !opts.beta) throw new Error(`${op}: give both gamma and beta, or neither`);
   checkAffine(op, d.C, opts.gamma, opts.beta);
-  return normalize(e, x, d, m, opts.gamma && opts.beta ? { gamma: opts.gamma, beta: opts.beta, stride: 0 } : undefined);
+  return normalize(e, x, d, m, opts.gamma && opts.beta ? { gamma: opts.gamma, beta: opts.beta, stride: 0 } : undefined, opts.relu);
 }
 
 function runBackward(e: Engine, k: NormKernel, bindings: Record<string, Tensor>, d: Dims, m: Required<MomentOptions>, stride: number, paramGrads: boolean): void {
@@ -148,7 +152,7 @@ function runBackward(e: Engine, k: NormKernel, bindings: Record<string, Tensor>,
     bindings,
     uniforms: params(d, d.C, m, stride),
     workgroups: groupsGrid(e, d.C),
-    defines: { AFFINE: 'gamma' in bindings, PARAM_GRADS: paramGrads },
+    defines: { AFFINE: 'gamma' in bindings, PARAM_GRADS: paramGrads, RELU: false },
   });
 }
 

@@ -1,7 +1,7 @@
 // Johnson et al. 2016's feed-forward style network as trained by Engstrom's fast-style-transfer (src/transform.py)
 // and published by ml5 as deeplearn.js checkpoints: 48 variables `Variable`, `Variable_1` … `Variable_47`, each
 // conv's filter followed by its instance norm's shift and scale. Run as a plain sequence of kernel calls.
-import { relu, scalarAffine, tanh } from '../kernels/activation.ts';
+import { scalarAffine, tanh } from '../kernels/activation.ts';
 import { conv2d, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../kernels/conv2d.ts';
 import { add } from '../kernels/elementwise.ts';
 import { resizeBilinear } from '../kernels/generator.ts';
@@ -183,12 +183,9 @@ export class FastStyleNet {
     const z = spec.transposed
       ? convTranspose2d(e, x, weight, tfConvTranspose2dSame(H, W, k, k, stride))
       : conv2d(e, x, weight, { stride, padding: samePadding(H, W, k, k, stride) });
-    const n = instanceNorm(e, z, { gamma: scale, beta: shift, eps: FAST_STYLE_EPS, unbiased: false });
+    const n = instanceNorm(e, z, { gamma: scale, beta: shift, eps: FAST_STYLE_EPS, unbiased: false, relu: spec.relu });
     z.release();
-    if (!spec.relu) return n;
-    const r = relu(e, n);
-    n.release();
-    return r;
+    return n;
   }
 
   /** An ImageData-like image (alpha ignored) → the stylized image, opaque, 4⌈H/4⌉ × 4⌈W/4⌉ of the (resized) input. */

@@ -101,15 +101,15 @@ export class GatedGanGenerator {
     }
     const e = this.engine;
     const [first, down1, down2] = this.encoder;
-    const normRelu = [(t: Tensor) => instanceNorm(e, t), (t: Tensor) => relu(e, t)];
+    const normRelu = (t: Tensor) => instanceNorm(e, t, { relu: true });
     return chain(
       x,
       (t) => conv2d(e, t, first.weight, { bias: first.bias, padding: 3, padMode: 'reflect' }),
-      ...normRelu,
+      normRelu,
       (t) => conv2d(e, t, down1.weight, { bias: down1.bias, stride: 2, padding: 1 }),
-      ...normRelu,
+      normRelu,
       (t) => conv2d(e, t, down2.weight, { bias: down2.bias, stride: 2, padding: 1 }),
-      ...normRelu,
+      normRelu,
     );
   }
 
@@ -139,7 +139,7 @@ export class GatedGanGenerator {
     return chain(
       features,
       ...this.decoderBlocks.map((b) => (t: Tensor) => this.residual(t, b)),
-      ...this.upsampling.flatMap((c) => [up(c), (t: Tensor) => instanceNorm(e, t), (t: Tensor) => relu(e, t)]),
+      ...this.upsampling.flatMap((c) => [up(c), (t: Tensor) => instanceNorm(e, t, { relu: true })]),
       (t) => conv2d(e, t, weight, { bias, padding: 3, padMode: 'reflect' }),
       (t) => tanh(e, t),
     );
