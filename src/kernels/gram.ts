@@ -21,7 +21,7 @@ export const gramBackwardKernel = kernel(module, { entryPoint: 'gramBackward', b
 
 const subgroupModule = shaderModule('gramSubgroup', subgroupSource, [GramParams]);
 const SYMMETRIZE_WG = 64;
-const symmetrizeKernel = kernel(subgroupModule, { entryPoint: 'symmetrize', bindings: ['dG', 'sym'], uniforms: GramParams, constants: { LANES: 8 } });
+const symmetrizeKernel = kernel(subgroupModule, { entryPoint: 'symmetrize', bindings: ['dG', 'sym'], uniforms: GramParams });
 const subgroupKernels = ([4, 8] as const).map((LANES) => ({
   lanes: LANES,
   gram: kernel(subgroupModule, { entryPoint: 'gramSubgroup', bindings: ['F', 'G'], uniforms: GramParams, constants: { LANES } }),
