@@ -1,8 +1,11 @@
 // Gatys style transfer against PyTorch (test/golden/make_gatys_golden.py): a VGG19-topology network with
 // few channels and random weights, loss terms and image gradient at the initial image, and the loss at the
 // first 10 L-BFGS function evaluations; then the real VGG19 weights of the shared mirror.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage } from '../src/image/io.ts';
 import { GatysProblem, gatys } from '../src/models/gatys.ts';
@@ -107,6 +110,18 @@ describe('Gatys with the real VGG19 weights (shared mirror, layers up to relu3_4
     expect(styleLoss[0] / styleLoss.at(-1)!).toBeGreaterThanOrEqual(10);
     expect(result.image.width).toBe(64);
     vgg.release();
+  });
+
+  it('the CLI with --profile writes the image and prints GPU time per kernel', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'stylegpu-gatys-')), 'out.png');
+    const root = resolve(__dirname, '..');
+    const args = ['bin/stylegpu.js', 'gatys', '--content', 'examples/content/chelsea.png', '--style', 'examples/style/starry_night.png', '--output', out,
+      '--image-size', '32', '--iterations', '3', '--content-layers', 'relu2_2', '--style-layers', 'relu1_1,relu2_1', '--profile'];
+    const r = await promisify(execFile)('node', args, { cwd: root, env: { ...process.env, STYLEGPU_WEIGHTS_MIRROR: MIRROR } });
+    expect(existsSync(out)).toBe(true);
+    expect(r.stderr).toMatch(/GPU time per kernel/);
+    expect(r.stderr).toMatch(/conv2d\w*\.conv\w+ +\d+\.\d ms +\d+\.\d % +\d+ dispatches/);
+    expect(r.stderr).toMatch(/^total +\d+\.\d ms$/m);
   });
 
   it('asking for a layer the mirror lacks names the missing shard', async () => {

@@ -6,6 +6,7 @@ import { type GatysOptions, GATYS_DEFAULTS, deepestLayer, gatys } from '../model
 import { Vgg19, vggWeights } from '../models/vgg19.ts';
 import { readImageFile, writePngFile } from '../node/files.ts';
 import { Engine, fmtBytes } from '../runtime/engine.ts';
+import { formatKernelTimes } from '../runtime/profiler.ts';
 import { type DownloadProgress, loadWeights } from '../weights/index.ts';
 import { type Command, UsageError, parseList, parseNumber, requireOption } from './command.ts';
 import { progressBar } from './progress.ts';
@@ -39,6 +40,7 @@ const USAGE = `stylegpu gatys — Gatys et al. (CVPR 2016) style transfer with V
   --save-every N              write the image every N iterations (OUTPUT_<iteration>.png)
   --log-json FILE             one JSON line per function evaluation: {"iteration","total","content","style","tv"}
   --no-fusion                 switch the graph's fusion pass off (for comparison)
+  --profile                   print GPU time per kernel over the run (timestamp queries) at the end
 
 Ctrl-C stops early and still writes the image reached so far.`;
 
@@ -58,6 +60,7 @@ export const gatysCommand: Command = {
         'original-colors': { type: 'boolean' }, pooling: { type: 'string' }, 'content-layers': { type: 'string' },
         'style-layers': { type: 'string' }, weights: { type: 'string' }, 'print-every': { type: 'string' },
         'save-every': { type: 'string' }, 'log-json': { type: 'string' }, 'no-fusion': { type: 'boolean' },
+        profile: { type: 'boolean' },
       },
     });
     const contentPath = requireOption(v.content, '--content', 'gatys');
@@ -106,6 +109,7 @@ export const gatysCommand: Command = {
       const deepest = deepestLayer([...options.contentLayers!, ...options.styleLayers!]);
       const vgg = await Vgg19.load(engine, vggWeights(await loadWeights(v.weights ?? 'vgg19-tfjs', { onProgress: downloadProgress() })), deepest);
       const bar = progressBar('gatys', options.iterations!, { every: printEvery || 50 });
+      if (v.profile) engine.startProfiling();
       const result = await gatys(engine, vgg, content, styles, {
         ...options,
         signal: abort.signal,
@@ -126,6 +130,7 @@ export const gatysCommand: Command = {
         },
       });
       bar.done();
+      if (v.profile) console.error(`GPU time per kernel (on CPU adapters a kernel's first dispatch may include compiling it):\n${formatKernelTimes(await engine.stopProfiling())}`);
       await writePngFile(output, result.image);
       vgg.release();
       console.log(
