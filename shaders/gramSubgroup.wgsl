@@ -1,22 +1,20 @@
 // Gram matrices on subgroups, for CPU adapters (lavapipe, SwiftShader): the maths of gram.wgsl,
-//   gram:          G[n]  = F[n]·F[n]ᵀ / norm
-//   gramBackward:  dF[n] = S[n]·F[n],  S[n] = (dG[n] + dG[n]ᵀ) / norm   (symmetrize writes S first)
-// on the plan of conv2dSubgroup.wgsl: lane r of a workgroup of LANES (one subgroup) owns row i = LANES·b + r
-// of G or dF, and the 16 rows of F (gram) or 4 rows × 16 positions of F (gramBackward) that every lane needs
-// are loaded once, 16 / LANES vec4 per lane, and handed round with subgroupShuffle. Per step a lane loads 4
-// floats of its own and 16·4 / LANES shared, and does 64 multiply-adds: 5.3 per float loaded with 8 lanes,
-// against 2 for gram.wgsl's register blocks — loads, a per-lane loop each on llvmpipe, bound these kernels.
+//   gramSubgroup:  G[n]  = F[n]·F[n]ᵀ / norm
+//   symmetrize:    S[n]  = (dG[n] + dG[n]ᵀ) / norm, in matmulSubgroup.wgsl's row layout
+// and the backward dF[n] = S[n]·F[n] is matmulSubgroup (see gram.ts). The plan of conv2dSubgroup.wgsl: lane r
+// of a workgroup of LANES (one subgroup) owns row i = LANES·b + r of G, and the 16 rows of F that every lane
+// needs are loaded once, 16 / LANES vec4 per lane, and handed round with subgroupShuffle. Per 4 positions a
+// lane loads 4 floats of its own and 64 / LANES shared, and does 64 multiply-adds: 5.3 per float loaded with
+// 8 lanes, against 2 for gram.wgsl's register blocks (loads, a per-lane loop each on llvmpipe, bound both).
 //
-// Layout: F, dF [N, C, P] as vec4, P = H·W a multiple of 4; G, dG [N, C, C]; S [N, C, Cp] as vec4,
+// Layout: F [N, C, P] as vec4, P = H·W a multiple of 4; G, dG [N, C, C]; S [N, C, Cp] as vec4,
 //         Cp = 4·ceil(C / 4) (columns past C are 0).
-// Bindings: F, dG, S read; G, dF, sym (S, written) read_write. Params: GramParams {channels, positions, norm}.
-// Dispatch (workgroups of LANES, or 64 for symmetrize):
-//   gramSubgroup [ceil(C / 16), ceil(C / LANES), N]: workgroup (jb, ib) computes G rows LANES·ib …, columns
-//     16·jb … 16·jb + 15, and writes each value to both halves; blocks wholly below the diagonal return at once.
-//   symmetrize [Cp / 4, C, N] (one vec4 of S per invocation, x past Cp / 4 idle).
-//   gramBackwardSubgroup [ceil(P / 16), ceil(C / LANES), N]: rows LANES·ib …, positions 16·pb … 16·pb + 15.
-// Rows past C are clamped on load and never stored; in gramBackwardSubgroup's last position block, positions
-// past P read whatever lies there (within the buffer) and are never stored.
+// Bindings: F, dG read; G, sym (S) read_write. Params: GramParams {channels, positions, norm}.
+// Dispatch:
+//   gramSubgroup [ceil(C / 16), ceil(C / LANES), N] workgroups of LANES: workgroup (jb, ib) computes G rows
+//     LANES·ib …, columns 16·jb … 16·jb + 15, and writes each value to both halves; blocks wholly below the
+//     diagonal return at once. Rows past C are clamped on load and never stored.
+//   symmetrize [ceil(Cp / 256), C, N] workgroups of 64, one vec4 of S per invocation.
 
 enable subgroups;
 
@@ -27,8 +25,6 @@ override LANES: u32 = 8u;  // rows per workgroup, one per invocation: 8 or 4
 @group(0) @binding(2) var<storage, read_write> G: array<f32>;
 @group(0) @binding(3) var<storage, read> dG: array<f32>;
 @group(0) @binding(4) var<storage, read_write> sym: array<vec4f>;
-@group(0) @binding(5) var<storage, read> S: array<vec4f>;
-@group(0) @binding(6) var<storage, read_write> dF: array<vec4f>;
 
 // The 16 shared vec4 of one step: lane l loaded vec4 k = l + LANES·m as load m (2 loads with 8 lanes, 4 with 4).
 struct SharedLoads { m0: vec4f, m1: vec4f, m2: vec4f, m3: vec4f }
@@ -105,36 +101,4 @@ fn symmetrize(@builtin(global_invocation_id) gid: vec3u) {
     if (j < C) { s[t] = (dG[at + i * C + j] + dG[at + j * C + i]) / params.norm; }
   }
   sym[(n * C + i) * Cp4 + q] = s;
-}
-
-@compute @workgroup_size(LANES)
-fn gramBackwardSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
-  let C = params.channels;
-  let P4 = params.positions / 4u;
-  let Cp4 = (C + 3u) / 4u;
-  let i0 = LANES * wid.y;
-  let q0 = 4u * wid.x;  // first vec4 of the 16 positions
-  let n = wid.z;
-  let i = i0 + lane;
-  let sRow = (n * C + min(i, C - 1u)) * Cp4;
-  // Shared vec4 k = lane + LANES·m is positions q0 + k mod 4 … of row 4·jq + k / 4 (clamped to C − 1; S is
-  // 0 there).
-  let ks = vec4u(lane) + LANES * vec4u(0u, 1u, 2u, 3u);
-  let cols = vec4u(n * C * P4 + q0) + ks % 4u;
-  var acc = Acc16();
-  for (var jq = 0u; jq < Cp4; jq++) {
-    let s = S[sRow + jq];
-    let l = loadShared(cols + min(vec4u(4u * jq) + ks / 4u, vec4u(C - 1u)) * P4);
-    // acc position block t += Σ_r s[r] · F[4jq + r, q0 + t]; shared vec4 k = 4r + t.
-    acc.v0 += s.x * sharedVec(l, 0u) + s.y * sharedVec(l, 4u) + s.z * sharedVec(l, 8u) + s.w * sharedVec(l, 12u);
-    acc.v1 += s.x * sharedVec(l, 1u) + s.y * sharedVec(l, 5u) + s.z * sharedVec(l, 9u) + s.w * sharedVec(l, 13u);
-    acc.v2 += s.x * sharedVec(l, 2u) + s.y * sharedVec(l, 6u) + s.z * sharedVec(l, 10u) + s.w * sharedVec(l, 14u);
-    acc.v3 += s.x * sharedVec(l, 3u) + s.y * sharedVec(l, 7u) + s.z * sharedVec(l, 11u) + s.w * sharedVec(l, 15u);
-  }
-  if (i >= C) { return; }
-  let row = (n * C + i) * P4 + q0;
-  if (q0 < P4) { dF[row] = acc.v0; }
-  if (q0 + 1u < P4) { dF[row + 1u] = acc.v1; }
-  if (q0 + 2u < P4) { dF[row + 2u] = acc.v2; }
-  if (q0 + 3u < P4) { dF[row + 3u] = acc.v3; }
 }

@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { name: 'stride 2, reflect 4 with a 9×9 kernel', xs: [1, 2, 9, 10], ws: [3, 2, 9, 9], stride: 2, pad: sym(4), mode: 'reflect' },
   { name: 'stride 3, 5×5, reflect 2', xs: [1, 2, 11, 8], ws: [3, 2, 5, 5], stride: 3, pad: sym(2), mode: 'reflect' },
   { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
+  // A matrix product (subgroup1x1): 9 rows over 8-lane blocks, 5 inputs (not a multiple of 4), 24 columns.
+  { name: '1×1 kernel, stride 1, 4×6, leaky relu', xs: [2, 5, 4, 6], ws: [9, 5, 1, 1], stride: 1, pad: sym(0), mode: 'zeros', bias: true, activation: { leakyRelu: 0.1 } },
   { name: '1×3 kernel, padding (0, 0, 1, 1)', xs: [1, 3, 4, 6], ws: [4, 3, 1, 3], stride: 1, pad: { top: 0, bottom: 0, left: 1, right: 1 }, mode: 'zeros' },
   { name: 'reflect 1 on a 2×2 image', xs: [1, 1, 2, 2], ws: [2, 1, 3, 3], stride: 1, pad: sym(1), mode: 'reflect' },
   // Several 4 × 4-pixel, 4-channel tiles of the direct 3×3 kernel, ragged at every edge, over a batch.
@@ -56,16 +58,17 @@ const CASES: Case[] = [
   { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
 
-type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroupKxK';
+type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup1x1' | 'subgroup3x3' | 'subgroupKxK';
 /** An implementation, and for the subgroup kernels the lane count (4, SwiftShader's, also runs on 8-lane
  *  subgroups). */
 type Choice = { impl: Impl; lanes?: 4 | 8 };
 
-/** The kernels that compute `c`: direct3x3 and subgroup3x3 serve 3×3 stride-1 convolutions, subgroupKxK
- *  kernels up to 9×9 at stride 1 or 2. Input gradients (gathers): at stride 1 with zero padding of at most
- *  K − 1 per side or reflect padding, all three (by kernel); at stride 2 subgroupKxK, phase by phase, for
- *  kernels of 2 … 18. The subgroup kernels need subgroups of ≥ 4 lanes, which lavapipe (CI) has — asserted
- *  below, so they cannot drop out of these tests unnoticed. */
+/** The kernels that compute `c`: subgroup1x1 serves unpadded 1×1 stride-1 convolutions over H·W a multiple of
+ *  4, direct3x3 and subgroup3x3 3×3 stride-1 convolutions, subgroupKxK kernels up to 9×9 at stride 1 or 2.
+ *  Input gradients (gathers): at stride 1 with zero padding of at most K − 1 per side or reflect padding, all
+ *  three (by kernel); at stride 2 subgroupKxK, phase by phase, for kernels of 2 … 18. The subgroup kernels
+ *  need subgroups of ≥ 4 lanes, which lavapipe (CI) has — asserted below, so they cannot drop out of these
+ *  tests unnoticed. */
 function impls(e: Engine, c: Case, backward = false): Choice[] {
   const [, , KH, KW] = c.ws;
   const { top, bottom, left, right } = c.pad;
@@ -74,6 +77,8 @@ function impls(e: Engine, c: Case, backward = false): Choice[] {
   const subgroups = (impl: Impl): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
   const side = (k: number) => k >= 1 && k <= 9;
   if (!backward) {
+    const unpadded = !top && !bottom && !left && !right;
+    if (KH === 1 && KW === 1 && c.stride === 1 && unpadded && (c.xs[2] * c.xs[3]) % 4 === 0) out.push(...subgroups('subgroup1x1'));
     if (KH === 3 && KW === 3 && c.stride === 1) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
     if (side(KH) && side(KW) && c.stride <= 2) out.push(...subgroups('subgroupKxK'));
     return out;
@@ -184,6 +189,9 @@ describe('conv2d: the subgroup kernels', () => {
     // … whatever the kernel size: 5×5 gives 3×3, 3×2, 2×3 and 2×2 phases.
     conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 7)), e.tensor([3, 2, 5, 5], uniform(150, 8)), [1, 2, 4, 4], { stride: 2, padding: 2 }).release();
     expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 9 : 0);
+    // 1×1 stride-1 unpadded convolutions over H·W a multiple of 4 are matrix products.
+    conv2d(e, x, e.tensor([5, 2, 1, 1], uniform(10, 11))).release();
+    expect(ran('matmulSubgroup.matmulSubgroup')).toBe(sub ? 1 : 0);
     // Weight gradients up to 9×9 at stride 1 or 2 go to convKxKSubgroupBackwardWeight; the rest stay naive.
     const dy = e.tensor([1, 3, 4, 4], uniform(48, 9));
     conv2dBackwardWeight(e, x, dy, [3, 2, 3, 3], { padding: 1 }).release();

@@ -10,6 +10,7 @@ import source from '../../shaders/conv2d.wgsl?raw';
 import {
   type Lanes, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, kxkGradientWidth, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
 } from './conv2dSubgroup.ts';
+import { matmulSubgroup, packRows } from './matmulSubgroup.ts';
 
 export interface Padding {
   top: number;
@@ -32,12 +33,13 @@ export interface Tile {
  *    subgroup lane; need the 'subgroups' feature with ≥ 4 invocations per subgroup; `lanes` picks 4 or 8,
  *    default the most the subgroups hold): 3 × 3 at stride 1, and square kernels up to 9 × 9 at stride 1 or 2;
  *  - 'direct3x3': 4 channels × 4 × 4 pixels per invocation, 3 × 3 at stride 1.
- *  'auto' (the default) takes, on a CPU adapter with subgroups, subgroup3x3 or else subgroupKxK where they
- *  fit; elsewhere direct3x3 for 3 × 3 stride 1; and the blocked kernels otherwise, or whenever a `tile` is
+ *  'subgroup1x1' (matmulSubgroup.wgsl) serves conv2d's 1 × 1, stride-1, unpadded forward pass with H·W a
+ *  multiple of 4 as a matrix product. 'auto' (the default) takes, on a CPU adapter with subgroups,
+ *  subgroup1x1, subgroup3x3 or else subgroupKxK where they fit; elsewhere direct3x3 for 3 × 3 stride 1; and the blocked kernels otherwise, or whenever a `tile` is
  *  given (tiles are theirs, default defaultTile(output channels)); 'naive' (one output per invocation) is
  *  kept as a reference for tests and benchmarks. */
 export interface KernelChoice {
-  impl?: 'auto' | 'subgroup3x3' | 'subgroupKxK' | 'direct3x3' | 'blocked' | 'naive';
+  impl?: 'auto' | 'subgroup1x1' | 'subgroup3x3' | 'subgroupKxK' | 'direct3x3' | 'blocked' | 'naive';
   tile?: Tile;
   lanes?: Lanes;
 }
@@ -237,6 +239,7 @@ function directChoice(e: Engine, op: string, c: KernelChoice, KH: number, KW: nu
   const fits3x3 = KH === 3 && KW === 3 && stride === 1;
   const fitsKxK = kxkSubgroupFits(KH, KW, stride);
   const impl = c.impl ?? 'auto';
+  if (impl === 'subgroup1x1') throw new Error(`${op}: impl 'subgroup1x1' serves conv2d's forward pass only`);
   if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits3x3) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
   if (impl === 'subgroupKxK' && !fitsKxK) throw new Error(`${op}: impl 'subgroupKxK' needs a kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${stride}`);
   if ((impl === 'subgroup3x3' || impl === 'subgroupKxK') && !subgroupConvSupported(e.ctx)) {
@@ -328,9 +331,32 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   return y;
 }
 
+/** Lanes for running conv2d as matmulSubgroup (a 1 × 1, stride-1, unpadded kernel over H·W a multiple of 4,
+ *  on subgroups), or 0. */
+function pointwiseLanes(e: Engine, op: string, c: KernelChoice, xs: Shape, KH: number, KW: number, g: Geometry): 0 | Lanes {
+  const impl = c.impl ?? 'auto';
+  const lanes = subgroupLanes(e.ctx);
+  const { top, bottom, left, right } = g.pad;
+  const fits = KH === 1 && KW === 1 && g.stride === 1 && !top && !bottom && !left && !right && (xs[2] * xs[3]) % 4 === 0;
+  if (impl === 'subgroup1x1') {
+    if (!fits) throw new Error(`${op}: impl 'subgroup1x1' needs a 1×1 kernel, stride 1, no padding and H·W a multiple of 4, got ${KH}×${KW} stride ${g.stride} on ${xs[2]}×${xs[3]}`);
+    if (!lanes) throw new Error(`${op}: impl 'subgroup1x1' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
+    if (c.lanes !== undefined && lanes < c.lanes) throw new Error(`${op}: lanes ${c.lanes} needs subgroups of at least ${c.lanes} invocations`);
+    return c.lanes ?? lanes;
+  }
+  return impl === 'auto' && !c.tile && fits && e.ctx.cpuAdapter ? lanes : 0;
+}
+
 /** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
 function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
   const [KH, KW] = w.shape.slice(2);
+  const pointwise = pointwiseLanes(e, op, c, x.shape, KH, KW, g);
+  if (pointwise) {
+    const [N, Cy, Hy, Wy] = outShape;
+    const Cx = x.shape[1];
+    const rows = w.derived('matmulSubgroup.rows', () => packRows(e, w, Cy, Cx));
+    return matmulSubgroup(e, rows, x, { N, M: Cy, K: Cx, P: Hy * Wy }, { bias, activation, lanes: pointwise, outShape });
+  }
   const direct = directChoice(e, op, c, KH, KW, g.stride);
   if (direct) return directConv(e, op, direct, x, w, outShape, g.stride, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation, lanes: c.lanes });
   const y = e.empty(outShape);

@@ -7,6 +7,7 @@ import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/gram.wgsl?raw';
 import subgroupSource from '../../shaders/gramSubgroup.wgsl?raw';
 import { type Lanes, subgroupLanes } from './conv2dSubgroup.ts';
+import { matmulSubgroup } from './matmulSubgroup.ts';
 
 const TX = 8;
 const TY = 8;
@@ -22,10 +23,9 @@ export const gramBackwardKernel = kernel(module, { entryPoint: 'gramBackward', b
 const subgroupModule = shaderModule('gramSubgroup', subgroupSource, [GramParams]);
 const SYMMETRIZE_WG = 64;
 const symmetrizeKernel = kernel(subgroupModule, { entryPoint: 'symmetrize', bindings: ['dG', 'sym'], uniforms: GramParams });
-const subgroupKernels = ([4, 8] as const).map((LANES) => ({
+const gramSubgroupKernels = ([4, 8] as const).map((LANES) => ({
   lanes: LANES,
-  gram: kernel(subgroupModule, { entryPoint: 'gramSubgroup', bindings: ['F', 'G'], uniforms: GramParams, constants: { LANES } }),
-  backward: kernel(subgroupModule, { entryPoint: 'gramBackwardSubgroup', bindings: ['F', 'S', 'dF'], uniforms: GramParams, constants: { LANES } }),
+  kernel: kernel(subgroupModule, { entryPoint: 'gramSubgroup', bindings: ['F', 'G'], uniforms: GramParams, constants: { LANES } }),
 }));
 
 /** 'subgroup' (gramSubgroup.wgsl: CPU adapters, subgroups of ≥ 4 invocations, H·W a multiple of 4; `lanes` 4
@@ -66,8 +66,8 @@ export function gramMatrix(e: Engine, F: Tensor, norm: number, choice: GramChoic
   const G = e.empty([N, C, C]);
   const lanes = subgroupChoice(e, 'gramMatrix', F, choice);
   if (lanes) {
-    const k = subgroupKernels.find((s) => s.lanes === lanes)!;
-    e.run(k.gram, { bindings: { F, G }, uniforms: { channels: C, positions, norm }, workgroups: [Math.ceil(C / 16), Math.ceil(C / lanes), N] });
+    const k = gramSubgroupKernels.find((s) => s.lanes === lanes)!.kernel;
+    e.run(k, { bindings: { F, G }, uniforms: { channels: C, positions, norm }, workgroups: [Math.ceil(C / 16), Math.ceil(C / lanes), N] });
     return G;
   }
   e.run(gramKernel, {
@@ -87,18 +87,17 @@ export function gramMatrixBackward(e: Engine, F: Tensor, dG: Tensor, norm: numbe
     throw new Error(`gramMatrixBackward: dG must be [${N}, ${C}, ${C}] for F ${shapeString(F.shape)}, got ${shapeString(dG.shape)}`);
   }
   const positions = H * W;
-  const dF = e.empty(F.shape);
   const lanes = subgroupChoice(e, 'gramMatrixBackward', F, choice);
   if (lanes) {
+    // dF[n] = S[n]·F[n], S = (dG + dGᵀ) / norm in matmulSubgroup's row layout.
     const Cp4 = Math.ceil(C / 4);
     const S = e.empty([N, C, 4 * Cp4]);
-    const uniforms = { channels: C, positions, norm };
-    e.run(symmetrizeKernel, { bindings: { dG, sym: S }, uniforms, workgroups: [Math.ceil(Cp4 / SYMMETRIZE_WG), C, N] });
-    const k = subgroupKernels.find((s) => s.lanes === lanes)!;
-    e.run(k.backward, { bindings: { F, S, dF }, uniforms, workgroups: [Math.ceil(positions / 16), Math.ceil(C / lanes), N] });
+    e.run(symmetrizeKernel, { bindings: { dG, sym: S }, uniforms: { channels: C, positions, norm }, workgroups: [Math.ceil(Cp4 / SYMMETRIZE_WG), C, N] });
+    const dF = matmulSubgroup(e, S, F, { N, M: C, K: C, P: positions }, { lanes, perItem: true, outShape: F.shape });
     S.release();
     return dF;
   }
+  const dF = e.empty(F.shape);
   e.run(gramBackwardKernel, {
     bindings: { F, dG, dF },
     uniforms: { channels: C, positions, norm },
