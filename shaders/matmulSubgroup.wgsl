@@ -1,19 +1,30 @@
 // Matrix products on subgroups, for CPU adapters (lavapipe, SwiftShader), on the plan of conv2dSubgroup.wgsl:
-//   Y[n] = act(A[n]·B[n] + bias),  A[n] [M, K], B[n] [K, P], Y[n] [M, P]
-// It serves 1×1 stride-1 convolutions (A = the weights, the same for every n: aStride = 0) and the Gram
-// backward dF = S·F (A = S[n], the symmetrised upstream gradient: aStride = M·Kp).
-// Lane r of a workgroup of LANES (one subgroup) owns row m = LANES·mb + r and 16 columns p0 = 16·pb …; per 4
-// steps of k it loads its own A[m, k … k + 3] (one vec4) and its share of B[k … k + 3, p0 … p0 + 15] (16 vec4,
-// 16 / LANES per lane) which subgroupShuffle hands round: 64 multiply-adds for 4 + 64 / LANES floats loaded.
+//   matmulSubgroup:  Y[n] = act(A[n]·B[n] + bias),  A[n] [M, K], B[n] [K, P], Y[n] [M, P]
+//   gramSubgroup:    G[n] = B[n]·B[n]ᵀ / norm,      B[n] [M, P], G[n] [M, M]  (gram.wgsl's maths)
+//   symmetrize:      S[n] = (dG[n] + dG[n]ᵀ) / norm, dG[n] [M, M], written as A (rows)
+//   packRows:        A = w [M, K] in A's row layout
+// matmulSubgroup serves 1×1 stride-1 convolutions (A = the weights, the same for every n: aStride = 0) and
+// the Gram backward dF = S·F (A = S[n]: aStride = M·Kp / 4).
+// Lane r of a workgroup of LANES (one subgroup) owns output row m = LANES·mb + r, and 16 vec4 that every lane
+// needs are loaded once per step, 16 / LANES per lane, and handed round with subgroupShuffle:
+//   - matmulSubgroup, 16 columns p0 = 16·pb …: per 4 steps of k, its own A[m, k … k + 3] and B[k … k + 3,
+//     p0 … p0 + 15];
+//   - gramSubgroup, 16 columns j0 = 16·jb … of G: per 4 positions, its own B[m, p … p + 3] and B[j0 … j0 + 15,
+//     p … p + 3].
+// Either way 64 multiply-adds for 4 + 64 / LANES floats loaded (5.3 per float with 8 lanes), where loads — a
+// per-lane loop each on llvmpipe — are what bounds these kernels.
 //
-// Layout: A [N or 1, M, Kp] as vec4, Kp = 4·ceil(K / 4), columns past K zero (packRows writes it from [M, K]);
-//         B [N, K, P] and Y [N, M, P] as vec4, P a multiple of 4; bias [M].
-// Bindings: A, B, bias (BIAS only) read; Y written. packRows: w read, rows written.
-// Params: MatmulParams {M, K, P, aStride (vec4), slope (LEAKY_RELU)}.
-// Dispatch: matmulSubgroup [ceil(P / 16), ceil(M / LANES), N] workgroups of LANES; packRows [ceil(Kp / 256), M]
-// of 64.
-// Rows past M are clamped on load and never stored; rows of B past K are clamped (A is 0 there); in the last
-// column block, columns past P read whatever lies there (within the buffer) and are never stored.
+// Layout: A [N or 1, M, Kp] as vec4, Kp = 4·ceil(K / 4), columns past K zero; B [N, K, P] (gram: [N, M, P]) and
+//         Y [N, M, P] as vec4, P a multiple of 4; bias [M]; G, dG [N, M, M]; w [M, K].
+// Bindings: A, B, bias (BIAS only), w, dG read; Y, rows (A, written), G read_write.
+// Params: MatmulParams {M, K, P, aStride (vec4), slope (LEAKY_RELU), norm (gram, symmetrize)}.
+// Dispatch:
+//   matmulSubgroup [ceil(P / 16), ceil(M / LANES), N] workgroups of LANES. Rows past M are clamped on load and
+//     never stored, rows of B past K clamped (A is 0 there); in the last column block, columns past P read
+//     whatever lies there (within the buffer) and are never stored.
+//   gramSubgroup [ceil(M / 16), ceil(M / LANES), N] workgroups of LANES: each value goes to both halves of G;
+//     blocks wholly below the diagonal return at once.
+//   packRows [ceil(Kp / 256), M, 1] and symmetrize [ceil(Mp / 256), M, N] workgroups of 64, a vec4 each.
 
 enable subgroups;
 
@@ -26,6 +37,8 @@ override LANES: u32 = 8u;  // rows per workgroup, one per invocation: 8 or 4
 @group(0) @binding(4) var<storage, read_write> Y: array<vec4f>;
 @group(0) @binding(5) var<storage, read> w: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rows: array<vec4f>;
+@group(0) @binding(7) var<storage, read_write> G: array<f32>;
+@group(0) @binding(8) var<storage, read> dG: array<f32>;
 
 // The 16 shared vec4 of one step: lane l loaded vec4 j = l + LANES·s as load s (2 loads with 8 lanes, 4 with 4).
 struct SharedLoads { s0: vec4f, s1: vec4f, s2: vec4f, s3: vec4f }
@@ -34,6 +47,17 @@ struct SharedLoads { s0: vec4f, s1: vec4f, s2: vec4f, s3: vec4f }
 fn sharedVec(l: SharedLoads, j: u32) -> vec4f {
   let s = j / LANES;
   return subgroupShuffle(select(select(l.s0, l.s1, s == 1u), select(l.s2, l.s3, s == 3u), s >= 2u), j % LANES);
+}
+
+// This lane's share of the 16 shared vec4: B[at.x], B[at.y] (and B[at.z], B[at.w] with 4 lanes), the offsets
+// of vec4 j = lane, lane + LANES, lane + 2·LANES, lane + 3·LANES.
+fn loadShared(at: vec4u) -> SharedLoads {
+  var l = SharedLoads(B[at.x], B[at.y], vec4f(), vec4f());
+  if (LANES < 8u) {
+    l.s2 = B[at.z];
+    l.s3 = B[at.w];
+  }
+  return l;
 }
 
 fn activate(v: vec4f) -> vec4f {
@@ -72,12 +96,7 @@ fn matmulSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocatio
   var y3 = vec4f();
   for (var kq = 0u; kq < Kp4; kq++) {
     let a = A[aRow + kq];
-    let at = cols + min(vec4u(4u * kq) + js / 4u, vec4u(P.K - 1u)) * P4;
-    var l = SharedLoads(B[at.x], B[at.y], vec4f(), vec4f());
-    if (LANES < 8u) {
-      l.s2 = B[at.z];
-      l.s3 = B[at.w];
-    }
+    let l = loadShared(cols + min(vec4u(4u * kq) + js / 4u, vec4u(P.K - 1u)) * P4);
     // Column block t += Σ_r a[r] · B[4kq + r, q0 + t]; shared vec4 j = 4r + t.
     y0 += a.x * sharedVec(l, 0u) + a.y * sharedVec(l, 4u) + a.z * sharedVec(l, 8u) + a.w * sharedVec(l, 12u);
     y1 += a.x * sharedVec(l, 1u) + a.y * sharedVec(l, 5u) + a.z * sharedVec(l, 9u) + a.w * sharedVec(l, 13u);
@@ -107,4 +126,66 @@ fn packRows(@builtin(global_invocation_id) gid: vec3u) {
     if (k < P.K) { v[t] = w[m * P.K + k]; }
   }
   rows[m * Kp4 + q] = v;
+}
+
+// a · (shared vec4 4t … 4t + 3), one dot each.
+fn dots(a: vec4f, l: SharedLoads, t: u32) -> vec4f {
+  return vec4f(dot(a, sharedVec(l, 4u * t)), dot(a, sharedVec(l, 4u * t + 1u)), dot(a, sharedVec(l, 4u * t + 2u)), dot(a, sharedVec(l, 4u * t + 3u)));
+}
+
+@compute @workgroup_size(LANES)
+fn gramSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let M = params.M;
+  let P4 = params.P / 4u;
+  let i0 = LANES * wid.y;
+  let j0 = 16u * wid.x;
+  if (j0 + 15u < i0) { return; }
+  let n = wid.z;
+  let own = (n * M + min(i0 + lane, M - 1u)) * P4;
+  // Shared vec4 j = lane + LANES·s is row j0 + j of B: column j0 + j of G.
+  let js = vec4u(lane) + LANES * vec4u(0u, 1u, 2u, 3u);
+  var at = (n * M + min(vec4u(j0) + js, vec4u(M - 1u))) * P4;
+  var g0 = vec4f();
+  var g1 = vec4f();
+  var g2 = vec4f();
+  var g3 = vec4f();
+  for (var q = 0u; q < P4; q++) {
+    let a = B[own + q];
+    let l = loadShared(at);
+    at += 1u;
+    g0 += dots(a, l, 0u);
+    g1 += dots(a, l, 1u);
+    g2 += dots(a, l, 2u);
+    g3 += dots(a, l, 3u);
+  }
+  let i = i0 + lane;
+  if (i >= M) { return; }
+  let out = n * M * M;
+  let v = array<vec4f, 4>(g0, g1, g2, g3);
+  for (var k = 0u; k < 16u; k++) {
+    let j = j0 + k;
+    if (j < M) {
+      let g = v[k / 4u][k % 4u] / params.norm;
+      G[out + i * M + j] = g;
+      G[out + j * M + i] = g;
+    }
+  }
+}
+
+// rows[n, i, q] = (dG[n, i, 4q … 4q + 3] + dG[n, 4q … 4q + 3, i]) / norm (zero past M), one vec4 per invocation.
+@compute @workgroup_size(64)
+fn symmetrize(@builtin(global_invocation_id) gid: vec3u) {
+  let M = params.M;
+  let Mp4 = (M + 3u) / 4u;
+  let q = gid.x;
+  if (q >= Mp4) { return; }
+  let i = gid.y;
+  let n = gid.z;
+  let at = n * M * M;
+  var s = vec4f();
+  for (var t = 0u; t < 4u; t++) {
+    let j = 4u * q + t;
+    if (j < M) { s[t] = (dG[at + i * M + j] + dG[at + j * M + i]) / params.norm; }
+  }
+  rows[(n * M + i) * Mp4 + q] = s;
 }

@@ -1,13 +1,12 @@
 // Gram matrices G = F·Fᵀ / norm of [N, C, H, W] feature maps and their backward: register-blocked
-// (shaders/gram.wgsl) and, for CPU adapters, on subgroups (shaders/gramSubgroup.wgsl).
+// (shaders/gram.wgsl) and, for CPU adapters, on subgroups (matmulSubgroup.ts).
 import type { Engine } from '../runtime/engine.ts';
 import { kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/gram.wgsl?raw';
-import subgroupSource from '../../shaders/gramSubgroup.wgsl?raw';
 import { type Lanes, subgroupLanes } from './conv2dSubgroup.ts';
-import { matmulSubgroup } from './matmulSubgroup.ts';
+import { gramSubgroup, matmulSubgroup, symmetrizeRows } from './matmulSubgroup.ts';
 
 const TX = 8;
 const TY = 8;
@@ -20,15 +19,7 @@ const constants = { TX, TY };
 export const gramKernel = kernel(module, { entryPoint: 'gram', bindings: ['F', 'G'], uniforms: GramParams, constants });
 export const gramBackwardKernel = kernel(module, { entryPoint: 'gramBackward', bindings: ['F', 'dG', 'dF'], uniforms: GramParams, constants });
 
-const subgroupModule = shaderModule('gramSubgroup', subgroupSource, [GramParams]);
-const SYMMETRIZE_WG = 64;
-const symmetrizeKernel = kernel(subgroupModule, { entryPoint: 'symmetrize', bindings: ['dG', 'sym'], uniforms: GramParams });
-const gramSubgroupKernels = ([4, 8] as const).map((LANES) => ({
-  lanes: LANES,
-  kernel: kernel(subgroupModule, { entryPoint: 'gramSubgroup', bindings: ['F', 'G'], uniforms: GramParams, constants: { LANES } }),
-}));
-
-/** 'subgroup' (gramSubgroup.wgsl: CPU adapters, subgroups of ≥ 4 invocations, H·W a multiple of 4; `lanes` 4
+/** 'subgroup' (matmulSubgroup.wgsl: CPU adapters, subgroups of ≥ 4 invocations, H·W a multiple of 4; `lanes` 4
  *  or 8, default the most the subgroups hold) or 'blocked' (gram.wgsl, any adapter and shape); 'auto' (the
  *  default) takes subgroup on CPU adapters where it applies. */
 export interface GramChoice {
@@ -63,13 +54,9 @@ export function gramMatrix(e: Engine, F: Tensor, norm: number, choice: GramChoic
   const [N, C, H, W] = F.shape;
   const positions = H * W;
   const blocks = Math.ceil(C / BLOCK);
-  const G = e.empty([N, C, C]);
   const lanes = subgroupChoice(e, 'gramMatrix', F, choice);
-  if (lanes) {
-    const k = gramSubgroupKernels.find((s) => s.lanes === lanes)!.kernel;
-    e.run(k, { bindings: { F, G }, uniforms: { channels: C, positions, norm }, workgroups: [Math.ceil(C / 16), Math.ceil(C / lanes), N] });
-    return G;
-  }
+  if (lanes) return gramSubgroup(e, F, { N, M: C, P: positions }, norm, lanes);
+  const G = e.empty([N, C, C]);
   e.run(gramKernel, {
     bindings: { F, G },
     uniforms: { channels: C, positions, norm },
@@ -89,10 +76,8 @@ export function gramMatrixBackward(e: Engine, F: Tensor, dG: Tensor, norm: numbe
   const positions = H * W;
   const lanes = subgroupChoice(e, 'gramMatrixBackward', F, choice);
   if (lanes) {
-    // dF[n] = S[n]·F[n], S = (dG + dGᵀ) / norm in matmulSubgroup's row layout.
-    const Cp4 = Math.ceil(C / 4);
-    const S = e.empty([N, C, 4 * Cp4]);
-    e.run(symmetrizeKernel, { bindings: { dG, sym: S }, uniforms: { channels: C, positions, norm }, workgroups: [Math.ceil(Cp4 / SYMMETRIZE_WG), C, N] });
+    // dF[n] = S[n]·F[n], S = (dG + dGᵀ) / norm.
+    const S = symmetrizeRows(e, dG, norm);
     const dF = matmulSubgroup(e, S, F, { N, M: C, K: C, P: positions }, { lanes, perItem: true, outShape: F.shape });
     S.release();
     return dF;

@@ -1,5 +1,6 @@
-// Matrix products on subgroups (shaders/matmulSubgroup.wgsl), for CPU adapters: Y[n] = act(A·B[n] + bias).
-// conv2d.ts runs 1×1 stride-1 convolutions on it, gram.ts the Gram backward.
+// Matrix products on subgroups (shaders/matmulSubgroup.wgsl), for CPU adapters: Y[n] = act(A·B[n] + bias),
+// which conv2d.ts runs 1×1 stride-1 convolutions on and gram.ts the Gram backward, and G[n] = B[n]·B[n]ᵀ / norm,
+// gram.ts's Gram matrix.
 import type { Engine } from '../runtime/engine.ts';
 import { type KernelSpec, kernel, shaderModule } from '../runtime/kernel.ts';
 import type { Shape, Tensor } from '../runtime/tensor.ts';
@@ -7,11 +8,13 @@ import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/matmulSubgroup.wgsl?raw';
 import { type Lanes, type SubgroupActivation } from './conv2dSubgroup.ts';
 
-export const MatmulParams = uniformStruct('MatmulParams', { M: 'u32', K: 'u32', P: 'u32', aStride: 'u32', slope: 'f32' });
+export const MatmulParams = uniformStruct('MatmulParams', { M: 'u32', K: 'u32', P: 'u32', aStride: 'u32', slope: 'f32', norm: 'f32' });
 const module = shaderModule('matmulSubgroup', source, [MatmulParams]);
 const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 const PACK_WG = 64;
 const packRowsKernel = kernel(module, { entryPoint: 'packRows', bindings: ['w', 'rows'], uniforms: MatmulParams, defines: NO_EPILOGUE });
+const symmetrizeKernel = kernel(module, { entryPoint: 'symmetrize', bindings: ['dG', 'rows'], uniforms: MatmulParams, defines: NO_EPILOGUE });
+const gramKernels = new Map<Lanes, KernelSpec>();
 const kernels = new Map<string, KernelSpec>();
 function matmulKernel(lanes: Lanes, bias: boolean): KernelSpec {
   const key = `${lanes} ${bias}`;
@@ -28,7 +31,7 @@ export function packRows(e: Engine, w: Tensor, M: number, K: number): Tensor {
   if (w.size !== M * K) throw new Error(`packRows: ${w.size} values are not an ${M} × ${K} matrix`);
   const Kp4 = Math.ceil(K / 4);
   const rows = e.empty([M, 4 * Kp4]);
-  e.run(packRowsKernel, { bindings: { w, rows }, uniforms: { M, K, P: 0, aStride: 0, slope: 0 }, workgroups: [Math.ceil(Kp4 / PACK_WG), M] });
+  e.run(packRowsKernel, { bindings: { w, rows }, uniforms: { M, K, P: 0, aStride: 0, slope: 0, norm: 1 }, workgroups: [Math.ceil(Kp4 / PACK_WG), M] });
   return rows;
 }
 
@@ -48,8 +51,29 @@ export function matmulSubgroup(
   if (Math.max(...workgroups) > maxDim) throw new Error(`matmulSubgroup: ${M} × ${P} outputs need ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   if (outShape.reduce((a, b) => a * b, 1) !== N * M * P) throw new Error(`matmulSubgroup: output shape [${outShape.join(', ')}] does not hold ${N} × ${M} × ${P} values`);
   const Y = e.empty(outShape);
-  const uniforms = { M, K, P, aStride: perItem ? M * Kp4 : 0, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
+  const uniforms = { M, K, P, aStride: perItem ? M * Kp4 : 0, slope: typeof activation === 'object' ? activation.leakyRelu : 0, norm: 1 };
   const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
   e.run(matmulKernel(lanes, !!bias), { bindings: bias ? { A, B, bias, Y } : { A, B, Y }, uniforms, workgroups, defines });
   return Y;
+}
+
+/** S [N, M, 4·ceil(M / 4)] = (dG[n] + dG[n]ᵀ) / norm for dG [N, M, M], in packRows' layout (A of matmulSubgroup). */
+export function symmetrizeRows(e: Engine, dG: Tensor, norm: number): Tensor {
+  const [N, M] = dG.shape;
+  const Mp4 = Math.ceil(M / 4);
+  const rows = e.empty([N, M, 4 * Mp4]);
+  e.run(symmetrizeKernel, { bindings: { dG, rows }, uniforms: { M, K: M, P: 0, aStride: 0, slope: 0, norm }, workgroups: [Math.ceil(Mp4 / PACK_WG), M, N] });
+  return rows;
+}
+
+/** G [N, M, M] = B[n]·B[n]ᵀ / norm for B [N, M, P] (any shape of N·M·P values, P a multiple of 4). */
+export function gramSubgroup(e: Engine, B: Tensor, dims: { N: number; M: number; P: number }, norm: number, lanes: Lanes): Tensor {
+  const { N, M, P } = dims;
+  if (P % 4 !== 0) throw new Error(`gramSubgroup: ${P} columns are not a multiple of 4`);
+  if (B.size !== N * M * P) throw new Error(`gramSubgroup: B of ${B.size} values is not ${N} × ${M} × ${P}`);
+  let k = gramKernels.get(lanes);
+  if (!k) gramKernels.set(lanes, (k = kernel(module, { entryPoint: 'gramSubgroup', bindings: ['B', 'G'], uniforms: MatmulParams, constants: { LANES: lanes }, defines: NO_EPILOGUE })));
+  const G = e.empty([N, M, M]);
+  e.run(k, { bindings: { B, G }, uniforms: { M, K: P, P, aStride: 0, slope: 0, norm }, workgroups: [Math.ceil(M / MATMUL_TILE_COLS), Math.ceil(M / lanes), N] });
+  return G;
 }
