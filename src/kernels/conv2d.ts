@@ -10,7 +10,7 @@ import source from '../../shaders/conv2d.wgsl?raw';
 import {
   type Lanes, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, kxkGradientWidth, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
 } from './conv2dSubgroup.ts';
-import { matmulSubgroup, packRows } from './matmulSubgroup.ts';
+import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 
 export interface Padding {
   top: number;
@@ -337,9 +337,11 @@ function pointwiseLanes(e: Engine, op: string, c: KernelChoice, xs: Shape, KH: n
   const impl = c.impl ?? 'auto';
   const lanes = subgroupLanes(e.ctx);
   const { top, bottom, left, right } = g.pad;
-  const fits = KH === 1 && KW === 1 && g.stride === 1 && !top && !bottom && !left && !right && (xs[2] * xs[3]) % 4 === 0;
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  const positions = xs[2] * xs[3];
+  const fits = KH === 1 && KW === 1 && g.stride === 1 && !top && !bottom && !left && !right && positions % 4 === 0 && Math.ceil(positions / MATMUL_TILE_COLS) <= maxDim;
   if (impl === 'subgroup1x1') {
-    if (!fits) throw new Error(`${op}: impl 'subgroup1x1' needs a 1×1 kernel, stride 1, no padding and H·W a multiple of 4, got ${KH}×${KW} stride ${g.stride} on ${xs[2]}×${xs[3]}`);
+    if (!fits) throw new Error(`${op}: impl 'subgroup1x1' needs a 1×1 kernel, stride 1, no padding and H·W a multiple of 4 (at most ${MATMUL_TILE_COLS * maxDim}), got ${KH}×${KW} stride ${g.stride} on ${xs[2]}×${xs[3]}`);
     if (!lanes) throw new Error(`${op}: impl 'subgroup1x1' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
     if (c.lanes !== undefined && lanes < c.lanes) throw new Error(`${op}: lanes ${c.lanes} needs subgroups of at least ${c.lanes} invocations`);
     return c.lanes ?? lanes;
