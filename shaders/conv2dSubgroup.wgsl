@@ -313,6 +313,110 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   if (o < P.Cy) { storeRow16(acc, o, n, i, 16u * wid.x); }
 }
 
+// ---- convNarrowSubgroup: the correlation of convKxKSubgroup for narrow outputs (Cy ≤ 4: the to-RGB layers of
+// the generators), where one channel per lane would leave most lanes idle. Here lane r owns output row
+// i = LANES·rb + r, 8 columns j0 = 8·cb …, and all COUT channels (COUT·8 accumulators); the taps, the same for
+// every lane, are what is shared: per input channel and kernel row a lane loads its own window row (WVN
+// vec4) and its share of the COUT·KW taps (4·TAPV vec4 of rowTaps packed for 4 lanes = 4 channels), handed
+// round by subgroupShuffle, and does COUT·KW·8 multiply-adds (216 for 3 channels of a 9 × 9 kernel, on
+// 6 vec4 loads, against 54 per lane on 5 with one channel per lane).
+// Layouts:
+//   xp    [N, Cx, Hp, Wp], Hp = (Hy − 1)·STRIDE + KH, Wp = 4·((colTiles − 1)·2·STRIDE + WVN), colTiles =
+//         ceil(Wy / 8) (narrowPaddedSize).
+//   rowTaps as packTapsRows writes it for LANES = 4: [1, Cx, KH, 4, 4·TAPV] (channels ≥ Cy are 0).
+// Params: SubgroupConvParams (Cx, Hp, Wp4; Cy, Hy, Wy; slope). Dispatch [ceil(Wy / 8), ceil(Hy / LANES), N]
+// workgroups of LANES.
+
+override COUT: u32 = 3u;                          // output channels, 1 … 4
+override WVN: u32 = (8u * STRIDE + KW + 2u) / 4u;  // vec4 per window row of 8 outputs: ceil((8·STRIDE + KW − 1) / 4)
+
+// Columns j0 … j0 + 7 of one output row.
+struct Row8 { lo: vec4f, hi: vec4f }
+
+// acc + tap w (kernel column kw) times the lane's window row, for its 8 outputs.
+fn tap8(acc: Row8, r: WideRow, w: f32, kw: u32) -> Row8 {
+  return Row8(acc.lo + w * columns4(r, kw), acc.hi + w * columns4(r, 4u * STRIDE + kw));
+}
+
+// Tap (o, kw) of the current kernel row: component kw mod 4 of shared vec4 o·TAPV + kw / 4.
+fn narrowTap(l: WindowLoads, o: u32, kw: u32) -> f32 {
+  return windowVec(l, o * TAPV + kw / 4u)[kw % 4u];
+}
+
+// acc + one kernel row of output channel o over the lane's window row.
+fn narrowRow(acc: Row8, r: WideRow, l: WindowLoads, o: u32) -> Row8 {
+  var a = tap8(acc, r, narrowTap(l, o, 0u), 0u);
+  if (KW > 1u) { a = tap8(a, r, narrowTap(l, o, 1u), 1u); }
+  if (KW > 2u) { a = tap8(a, r, narrowTap(l, o, 2u), 2u); }
+  if (KW > 3u) { a = tap8(a, r, narrowTap(l, o, 3u), 3u); }
+  if (KW > 4u) { a = tap8(a, r, narrowTap(l, o, 4u), 4u); }
+  if (KW > 5u) { a = tap8(a, r, narrowTap(l, o, 5u), 5u); }
+  if (KW > 6u) { a = tap8(a, r, narrowTap(l, o, 6u), 6u); }
+  if (KW > 7u) { a = tap8(a, r, narrowTap(l, o, 7u), 7u); }
+  if (KW > 8u) { a = tap8(a, r, narrowTap(l, o, 8u), 8u); }
+  return a;
+}
+
+// The lane's window row starting at xp vec4 `at`: WVN vec4, the rest of the 10 zero.
+fn ownRow(at: u32) -> WideRow {
+  var r = WideRow();
+  r.q0 = xp[at];
+  r.q1 = xp[at + 1u];
+  if (WVN > 2u) { r.q2 = xp[at + 2u]; }
+  if (WVN > 3u) { r.q3 = xp[at + 3u]; }
+  if (WVN > 4u) { r.q4 = xp[at + 4u]; }
+  if (WVN > 5u) { r.q5 = xp[at + 5u]; }
+  return r;
+}
+
+// Output row i, columns j0 … j0 + 7 of it (those < Wy) of channel o, bias and activation applied.
+fn storeRow8(acc: Row8, o: u32, n: u32, i: u32, j0: u32) {
+  let P = params;
+  let b = biasOf(o);
+  let at = ((n * P.Cy + o) * P.Hy + i) * P.Wy + j0;
+  for (var s = 0u; s < 4u; s++) {
+    if (j0 + s < P.Wy) { y[at + s] = activate(acc.lo[s] + b); }
+    if (j0 + 4u + s < P.Wy) { y[at + 4u + s] = activate(acc.hi[s] + b); }
+  }
+}
+
+@compute @workgroup_size(LANES)
+fn convNarrowSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let P = params;
+  let n = wid.z;
+  let i = LANES * wid.y + lane;
+  // Lanes past the last row repeat it and store nothing; 8 outputs start 8·STRIDE columns = 2·STRIDE vec4 on.
+  var at = (n * P.Cx * P.Hp + min(i, P.Hy - 1u) * STRIDE) * P.Wp4 + wid.x * 2u * STRIDE;
+  let nextChannel = P.Hp * P.Wp4 - KH * P.Wp4;
+  let tapK = min(vec3u(lane) + LANES * vec3u(0u, 1u, 2u), vec3u(4u * TAPV - 1u));
+  var tapAt = 0u;
+  var a0 = Row8();
+  var a1 = Row8();
+  var a2 = Row8();
+  var a3 = Row8();
+  for (var c = 0u; c < P.Cx; c++) {
+    for (var kh = 0u; kh < KH; kh++) {
+      let r = ownRow(at);
+      var l = WindowLoads(rowTaps[tapAt + tapK.x], vec4f(), vec4f(), vec4f());
+      if (4u * TAPV > LANES) { l.m1 = rowTaps[tapAt + tapK.y]; }
+      if (4u * TAPV > 2u * LANES) { l.m2 = rowTaps[tapAt + tapK.z]; }
+      a0 = narrowRow(a0, r, l, 0u);
+      if (COUT > 1u) { a1 = narrowRow(a1, r, l, 1u); }
+      if (COUT > 2u) { a2 = narrowRow(a2, r, l, 2u); }
+      if (COUT > 3u) { a3 = narrowRow(a3, r, l, 3u); }
+      at += P.Wp4;
+      tapAt += 4u * TAPV;
+    }
+    at += nextChannel;
+  }
+  if (i >= P.Hy) { return; }
+  let j0 = 8u * wid.x;
+  storeRow8(a0, 0u, n, i, j0);
+  if (COUT > 1u) { storeRow8(a1, 1u, n, i, j0); }
+  if (COUT > 2u) { storeRow8(a2, 2u, n, i, j0); }
+  if (COUT > 3u) { storeRow8(a3, 3u, n, i, j0); }
+}
+
 // ---- convKxKSubgroupBackwardWeight: the weight gradient of the same correlation (conv2dBackwardWeight, and
 // convTranspose2dBackwardWeight with input and output gradient swapped), on the same plan turned round —
 // lane = output channel o, the input row shared by subgroupShuffle — but summing over the outputs instead:

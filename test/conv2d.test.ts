@@ -49,6 +49,8 @@ const CASES: Case[] = [
   { name: 'stride 2, reflect 4 with a 9×9 kernel', xs: [1, 2, 9, 10], ws: [3, 2, 9, 9], stride: 2, pad: sym(4), mode: 'reflect' },
   { name: 'stride 3, 5×5, reflect 2', xs: [1, 2, 11, 8], ws: [3, 2, 5, 5], stride: 3, pad: sym(2), mode: 'reflect' },
   { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
+  // Narrow outputs (subgroupNarrow): 3 channels, rows over 3 blocks of 8 lanes, 37 columns over 5 tiles of 8.
+  { name: '7×7 to 3 channels, reflect 3, batch 2, 19×37', xs: [2, 5, 19, 37], ws: [3, 5, 7, 7], stride: 1, pad: sym(3), mode: 'reflect', bias: true },
   // A matrix product (subgroup1x1): 9 rows over 8-lane blocks, 5 inputs (not a multiple of 4), 24 columns.
   { name: '1×1 kernel, stride 1, 4×6, leaky relu', xs: [2, 5, 4, 6], ws: [9, 5, 1, 1], stride: 1, pad: sym(0), mode: 'zeros', bias: true, activation: { leakyRelu: 0.1 } },
   { name: '1×3 kernel, padding (0, 0, 1, 1)', xs: [1, 3, 4, 6], ws: [4, 3, 1, 3], stride: 1, pad: { top: 0, bottom: 0, left: 1, right: 1 }, mode: 'zeros' },
@@ -58,13 +60,13 @@ const CASES: Case[] = [
   { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
 
-type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup1x1' | 'subgroup3x3' | 'subgroupKxK';
+type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup1x1' | 'subgroupNarrow' | 'subgroup3x3' | 'subgroupKxK';
 /** An implementation, and for the subgroup kernels the lane count (4, SwiftShader's, also runs on 8-lane
  *  subgroups). */
 type Choice = { impl: Impl; lanes?: 4 | 8 };
 
 /** The kernels that compute `c`: subgroup1x1 serves unpadded 1×1 stride-1 convolutions over H·W a multiple of
- *  4, direct3x3 and subgroup3x3 3×3 stride-1 convolutions, subgroupKxK kernels up to 9×9 at stride 1 or 2.
+ *  4, subgroupNarrow forward passes with ≤ 4 output channels (kernels ≤ 9×9, stride 1 or 2), direct3x3 and subgroup3x3 3×3 stride-1 convolutions, subgroupKxK kernels up to 9×9 at stride 1 or 2.
  *  Input gradients (gathers): at stride 1 with zero padding of at most K − 1 per side or reflect padding, all
  *  three (by kernel); at stride 2 subgroupKxK, phase by phase, for kernels of 2 … 18. The subgroup kernels
  *  need subgroups of ≥ 4 lanes, which lavapipe (CI) has — asserted below, so they cannot drop out of these
@@ -79,6 +81,7 @@ function impls(e: Engine, c: Case, backward = false): Choice[] {
   if (!backward) {
     const unpadded = !top && !bottom && !left && !right;
     if (KH === 1 && KW === 1 && c.stride === 1 && unpadded && (c.xs[2] * c.xs[3]) % 4 === 0) out.push(...subgroups('subgroup1x1'));
+    if (c.ws[0] <= 4 && side(KH) && side(KW) && c.stride <= 2) out.push(...subgroups('subgroupNarrow'));
     if (KH === 3 && KW === 3 && c.stride === 1) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
     if (side(KH) && side(KW) && c.stride <= 2) out.push(...subgroups('subgroupKxK'));
     return out;
@@ -171,18 +174,24 @@ describe('conv2d: the subgroup kernels', () => {
       expect(subgroupLanes(e.ctx)).toBe(8);
     }
     const x = e.tensor([1, 2, 4, 4], uniform(32, 1));
-    const w = e.tensor([3, 2, 3, 3], uniform(54, 2));
+    const w = e.tensor([5, 2, 3, 3], uniform(90, 2));
     const before = { ...e.stats.byKernel };
     conv2d(e, x, w, { padding: 1 }).release();
     const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
     const sub = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
     expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2d3x3')).toBe(sub ? 0 : 1);
-    // Other square kernels up to 9×9 at stride 1 or 2 go to convKxKSubgroup; the rest to the blocked kernel.
-    conv2d(e, x, e.tensor([3, 2, 5, 5], uniform(150, 3)), { padding: 2, stride: 2 }).release();
-    conv2d(e, x, e.tensor([3, 2, 3, 3], uniform(54, 4)), { padding: 1, stride: 3 }).release();
+    // Other kernels up to 9×9 at stride 1 or 2 go to convKxKSubgroup; the rest to the blocked kernel.
+    conv2d(e, x, e.tensor([5, 2, 5, 5], uniform(250, 3)), { padding: 2, stride: 2 }).release();
+    conv2d(e, x, e.tensor([5, 2, 3, 3], uniform(90, 4)), { padding: 1, stride: 3 }).release();
     expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2dBlocked')).toBe(sub ? 1 : 2);
+    // Up to 4 output channels (a to-RGB layer) of a kernel larger than 3×3: one output row per lane instead of
+    // one channel; 3×3 stays with conv3x3Subgroup.
+    conv2d(e, x, e.tensor([3, 2, 5, 5], uniform(150, 12)), { padding: 2 }).release();
+    conv2d(e, x, e.tensor([3, 2, 3, 3], uniform(54, 13)), { padding: 1 }).release();
+    expect(ran('conv2dSubgroup.convNarrowSubgroup')).toBe(sub ? 1 : 0);
+    expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 2 : 0);
     // A stride-2 input gradient (a gather) runs as four phases, each a stride-1 correlation.
     conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 5)), e.tensor([3, 2, 3, 3], uniform(54, 6)), [1, 2, 4, 4], { stride: 2, padding: 1 }).release();
     expect(ran('conv2dSubgroup.convKxKSubgroup')).toBe(sub ? 5 : 0);

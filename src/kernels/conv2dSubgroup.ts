@@ -197,6 +197,62 @@ export function convKxKSubgroup(
   return y;
 }
 
+// ---- convNarrowSubgroup
+
+/** Output tile of one convNarrowSubgroup lane: all channels × 1 row × 8 columns. */
+export const NARROW_TILE_COLS = 8;
+/** The most output channels convNarrowSubgroup computes. */
+export const NARROW_MAX_CHANNELS = 4;
+
+/** The padded input convNarrowSubgroup reads for an Hy × Wy output: the rows and columns its tiles read. */
+export function narrowPaddedSize(Hy: number, Wy: number, KH: number, KW: number, stride: number): [number, number] {
+  const colTiles = Math.ceil(Wy / NARROW_TILE_COLS);
+  const windowVecs = Math.ceil((NARROW_TILE_COLS * stride + KW - 1) / 4);
+  return [(Hy - 1) * stride + KH, 4 * ((colTiles - 1) * 2 * stride + windowVecs)];
+}
+
+const narrowKernels = new Map<string, { conv: KernelSpec; convBias: KernelSpec }>();
+function narrowKernelsFor(lanes: Lanes, KH: number, KW: number, stride: number, channels: number) {
+  const constants = { LANES: lanes, KH, KW, STRIDE: stride, COUT: channels };
+  const key = JSON.stringify(constants);
+  let k = narrowKernels.get(key);
+  if (!k) {
+    k = {
+      conv: kernel(module, { entryPoint: 'convNarrowSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: SubgroupConvParams, constants }),
+      convBias: kernel(module, { entryPoint: 'convNarrowSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
+    };
+    narrowKernels.set(key, k);
+  }
+  return k;
+}
+
+/** y [N, Cy, Hy, Wy] = act(bias + the KH × KW correlation at `stride` of xp [N, Cx, Hp, Wp] (narrowPaddedSize)
+ *  with rowTaps packed for 4 lanes (packTapsRows(…, 4))), for Cy ≤ 4 output channels: one output row per
+ *  lane, the taps shared. */
+export function convNarrowSubgroup(
+  e: Engine, xp: Tensor, rowTaps: Tensor, outShape: Shape, KH: number, KW: number, stride: number,
+  { bias, activation = 'none', lanes: want }: { bias?: Tensor; activation?: SubgroupActivation; lanes?: Lanes } = {},
+): Tensor {
+  const op = 'convNarrowSubgroup';
+  const [N, Cy, Hy, Wy] = outShape;
+  const [, Cx, Hp, Wp] = xp.shape;
+  if (Cy > NARROW_MAX_CHANNELS) throw new Error(`${op}: ${Cy} output channels, more than ${NARROW_MAX_CHANNELS}`);
+  if (!kxkSubgroupFits(KH, KW, stride)) throw new Error(`${op}: kernel ${KH}×${KW} at stride ${stride} is not served (sides ≤ 9, stride 1 or 2)`);
+  const [wantH, wantW] = narrowPaddedSize(Hy, Wy, KH, KW, stride);
+  if (Hp !== wantH || Wp !== wantW) throw new Error(`${op}: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output`);
+  if (rowTaps.size !== Cx * KH * 4 * 4 * Math.ceil(KW / 4)) throw new Error(`${op}: rowTaps of ${rowTaps.size} floats are not packed for ${Cx} → ${Cy} channels, ${KH}×${KW}, on 4 lanes`);
+  const lanes = lanesOf(e, want);
+  const workgroups: [number, number, number] = [Math.ceil(Wy / NARROW_TILE_COLS), Math.ceil(Hy / lanes), N];
+  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (Math.max(...workgroups) > maxDim) throw new Error(`${op}: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
+  const y = e.empty(outShape);
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
+  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
+  const k = narrowKernelsFor(lanes, KH, KW, stride, Cy);
+  e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, rowTaps, bias, y } : { xp, rowTaps, y }, uniforms, workgroups, defines });
+  return y;
+}
+
 /** The padded width of dy convKxKSubgroupBackwardWeight reads: whole 16-column chunks. */
 export const kxkGradientWidth = (Wy: number) => Math.ceil(Wy / KXK_TILE_COLS) * KXK_TILE_COLS;
 
