@@ -1,9 +1,10 @@
 // Convolutions on subgroups, for CPU adapters (lavapipe, SwiftShader): one output channel per subgroup lane,
 // input pixels shared between the lanes by subgroupShuffle. Kernels: conv3x3Subgroup (3×3, stride 1, a
 // 3-row tile), further down convKxKSubgroup (any kernel up to 9×9, stride 1 or 2, a 1-row tile, output
-// optionally on every other row and column), and the latter's weight gradient,
-// convKxKSubgroupBackwardWeight; packTapsSubgroup and packTapsRows lay their weights out. NCHW
-// f32, over the input padInput (conv2d.wgsl) has padded (zero or reflect) once, the same maths as conv2d3x3:
+// optionally on every other row and column), convNarrowSubgroup (the same correlation for ≤ 4 output channels:
+// one output row per lane instead of a channel) and convKxKSubgroupBackwardWeight (its weight gradient);
+// packTapsSubgroup and packTapsRows lay their weights out. NCHW f32, over the input padInput (conv2d.wgsl)
+// has padded (zero or reflect) once, the same maths as conv2d3x3:
 //   y[n,o,i,j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i + kh, j + kw])
 // so they also serve conv2d's input gradient and ConvTranspose2d (rotated taps; stride 2 as four phases; see
 // the header of conv2d.wgsl and conv2d.ts).
