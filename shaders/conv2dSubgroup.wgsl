@@ -331,12 +331,9 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
 override COUT: u32 = 3u;                          // output channels, 1 … 4
 override WVN: u32 = (8u * STRIDE + KW + 2u) / 4u;  // vec4 per window row of 8 outputs: ceil((8·STRIDE + KW − 1) / 4)
 
-// Columns j0 … j0 + 7 of one output row.
-struct Row8 { lo: vec4f, hi: vec4f }
-
 // acc + tap w (kernel column kw) times the lane's window row, for its 8 outputs.
-fn tap8(acc: Row8, r: WideRow, w: f32, kw: u32) -> Row8 {
-  return Row8(acc.lo + w * columns4(r, kw), acc.hi + w * columns4(r, 4u * STRIDE + kw));
+fn tap8(acc: OutputRow, r: WideRow, w: f32, kw: u32) -> OutputRow {
+  return OutputRow(acc.lo + w * columns4(r, kw), acc.hi + w * columns4(r, 4u * STRIDE + kw));
 }
 
 // Tap (o, kw) of the current kernel row: component kw mod 4 of shared vec4 o·TAPV + kw / 4.
@@ -345,7 +342,7 @@ fn narrowTap(l: WindowLoads, o: u32, kw: u32) -> f32 {
 }
 
 // acc + one kernel row of output channel o over the lane's window row.
-fn narrowRow(acc: Row8, r: WideRow, l: WindowLoads, o: u32) -> Row8 {
+fn narrowRow(acc: OutputRow, r: WideRow, l: WindowLoads, o: u32) -> OutputRow {
   var a = tap8(acc, r, narrowTap(l, o, 0u), 0u);
   if (KW > 1u) { a = tap8(a, r, narrowTap(l, o, 1u), 1u); }
   if (KW > 2u) { a = tap8(a, r, narrowTap(l, o, 2u), 2u); }
@@ -370,17 +367,6 @@ fn ownRow(at: u32) -> WideRow {
   return r;
 }
 
-// Output row i, columns j0 … j0 + 7 of it (those < Wy) of channel o, bias and activation applied.
-fn storeRow8(acc: Row8, o: u32, n: u32, i: u32, j0: u32) {
-  let P = params;
-  let b = biasOf(o);
-  let at = ((n * P.Cy + o) * P.Hy + i) * P.Wy + j0;
-  for (var s = 0u; s < 4u; s++) {
-    if (j0 + s < P.Wy) { y[at + s] = activate(acc.lo[s] + b); }
-    if (j0 + 4u + s < P.Wy) { y[at + 4u + s] = activate(acc.hi[s] + b); }
-  }
-}
-
 @compute @workgroup_size(LANES)
 fn convNarrowSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let P = params;
@@ -391,10 +377,10 @@ fn convNarrowSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invoc
   let nextChannel = P.Hp * P.Wp4 - KH * P.Wp4;
   let tapK = min(vec3u(lane) + LANES * vec3u(0u, 1u, 2u), vec3u(4u * TAPV - 1u));
   var tapAt = 0u;
-  var a0 = Row8();
-  var a1 = Row8();
-  var a2 = Row8();
-  var a3 = Row8();
+  var a0 = OutputRow();
+  var a1 = OutputRow();
+  var a2 = OutputRow();
+  var a3 = OutputRow();
   for (var c = 0u; c < P.Cx; c++) {
     for (var kh = 0u; kh < KH; kh++) {
       let r = ownRow(at);
@@ -410,12 +396,12 @@ fn convNarrowSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invoc
     }
     at += nextChannel;
   }
-  if (i >= P.Hy) { return; }
+  // storeRow skips rows past Hy.
   let j0 = 8u * wid.x;
-  storeRow8(a0, 0u, n, i, j0);
-  if (COUT > 1u) { storeRow8(a1, 1u, n, i, j0); }
-  if (COUT > 2u) { storeRow8(a2, 2u, n, i, j0); }
-  if (COUT > 3u) { storeRow8(a3, 3u, n, i, j0); }
+  storeRow(a0, 0u, n, i, j0);
+  if (COUT > 1u) { storeRow(a1, 1u, n, i, j0); }
+  if (COUT > 2u) { storeRow(a2, 2u, n, i, j0); }
+  if (COUT > 3u) { storeRow(a3, 3u, n, i, j0); }
 }
 
 // ---- convKxKSubgroupBackwardWeight: the weight gradient of the same correlation (conv2dBackwardWeight, and
