@@ -1,9 +1,13 @@
 // Pointwise activations and affine maps over flat f32 arrays; where a channel is needed the layout is
 // [N, C, plane] (NCHW with plane = H·W, or [N, C] with plane = 1) and c = (i / plane) mod C.
 //
+// With define VEC4 (the host sets it when the size, or for the per-channel kernels the plane, is a multiple of
+// 4) an item is a vec4 of 4 elements of one channel instead of one element: T is the item type, ELEMS its
+// element count; on CPU adapters a vec4 load or store costs little more than a scalar one.
+//
 // Bindings: x, y, dy, scale, shift (read); out (read_write, the result or dx); dscale, dshift (read_write, [C]);
-// params: ActivationParams {n, plane, channels, slope, a, b}.
-// Dispatch: grid1d(n, WG), one invocation per element; affineParamGrad: one workgroup per channel.
+// params: ActivationParams {n (items), plane (elements), channels, slope, a, b}.
+// Dispatch: grid1d(n, WG), one invocation per item; affineParamGrad: one workgroup per channel.
 //   leakyRelu:          out = x > 0 ? x : slope·x                  (relu is slope = 0)
 //   leakyReluBackward:  out = dy · (x > 0 ? 1 : slope)             (y may stand for x when slope ≥ 0: same sign)
 //   tanhForward:        out = tanh(x)
@@ -16,49 +20,60 @@
 override WG: u32 = 256;
 override REDUCE_WG: u32 = 64;   // power of two
 
+#if VEC4
+alias T = vec4f;
+const ELEMS = 4u;
+fn total(v: T) -> f32 { return v.x + v.y + v.z + v.w; }
+#else
+alias T = f32;
+const ELEMS = 1u;
+fn total(v: T) -> f32 { return v; }
+#endif
+
 @group(0) @binding(0) var<uniform> params: ActivationParams;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> y: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<T>;
+@group(0) @binding(2) var<storage, read> y: array<T>;
+@group(0) @binding(3) var<storage, read> dy: array<T>;
 @group(0) @binding(4) var<storage, read> scale: array<f32>;
 @group(0) @binding(5) var<storage, read> shift: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(6) var<storage, read_write> out: array<T>;
 @group(0) @binding(7) var<storage, read_write> dscale: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dshift: array<f32>;
 
+// Channel of item i (all ELEMS elements of an item share it: the plane is a multiple of ELEMS).
 fn channelOf(i: u32) -> u32 {
-  return (i / params.plane) % params.channels;
+  return (ELEMS * i / params.plane) % params.channels;
 }
 
 @compute @workgroup_size(WG)
 fn leakyRelu(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = select(params.slope * x[i], x[i], x[i] > 0.0); }
+  if (i < params.n) { out[i] = select(params.slope * x[i], x[i], x[i] > T(0.0)); }
 }
 
 @compute @workgroup_size(WG)
 fn leakyReluBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = select(params.slope * dy[i], dy[i], x[i] > 0.0); }
+  if (i < params.n) { out[i] = select(params.slope * dy[i], dy[i], x[i] > T(0.0)); }
 }
 
 @compute @workgroup_size(WG)
 fn tanhForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
   // tanh(±10) is ±1 in f32 already; the clamp keeps exp-based tanh implementations from overflowing to NaN.
-  if (i < params.n) { out[i] = tanh(clamp(x[i], -10.0, 10.0)); }
+  if (i < params.n) { out[i] = tanh(clamp(x[i], T(-10.0), T(10.0))); }
 }
 
 @compute @workgroup_size(WG)
 fn tanhBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = dy[i] * (1.0 - y[i] * y[i]); }
+  if (i < params.n) { out[i] = dy[i] * (T(1.0) - y[i] * y[i]); }
 }
 
 @compute @workgroup_size(WG)
 fn scalarAffine(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = fma(params.a, x[i], params.b); }
+  if (i < params.n) { out[i] = fma(T(params.a), x[i], T(params.b)); }
 }
 
 @compute @workgroup_size(WG)
@@ -66,7 +81,7 @@ fn affine(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   let i = flatIndex(gid, nwg, WG);
   if (i < params.n) {
     let c = channelOf(i);
-    out[i] = fma(x[i], scale[c], shift[c]);
+    out[i] = fma(x[i], T(scale[c]), T(shift[c]));
   }
 }
 
@@ -83,15 +98,16 @@ var<workgroup> sumShift: array<f32, REDUCE_WG>;
 @compute @workgroup_size(REDUCE_WG)
 fn affineParamGrad(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let c = wid.x + wid.y * nwg.x;
-  let batch = params.n / (params.channels * params.plane);
+  let batch = ELEMS * params.n / (params.channels * params.plane);
+  let planeItems = params.plane / ELEMS;
   var accScale = 0.0;
   var accShift = 0.0;
   if (c < params.channels) {
     for (var b = 0u; b < batch; b++) {
-      let base = (b * params.channels + c) * params.plane;
-      for (var p = lid; p < params.plane; p += REDUCE_WG) {
-        accScale = fma(dy[base + p], x[base + p], accScale);
-        accShift += dy[base + p];
+      let base = (b * params.channels + c) * planeItems;
+      for (var p = lid; p < planeItems; p += REDUCE_WG) {
+        accScale += total(dy[base + p] * x[base + p]);
+        accShift += total(dy[base + p]);
       }
     }
   }

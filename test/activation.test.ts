@@ -23,7 +23,8 @@ const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const offKink = (n: number, seed: number) => uniform(n, seed, -2, 2).map((v) => (v < 0 ? v - 0.05 : v + 0.05));
 
 // Pointwise kernels: one f32 op per element, so they match the float64 reference to rounding (1e-6).
-describe.each([[[1]], [[2, 3, 5, 7]], [[3, 257]], [[1, 1, 1, 1]]])('pointwise activations, shape %j', (shape) => {
+// [2, 4, 6, 4] (192 elements) and [8] run as vec4 items; the others element by element.
+describe.each([[[1]], [[2, 3, 5, 7]], [[3, 257]], [[1, 1, 1, 1]], [[2, 4, 6, 4]], [[8]]])('pointwise activations, shape %j', (shape) => {
   const n = sizeOf(shape);
   const x = offKink(n, 10 + n);
   const dy = uniform(n, 20 + n);
@@ -80,7 +81,8 @@ it('tanh saturates without NaN and stays accurate near 0', async () => {
   expectClose(y, ref.tanh(x), 1e-7, 1e-5);
 });
 
-describe.each([[[2, 3, 5, 7]], [[1, 1, 1, 1]], [[3, 70, 1, 1]], [[2, 5, 9, 11]], [[4, 3]], [[1, 2, 13, 1]]])(
+// Planes of 24 and 4 run as vec4 items; the others element by element.
+describe.each([[[2, 3, 5, 7]], [[1, 1, 1, 1]], [[3, 70, 1, 1]], [[2, 5, 9, 11]], [[4, 3]], [[1, 2, 13, 1]], [[2, 3, 4, 6]], [[3, 5, 2, 2]]])(
   'per-channel affine, shape %j',
   (shape) => {
     const n = sizeOf(shape);

@@ -142,17 +142,19 @@ describe('derived tensors', () => {
 });
 
 describe('pipeline cache and batching', () => {
-  it('compiles one pipeline per kernel whatever the shapes', async () => {
+  it('compiles one pipeline per kernel and layout whatever the shapes', async () => {
     const e = engine();
     const before = e.pipelines.compiled;
-    for (const n of [3, 300, 3000]) {
+    // Sizes that are multiples of 4 run as vec4 (define VEC4), the others element by element: two variants.
+    for (const n of [3, 301, 3001, 300, 3000, 8]) {
       const x = e.tensor([n], new Float32Array(n).fill(1));
       const y = add(e, x, x);
       expect((await y.read())[n - 1]).toBe(2);
     }
-    expect(e.pipelines.compiled - before).toBeLessThanOrEqual(1);
-    e.pipelines.get(addKernel);
-    expect(e.pipelines.compiled - before).toBeLessThanOrEqual(1);
+    expect(e.pipelines.compiled - before).toBeLessThanOrEqual(2);
+    e.pipelines.get(addKernel, addKernel.defines);
+    e.pipelines.get(addKernel, { ...addKernel.defines, VEC4: true });
+    expect(e.pipelines.compiled - before).toBeLessThanOrEqual(2);
   });
 
   it('submits many dispatches at once and reads back only when asked', async () => {

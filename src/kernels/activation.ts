@@ -19,29 +19,34 @@ export const ActivationParams = uniformStruct('ActivationParams', {
 const module = shaderModule('activation', source, [ActivationParams]);
 const constants = { WG };
 const uniforms = ActivationParams;
+const defines = { VEC4: false };
 
-export const leakyReluKernel = kernel(module, { entryPoint: 'leakyRelu', bindings: ['x', 'out'], uniforms, constants });
-export const leakyReluBackwardKernel = kernel(module, { entryPoint: 'leakyReluBackward', bindings: ['x', 'dy', 'out'], uniforms, constants });
-export const tanhKernel = kernel(module, { entryPoint: 'tanhForward', bindings: ['x', 'out'], uniforms, constants });
-export const tanhBackwardKernel = kernel(module, { entryPoint: 'tanhBackward', bindings: ['y', 'dy', 'out'], uniforms, constants });
-export const scalarAffineKernel = kernel(module, { entryPoint: 'scalarAffine', bindings: ['x', 'out'], uniforms, constants });
-export const affineKernel = kernel(module, { entryPoint: 'affine', bindings: ['x', 'scale', 'shift', 'out'], uniforms, constants });
-export const affineBackwardKernel = kernel(module, { entryPoint: 'affineBackward', bindings: ['dy', 'scale', 'out'], uniforms, constants });
+export const leakyReluKernel = kernel(module, { entryPoint: 'leakyRelu', bindings: ['x', 'out'], uniforms, constants, defines });
+export const leakyReluBackwardKernel = kernel(module, { entryPoint: 'leakyReluBackward', bindings: ['x', 'dy', 'out'], uniforms, constants, defines });
+export const tanhKernel = kernel(module, { entryPoint: 'tanhForward', bindings: ['x', 'out'], uniforms, constants, defines });
+export const tanhBackwardKernel = kernel(module, { entryPoint: 'tanhBackward', bindings: ['y', 'dy', 'out'], uniforms, constants, defines });
+export const scalarAffineKernel = kernel(module, { entryPoint: 'scalarAffine', bindings: ['x', 'out'], uniforms, constants, defines });
+export const affineKernel = kernel(module, { entryPoint: 'affine', bindings: ['x', 'scale', 'shift', 'out'], uniforms, constants, defines });
+export const affineBackwardKernel = kernel(module, { entryPoint: 'affineBackward', bindings: ['dy', 'scale', 'out'], uniforms, constants, defines });
 export const affineParamGradKernel = kernel(module, {
   entryPoint: 'affineParamGrad',
   bindings: ['x', 'dy', 'dscale', 'dshift'],
   uniforms,
   constants: { REDUCE_WG },
+  defines,
 });
 
 type Params = UniformValues<typeof ActivationParams.fields>;
 
-function params(n: number, p: Partial<Params> = {}): Params {
-  return { n, plane: 1, channels: 1, slope: 0, a: 0, b: 0, ...p };
-}
-
-function grid(e: Engine, n: number) {
-  return grid1d(n, WG, e.ctx.limits.maxComputeWorkgroupsPerDimension);
+/** Run data for `size` elements: vec4 items (define VEC4) where `vec4` allows, else one element each; `p`
+ *  sets the other parameters (plane in elements). */
+function items(e: Engine, size: number, p: Partial<Params> = {}, vec4 = size % 4 === 0) {
+  const n = vec4 ? size / 4 : size;
+  return {
+    uniforms: { plane: 1, channels: 1, slope: 0, a: 0, b: 0, ...p, n },
+    workgroups: grid1d(n, WG, e.ctx.limits.maxComputeWorkgroupsPerDimension),
+    defines: { VEC4: vec4 },
+  };
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor, names: string): void {
@@ -58,7 +63,7 @@ export function relu(e: Engine, x: Tensor): Tensor {
 /** x > 0 ? x : slope·x */
 export function leakyRelu(e: Engine, x: Tensor, slope: number): Tensor {
   const out = e.empty(x.shape);
-  e.run(leakyReluKernel, { bindings: { x, out }, uniforms: params(x.size, { slope }), workgroups: grid(e, x.size) });
+  e.run(leakyReluKernel, { bindings: { x, out }, ...items(e, x.size, { slope }) });
   return out;
 }
 
@@ -71,14 +76,14 @@ export function reluBackward(e: Engine, x: Tensor, dy: Tensor): Tensor {
 export function leakyReluBackward(e: Engine, x: Tensor, dy: Tensor, slope: number): Tensor {
   sameShape('leakyReluBackward', x, dy, 'x and dy');
   const out = e.empty(x.shape);
-  e.run(leakyReluBackwardKernel, { bindings: { x, dy, out }, uniforms: params(x.size, { slope }), workgroups: grid(e, x.size) });
+  e.run(leakyReluBackwardKernel, { bindings: { x, dy, out }, ...items(e, x.size, { slope }) });
   return out;
 }
 
 /** tanh(x) */
 export function tanh(e: Engine, x: Tensor): Tensor {
   const out = e.empty(x.shape);
-  e.run(tanhKernel, { bindings: { x, out }, uniforms: params(x.size), workgroups: grid(e, x.size) });
+  e.run(tanhKernel, { bindings: { x, out }, ...items(e, x.size) });
   return out;
 }
 
@@ -86,14 +91,14 @@ export function tanh(e: Engine, x: Tensor): Tensor {
 export function tanhBackward(e: Engine, y: Tensor, dy: Tensor): Tensor {
   sameShape('tanhBackward', y, dy, 'y and dy');
   const out = e.empty(y.shape);
-  e.run(tanhBackwardKernel, { bindings: { y, dy, out }, uniforms: params(y.size), workgroups: grid(e, y.size) });
+  e.run(tanhBackwardKernel, { bindings: { y, dy, out }, ...items(e, y.size) });
   return out;
 }
 
 /** a·x + b with scalars a, b (e.g. tanh(y)·150 + 127.5 back to pixel range). */
 export function scalarAffine(e: Engine, x: Tensor, a: number, b: number): Tensor {
   const out = e.empty(x.shape);
-  e.run(scalarAffineKernel, { bindings: { x, out }, uniforms: params(x.size, { a, b }), workgroups: grid(e, x.size) });
+  e.run(scalarAffineKernel, { bindings: { x, out }, ...items(e, x.size, { a, b }) });
   return out;
 }
 
@@ -118,7 +123,7 @@ function channelLayout(op: string, x: Tensor, ...perChannel: [string, Tensor][])
 export function affine(e: Engine, x: Tensor, scale: Tensor, shift: Tensor): Tensor {
   const layout = channelLayout('affine', x, ['scale', scale], ['shift', shift]);
   const out = e.empty(x.shape);
-  e.run(affineKernel, { bindings: { x, scale, shift, out }, uniforms: params(x.size, layout), workgroups: grid(e, x.size) });
+  e.run(affineKernel, { bindings: { x, scale, shift, out }, ...items(e, x.size, layout, layout.plane % 4 === 0) });
   return out;
 }
 
@@ -126,12 +131,12 @@ export function affine(e: Engine, x: Tensor, scale: Tensor, shift: Tensor): Tens
 export function affineBackward(e: Engine, x: Tensor, scale: Tensor, dy: Tensor): { dx: Tensor; dscale: Tensor; dshift: Tensor } {
   const layout = channelLayout('affineBackward', x, ['scale', scale]);
   sameShape('affineBackward', x, dy, 'x and dy');
-  const u = params(x.size, layout);
+  const run = items(e, x.size, layout, layout.plane % 4 === 0);
   const dx = e.empty(x.shape);
-  e.run(affineBackwardKernel, { bindings: { dy, scale, out: dx }, uniforms: u, workgroups: grid(e, x.size) });
+  e.run(affineBackwardKernel, { bindings: { dy, scale, out: dx }, ...run });
   const dscale = e.empty([layout.channels]);
   const dshift = e.empty([layout.channels]);
   const workgroups = grid1d(layout.channels, 1, e.ctx.limits.maxComputeWorkgroupsPerDimension);
-  e.run(affineParamGradKernel, { bindings: { x, dy, dscale, dshift }, uniforms: u, workgroups });
+  e.run(affineParamGradKernel, { bindings: { x, dy, dscale, dshift }, uniforms: run.uniforms, workgroups, defines: run.defines });
   return { dx, dscale, dshift };
 }
