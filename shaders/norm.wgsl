@@ -15,17 +15,29 @@
 // Dispatch: grid1d(params.groups, 1), one workgroup per group: meanStd and instanceNorm group = n·C + c
 // (groups = N·C); instanceNormBackward group = c (groups = C), looping over n so dgamma, dbeta need no second pass.
 // Statistics are two-pass (mean first, then Σ(x − μ)²), free of the cancellation of E[x²] − E[x]². Each reduction:
-// every invocation adds positions lid, lid + WG, … serially, then the workgroup adds its WG values pairwise.
+// every invocation adds items lid, lid + WG, … serially, then the workgroup adds its WG values pairwise.
+// An item is one position, or with define VEC4 (the host sets it when P is a multiple of 4) a vec4 of 4: T is
+// the item type, ELEMS its positions; on CPU adapters a vec4 load costs little more than a scalar one.
 
 override WG: u32 = 64;    // power of two, at most 256
 
+#if VEC4
+alias T = vec4f;
+const ELEMS = 4u;
+fn total(v: T) -> f32 { return v.x + v.y + v.z + v.w; }
+#else
+alias T = f32;
+const ELEMS = 1u;
+fn total(v: T) -> f32 { return v; }
+#endif
+
 @group(0) @binding(0) var<uniform> params: NormParams;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<T>;
+@group(0) @binding(2) var<storage, read> dy: array<T>;
+@group(0) @binding(3) var<storage, read_write> y: array<T>;
 @group(0) @binding(4) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> stddev: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<T>;
 #if AFFINE
 @group(0) @binding(7) var<storage, read> gamma: array<f32>;
 @group(0) @binding(8) var<storage, read> beta: array<f32>;
@@ -59,16 +71,21 @@ fn varianceDivisor() -> f32 {
   return f32(params.positions - params.unbiased);
 }
 
-// (μ, σ²) of the P values starting at x[base].
+// Items of one channel.
+fn planeItems() -> u32 {
+  return params.positions / ELEMS;
+}
+
+// (μ, σ²) of the P positions starting at item x[base].
 fn channelMoments(lid: u32, base: u32) -> vec2f {
-  let P = params.positions;
+  let items = planeItems();
   var s = 0.0;
-  for (var p = lid; p < P; p += WG) { s += x[base + p]; }
-  let mu = workgroupSum(lid, vec2f(s, 0.0)).x / f32(P);
+  for (var p = lid; p < items; p += WG) { s += total(x[base + p]); }
+  let mu = workgroupSum(lid, vec2f(s, 0.0)).x / f32(params.positions);
   var q = 0.0;
-  for (var p = lid; p < P; p += WG) {
+  for (var p = lid; p < items; p += WG) {
     let d = x[base + p] - mu;
-    q = fma(d, d, q);
+    q += total(d * d);
   }
   return vec2f(mu, workgroupSum(lid, vec2f(q, 0.0)).x / varianceDivisor());
 }
@@ -77,7 +94,7 @@ fn channelMoments(lid: u32, base: u32) -> vec2f {
 fn meanStd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let group = groupIndex(wid, nwg);
   if (group >= params.groups) { return; }
-  let m = channelMoments(lid, group * params.positions);
+  let m = channelMoments(lid, group * planeItems());
   if (lid == 0u) {
     mean[group] = m.x;
     stddev[group] = sqrt(m.y + params.eps);
@@ -88,7 +105,7 @@ fn meanStd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
 fn instanceNorm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let group = groupIndex(wid, nwg);
   if (group >= params.groups) { return; }
-  let base = group * params.positions;
+  let base = group * planeItems();
   let m = channelMoments(lid, base);
   var scale = 1.0 / sqrt(m.y + params.eps);
   var shift = 0.0;
@@ -97,11 +114,11 @@ fn instanceNorm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id
   scale *= gamma[k];
   shift = beta[k];
 #endif
-  for (var p = lid; p < params.positions; p += WG) {
+  for (var p = lid; p < planeItems(); p += WG) {
 #if RELU
-    y[base + p] = max(fma(x[base + p] - m.x, scale, shift), 0.0);
+    y[base + p] = max(fma(x[base + p] - m.x, T(scale), T(shift)), T(0.0));
 #else
-    y[base + p] = fma(x[base + p] - m.x, scale, shift);
+    y[base + p] = fma(x[base + p] - m.x, T(scale), T(shift));
 #endif
   }
 }
@@ -111,30 +128,31 @@ fn instanceNormBackward(@builtin(local_invocation_index) lid: u32, @builtin(work
   let c = groupIndex(wid, nwg);
   if (c >= params.groups) { return; }
   let P = params.positions;
+  let items = planeItems();
   let D = varianceDivisor();
   var gammaGrad = 0.0;
   var betaGrad = 0.0;
   for (var n = 0u; n < params.batch; n++) {
-    let base = (n * params.channels + c) * P;
+    let base = (n * params.channels + c) * items;
     var g = 1.0;
 #if AFFINE
     g = gamma[n * params.paramStride + c];
 #endif
     // Pass 1: (Σx, Σdy).  Pass 2: (Σ(x − μ)², Σdy·(x − μ)).
     var s = vec2f(0.0);
-    for (var p = lid; p < P; p += WG) { s += vec2f(x[base + p], dy[base + p]); }
+    for (var p = lid; p < items; p += WG) { s += vec2f(total(x[base + p]), total(dy[base + p])); }
     let sums = workgroupSum(lid, s);
     let mu = sums.x / f32(P);
     var t = vec2f(0.0);
-    for (var p = lid; p < P; p += WG) {
+    for (var p = lid; p < items; p += WG) {
       let d = x[base + p] - mu;
-      t += vec2f(d * d, dy[base + p] * d);
+      t += vec2f(total(d * d), total(dy[base + p] * d));
     }
     let centered = workgroupSum(lid, t);
     let r = 1.0 / sqrt(centered.x / D + params.eps);
     let meanG = g * sums.y / f32(P);            // Σg / P
     let gxhatOverD = g * r * centered.y / D;    // Σ(g·x̂) / D
-    for (var p = lid; p < P; p += WG) {
+    for (var p = lid; p < items; p += WG) {
       let xhat = (x[base + p] - mu) * r;
       dx[base + p] = r * (g * dy[base + p] - meanG - xhat * gxhatOverD);
     }

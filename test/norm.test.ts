@@ -9,7 +9,8 @@ import * as ref from './reference/norm.ts';
 const engine = useEngine();
 
 // [N, C, H, W]: 1×1 spatial (biased statistics only), odd H/W, H·W below, above and not a multiple of the
-// 64-invocation workgroup, N = 2 (the backward loops over n inside one workgroup per channel).
+// 64-invocation workgroup, N = 2 (the backward loops over n inside one workgroup per channel); H·W = 16 and
+// 1024 run as vec4 items, the others position by position.
 const SHAPES: [number, number, number, number][] = [
   [1, 1, 1, 1],
   [1, 3, 5, 7],

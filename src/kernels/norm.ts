@@ -113,7 +113,7 @@ export function channelMeanStd(e: Engine, x: Tensor, opts: MomentOptions = {}): 
     bindings: { x, mean, stddev: std },
     uniforms: params(d, d.N * d.C, m, 0),
     workgroups: groupsGrid(e, d.N * d.C),
-    defines: { AFFINE: false, PARAM_GRADS: false, RELU: false },
+    defines: { AFFINE: false, PARAM_GRADS: false, RELU: false, VEC4: d.P % 4 === 0 },
   });
   return { mean, std };
 }
@@ -125,7 +125,7 @@ function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, af
     bindings: affine ? { x, gamma: affine.gamma, beta: affine.beta, y } : { x, y },
     uniforms: params(d, groups, m, affine?.stride ?? 0),
     workgroups: groupsGrid(e, groups),
-    defines: { AFFINE: !!affine, PARAM_GRADS: false, RELU: relu },
+    defines: { AFFINE: !!affine, PARAM_GRADS: false, RELU: relu, VEC4: d.P % 4 === 0 },
   });
   return y;
 }
@@ -152,7 +152,7 @@ function runBackward(e: Engine, k: NormKernel, bindings: Record<string, Tensor>,
     bindings,
     uniforms: params(d, d.C, m, stride),
     workgroups: groupsGrid(e, d.C),
-    defines: { AFFINE: 'gamma' in bindings, PARAM_GRADS: paramGrads, RELU: false },
+    defines: { AFFINE: 'gamma' in bindings, PARAM_GRADS: paramGrads, RELU: false, VEC4: d.P % 4 === 0 },
   });
 }
 
