@@ -1,9 +1,8 @@
 // Pointwise activations and affine maps over flat f32 arrays; where a channel is needed the layout is
 // [N, C, plane] (NCHW with plane = H·W, or [N, C] with plane = 1) and c = (i / plane) mod C.
 //
-// With define VEC4 (the host sets it when the size, or for the per-channel kernels the plane, is a multiple of
-// 4) an item is a vec4 of 4 elements of one channel instead of one element: T is the item type, ELEMS its
-// element count; on CPU adapters a vec4 load or store costs little more than a scalar one.
+// An item is T (shaders/items.wgsl): one element, or with define VEC4 (size, or for the per-channel kernels the
+// plane, a multiple of 4) a vec4 of 4 elements of one channel.
 //
 // Bindings: x, y, dy, scale, shift (read); out (read_write, the result or dx); dscale, dshift (read_write, [C]);
 // params: ActivationParams {n (items), plane (elements), channels, slope, a, b}.
@@ -19,16 +18,6 @@
 
 override WG: u32 = 256;
 override REDUCE_WG: u32 = 64;   // power of two
-
-#if VEC4
-alias T = vec4f;
-const ELEMS = 4u;
-fn total(v: T) -> f32 { return v.x + v.y + v.z + v.w; }
-#else
-alias T = f32;
-const ELEMS = 1u;
-fn total(v: T) -> f32 { return v; }
-#endif
 
 @group(0) @binding(0) var<uniform> params: ActivationParams;
 @group(0) @binding(1) var<storage, read> x: array<T>;

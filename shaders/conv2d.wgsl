@@ -83,16 +83,6 @@ fn biasOf(o: i32) -> f32 {
 #endif
 }
 
-fn activate(v: f32) -> f32 {
-#if RELU
-  return max(v, 0.0);
-#elif LEAKY_RELU
-  return select(params.slope * v, v, v >= 0.0);
-#else
-  return v;
-#endif
-}
-
 // Reference forward: one output per invocation, N·Cy·Hy·Wy invocations.
 @compute @workgroup_size(WG)
 fn conv2dNaive(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

@@ -92,16 +92,6 @@ fn accumulate(acc: OutputRow, k0: vec3f, k1: vec3f, k2: vec3f, x0: WindowRow, x1
   return OutputRow(acc.lo + r0.lo + r1.lo + r2.lo, acc.hi + r0.hi + r1.hi + r2.hi);
 }
 
-fn activate(v: f32) -> f32 {
-#if RELU
-  return max(v, 0.0);
-#elif LEAKY_RELU
-  return select(params.slope * v, v, v >= 0.0);
-#else
-  return v;
-#endif
-}
-
 fn biasOf(o: u32) -> f32 {
 #if BIAS
   return bias[o];

@@ -1,7 +1,5 @@
-// Elementwise vector ops on flat f32 arrays (any tensor layout), one element per invocation — or, with
-// define VEC4 (the host sets it when the size is a multiple of 4), one vec4 of 4 elements: T is the element
-// type, and on CPU adapters a vec4 load or store costs little more than a scalar one (lavapipe: relu over
-// 2 M floats 2.4× faster).
+// Elementwise vector ops on flat f32 arrays (any tensor layout), one item (T, shaders/items.wgsl: an element,
+// or with define VEC4 a vec4 of 4) per invocation.
 //
 // Bindings: a, b (read), x (read), y (read_write in place), out (read_write); params: ElementwiseParams
 // (n = items of T).
@@ -13,12 +11,6 @@
 //   fill:           out = alpha
 
 override WG: u32 = 256;
-
-#if VEC4
-alias T = vec4f;
-#else
-alias T = f32;
-#endif
 
 @group(0) @binding(0) var<uniform> params: ElementwiseParams;
 @group(0) @binding(1) var<storage, read> a: array<T>;

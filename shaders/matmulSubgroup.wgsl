@@ -60,16 +60,6 @@ fn loadShared(at: vec4u) -> SharedLoads {
   return l;
 }
 
-fn activate(v: vec4f) -> vec4f {
-#if RELU
-  return max(v, vec4f(0.0));
-#elif LEAKY_RELU
-  return select(params.slope * v, v, v >= vec4f(0.0));
-#else
-  return v;
-#endif
-}
-
 fn biasOf(m: u32) -> f32 {
 #if BIAS
   return bias[m];
@@ -106,10 +96,10 @@ fn matmulSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocatio
   if (m >= P.M) { return; }
   let b = vec4f(biasOf(m));
   let row = (n * P.M + m) * P4 + q0;
-  if (q0 < P4) { Y[row] = activate(y0 + b); }
-  if (q0 + 1u < P4) { Y[row + 1u] = activate(y1 + b); }
-  if (q0 + 2u < P4) { Y[row + 2u] = activate(y2 + b); }
-  if (q0 + 3u < P4) { Y[row + 3u] = activate(y3 + b); }
+  if (q0 < P4) { Y[row] = activate4(y0 + b); }
+  if (q0 + 1u < P4) { Y[row + 1u] = activate4(y1 + b); }
+  if (q0 + 2u < P4) { Y[row + 2u] = activate4(y2 + b); }
+  if (q0 + 3u < P4) { Y[row + 3u] = activate4(y3 + b); }
 }
 
 // rows[m, k / 4] = w[m, k … k + 3] (zero past K): a [M, K] matrix as matmulSubgroup's A, one vec4 per invocation.

@@ -16,20 +16,9 @@
 // (groups = N·C); instanceNormBackward group = c (groups = C), looping over n so dgamma, dbeta need no second pass.
 // Statistics are two-pass (mean first, then Σ(x − μ)²), free of the cancellation of E[x²] − E[x]². Each reduction:
 // every invocation adds items lid, lid + WG, … serially, then the workgroup adds its WG values pairwise.
-// An item is one position, or with define VEC4 (the host sets it when P is a multiple of 4) a vec4 of 4: T is
-// the item type, ELEMS its positions; on CPU adapters a vec4 load costs little more than a scalar one.
+// An item is T (shaders/items.wgsl): one position, or with define VEC4 (P a multiple of 4) a vec4 of 4.
 
 override WG: u32 = 64;    // power of two, at most 256
-
-#if VEC4
-alias T = vec4f;
-const ELEMS = 4u;
-fn total(v: T) -> f32 { return v.x + v.y + v.z + v.w; }
-#else
-alias T = f32;
-const ELEMS = 1u;
-fn total(v: T) -> f32 { return v; }
-#endif
 
 @group(0) @binding(0) var<uniform> params: NormParams;
 @group(0) @binding(1) var<storage, read> x: array<T>;

@@ -59,6 +59,25 @@ describe('WGSL preprocessing and binding declarations', () => {
   });
 });
 
+describe('module includes', () => {
+  it('are preprocessed with the module\'s defines and placed before its file', async () => {
+    const e = engine();
+    const include = '// ---- test include\n#if HALF\nfn factor() -> f32 { return 0.5; }\n#else\nfn factor() -> f32 { return 2.0; }\n#endif\n';
+    const body = '@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1) fn main() { out[0] = factor(); }\n';
+    const module = shaderModule('includeTest', body, [], [include]);
+    const k = kernel(module, { entryPoint: 'main', bindings: ['out'] });
+    const code = e.pipelines.source(module, { HALF: true });
+    expect(code.indexOf('return 0.5;')).toBeGreaterThan(-1);
+    expect(code).not.toContain('return 2.0;');
+    expect(code.indexOf('// ---- test include')).toBeLessThan(code.indexOf('// ---- shaders/includeTest.wgsl'));
+    for (const HALF of [true, false]) {
+      const out = e.zeros([1]);
+      e.run(k, { bindings: { out }, workgroups: [1], defines: { HALF } });
+      expect((await out.read())[0]).toBe(HALF ? 0.5 : 2);
+    }
+  });
+});
+
 describe('grid1d', () => {
   it('folds large counts into y and covers every invocation', () => {
     expect(grid1d(1, 64)).toEqual([1, 1, 1]);

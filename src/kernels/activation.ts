@@ -5,6 +5,7 @@ import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type UniformValues, uniformStruct } from '../runtime/uniforms.ts';
 import { scale as scaleElementwise } from './elementwise.ts';
 import source from '../../shaders/activation.wgsl?raw';
+import itemsWgsl from '../../shaders/items.wgsl?raw';
 
 const WG = 256;
 const REDUCE_WG = 64;
@@ -16,7 +17,7 @@ export const ActivationParams = uniformStruct('ActivationParams', {
   a: 'f32',
   b: 'f32',
 });
-const module = shaderModule('activation', source, [ActivationParams]);
+const module = shaderModule('activation', source, [ActivationParams], [itemsWgsl]);
 const constants = { WG };
 const uniforms = ActivationParams;
 const defines = { VEC4: false };

@@ -7,6 +7,7 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
+import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import {
   type Lanes, NARROW_MAX_CHANNELS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, narrowPaddedSize, kxkGradientWidth, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
 } from './conv2dSubgroup.ts';
@@ -87,7 +88,7 @@ export const ConvParams = uniformStruct('ConvParams', {
   padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, wpCols: i32, slope: 'f32',
 });
 export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32, flipped: i32 });
-const module = shaderModule('conv2d', source, [ConvParams, PackParams]);
+const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl]);
 
 type ConvKernel = KernelSpec<typeof ConvParams.fields>;
 const kernels = new Map<string, ConvKernel>();

@@ -4,10 +4,11 @@ import { grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/elementwise.wgsl?raw';
+import itemsWgsl from '../../shaders/items.wgsl?raw';
 
 const WG = 256;
 export const ElementwiseParams = uniformStruct('ElementwiseParams', { n: 'u32', alpha: 'f32' });
-const module = shaderModule('elementwise', source, [ElementwiseParams]);
+const module = shaderModule('elementwise', source, [ElementwiseParams], [itemsWgsl]);
 const constants = { WG };
 const defines = { VEC4: false };
 

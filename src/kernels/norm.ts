@@ -10,6 +10,7 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/norm.wgsl?raw';
+import itemsWgsl from '../../shaders/items.wgsl?raw';
 
 const WG = 64;
 export const NormParams = uniformStruct('NormParams', {
@@ -21,7 +22,7 @@ export const NormParams = uniformStruct('NormParams', {
   eps: 'f32',
   paramStride: 'u32',
 });
-const module = shaderModule('norm', source, [NormParams]);
+const module = shaderModule('norm', source, [NormParams], [itemsWgsl]);
 const constants = { WG };
 type NormKernel = KernelSpec<typeof NormParams.fields>;
 

@@ -11,6 +11,9 @@ export interface ShaderModuleSpec {
   readonly source: string;
   /** Uniform structs prepended to the source, generated from their schemas. */
   readonly structs: readonly UniformStruct[];
+  /** Texts of shared helper files (shaders/*.wgsl) several families use, prepended after common.wgsl and
+   *  preprocessed with the same defines as the module. */
+  readonly includes: readonly string[];
 }
 
 export interface KernelSpec<F extends UniformFields = UniformFields> {
@@ -28,8 +31,8 @@ export interface KernelSpec<F extends UniformFields = UniformFields> {
   readonly defines: Readonly<Defines>;
 }
 
-export function shaderModule(name: string, source: string, structs: readonly UniformStruct[] = []): ShaderModuleSpec {
-  return { name, source, structs };
+export function shaderModule(name: string, source: string, structs: readonly UniformStruct[] = [], includes: readonly string[] = []): ShaderModuleSpec {
+  return { name, source, structs, includes };
 }
 
 export function kernel<F extends UniformFields>(

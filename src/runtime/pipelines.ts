@@ -31,7 +31,8 @@ export class PipelineCache {
 
   constructor(private device: GPUDevice) {}
 
-  /** The full WGSL text of a module for these defines: generated structs + common helpers + the file. */
+  /** The full WGSL text of a module for these defines: generated structs + common helpers + its includes +
+   *  the file. */
   source(spec: ShaderModuleSpec, defines: Defines = {}): string {
     let perDefines = this.sources.get(spec);
     if (!perDefines) this.sources.set(spec, (perDefines = new Map()));
@@ -41,8 +42,9 @@ export class PipelineCache {
       const structs = spec.structs.map((s) => s.wgsl).join('\n');
       // WGSL wants `enable` directives before any declaration, so they move above the prepended parts.
       const body = preprocess(spec.source, defines);
+      const includes = spec.includes.map((text) => `${preprocess(text, defines)}\n`).join('');
       const enables = body.match(ENABLE_DIRECTIVE) ?? [];
-      code = `${enables.map((d) => d.trim()).join('\n')}${enables.length ? '\n' : ''}// ---- generated from uniform schemas (src/kernels/${spec.name}.ts)\n${structs}\n${commonWgsl}\n// ---- shaders/${spec.name}.wgsl\n${body.replace(ENABLE_DIRECTIVE, '')}`;
+      code = `${enables.map((d) => d.trim()).join('\n')}${enables.length ? '\n' : ''}// ---- generated from uniform schemas (src/kernels/${spec.name}.ts)\n${structs}\n${commonWgsl}\n${includes}// ---- shaders/${spec.name}.wgsl\n${body.replace(ENABLE_DIRECTIVE, '')}`;
       perDefines.set(dkey, code);
     }
     return code;
