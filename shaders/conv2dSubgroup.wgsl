@@ -50,23 +50,14 @@ override LANES: u32 = 8u;  // output channels per workgroup, one per invocation:
 @group(0) @binding(6) var<storage, read> w: array<f32>;
 @group(0) @binding(7) var<storage, read_write> packedTaps: array<f32>;
 
-// The window vec4 this lane loaded for one input channel: k = lane + LANES·m for load m (4 loads with 4
-// lanes; with 8, only 2, and the rest is never read).
-struct WindowLoads { m0: vec4f, m1: vec4f, m2: vec4f, m3: vec4f }
 // Columns j0 … j0 + 11 of one input row of the window (the tile's 8 outputs read j0 … j0 + 9).
 struct WindowRow { a: vec4f, b: vec4f, c: vec4f }
 // Columns j0 … j0 + 7 of one output row.
 struct OutputRow { lo: vec4f, hi: vec4f }
 
-// Vec4 k (0 … 14) of the window, k = 3·row + column block: lane k mod LANES loaded it, in load k / LANES.
-// (k and LANES are constants once the functions are inlined: the selects fold away.)
-fn windowVec(l: WindowLoads, k: u32) -> vec4f {
-  let m = k / LANES;
-  return subgroupShuffle(select(select(l.m0, l.m1, m == 1u), select(l.m2, l.m3, m == 3u), m >= 2u), k % LANES);
-}
-
-fn windowRow(l: WindowLoads, row: u32) -> WindowRow {
-  return WindowRow(windowVec(l, 3u * row), windowVec(l, 3u * row + 1u), windowVec(l, 3u * row + 2u));
+// Window row `row` of the lanes' loads (laneLoads.wgsl): vec4 k = 3·row + column block of the 15.
+fn windowRow(l: LaneLoads, row: u32) -> WindowRow {
+  return WindowRow(laneVec(l, 3u * row), laneVec(l, 3u * row + 1u), laneVec(l, 3u * row + 2u));
 }
 
 // Offset in xp (vec4) of window vec4 k of the first input channel, clamped to the 15 that exist.
@@ -130,7 +121,7 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var out1 = OutputRow();
   var out2 = OutputRow();
   for (var c = 0u; c < P.Cx; c++) {
-    var l = WindowLoads(xp[at0], xp[at1], vec4f(), vec4f());
+    var l = LaneLoads(xp[at0], xp[at1], vec4f(), vec4f());
     if (LANES < 8u) {
       l.m2 = xp[at2];
       l.m3 = xp[at3];
@@ -216,9 +207,9 @@ struct WideRow { q0: vec4f, q1: vec4f, q2: vec4f, q3: vec4f, q4: vec4f, q5: vec4
 // Columns j0 … j0 + 15 of the output row.
 struct Row16 { v0: vec4f, v1: vec4f, v2: vec4f, v3: vec4f }
 
-fn wideRow(l: WindowLoads) -> WideRow {
-  return WideRow(windowVec(l, 0u), windowVec(l, 1u), windowVec(l, 2u), windowVec(l, 3u), windowVec(l, 4u),
-                 windowVec(l, 5u), windowVec(l, 6u), windowVec(l, 7u), windowVec(l, 8u), windowVec(l, 9u));
+fn wideRow(l: LaneLoads) -> WideRow {
+  return WideRow(laneVec(l, 0u), laneVec(l, 1u), laneVec(l, 2u), laneVec(l, 3u), laneVec(l, 4u),
+                 laneVec(l, 5u), laneVec(l, 6u), laneVec(l, 7u), laneVec(l, 8u), laneVec(l, 9u));
 }
 
 // Column k of a window row (k is a constant once inlined: the selects fold to one register).
@@ -273,7 +264,7 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var acc = Row16();
   for (var c = 0u; c < P.Cx; c++) {
     for (var kh = 0u; kh < KH; kh++) {
-      var l = WindowLoads(xp[at0], vec4f(), vec4f(), vec4f());
+      var l = LaneLoads(xp[at0], vec4f(), vec4f(), vec4f());
       if (WV > LANES) { l.m1 = xp[at1]; }
       if (WV > 2u * LANES) { l.m2 = xp[at2]; }
       let t0 = rowTaps[tapAt];
@@ -327,12 +318,12 @@ fn tap8(acc: OutputRow, r: WideRow, w: f32, kw: u32) -> OutputRow {
 }
 
 // Tap (o, kw) of the current kernel row: component kw mod 4 of shared vec4 o·TAPV + kw / 4.
-fn narrowTap(l: WindowLoads, o: u32, kw: u32) -> f32 {
-  return windowVec(l, o * TAPV + kw / 4u)[kw % 4u];
+fn narrowTap(l: LaneLoads, o: u32, kw: u32) -> f32 {
+  return laneVec(l, o * TAPV + kw / 4u)[kw % 4u];
 }
 
 // acc + one kernel row of output channel o over the lane's window row.
-fn narrowRow(acc: OutputRow, r: WideRow, l: WindowLoads, o: u32) -> OutputRow {
+fn narrowRow(acc: OutputRow, r: WideRow, l: LaneLoads, o: u32) -> OutputRow {
   var a = tap8(acc, r, narrowTap(l, o, 0u), 0u);
   if (KW > 1u) { a = tap8(a, r, narrowTap(l, o, 1u), 1u); }
   if (KW > 2u) { a = tap8(a, r, narrowTap(l, o, 2u), 2u); }
@@ -374,7 +365,7 @@ fn convNarrowSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invoc
   for (var c = 0u; c < P.Cx; c++) {
     for (var kh = 0u; kh < KH; kh++) {
       let r = ownRow(at);
-      var l = WindowLoads(rowTaps[tapAt + tapK.x], vec4f(), vec4f(), vec4f());
+      var l = LaneLoads(rowTaps[tapAt + tapK.x], vec4f(), vec4f(), vec4f());
       if (4u * TAPV > LANES) { l.m1 = rowTaps[tapAt + tapK.y]; }
       if (4u * TAPV > 2u * LANES) { l.m2 = rowTaps[tapAt + tapK.z]; }
       a0 = narrowRow(a0, r, l, 0u);
@@ -419,7 +410,7 @@ struct RowGrad { a: vec4f, b: vec4f, c: f32 }
 
 // Window row starting at xp vec4 `at`, its WV vec4 loaded by the lanes and handed round.
 fn windowRowAt(at: u32, lane: u32) -> WideRow {
-  var l = WindowLoads(xp[at + min(lane, WV - 1u)], vec4f(), vec4f(), vec4f());
+  var l = LaneLoads(xp[at + min(lane, WV - 1u)], vec4f(), vec4f(), vec4f());
   if (WV > LANES) { l.m1 = xp[at + min(lane + LANES, WV - 1u)]; }
   if (WV > 2u * LANES) { l.m2 = xp[at + min(lane + 2u * LANES, WV - 1u)]; }
   return wideRow(l);

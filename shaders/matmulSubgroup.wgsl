@@ -40,22 +40,13 @@ override LANES: u32 = 8u;  // rows per workgroup, one per invocation: 8 or 4
 @group(0) @binding(7) var<storage, read_write> G: array<f32>;
 @group(0) @binding(8) var<storage, read> dG: array<f32>;
 
-// The 16 shared vec4 of one step: lane l loaded vec4 j = l + LANES·s as load s (2 loads with 8 lanes, 4 with 4).
-struct SharedLoads { s0: vec4f, s1: vec4f, s2: vec4f, s3: vec4f }
-
-// Shared vec4 j (0 … 15): from lane j mod LANES, load j / LANES (j and LANES are constants once inlined).
-fn sharedVec(l: SharedLoads, j: u32) -> vec4f {
-  let s = j / LANES;
-  return subgroupShuffle(select(select(l.s0, l.s1, s == 1u), select(l.s2, l.s3, s == 3u), s >= 2u), j % LANES);
-}
-
-// This lane's share of the 16 shared vec4: B[at.x], B[at.y] (and B[at.z], B[at.w] with 4 lanes), the offsets
+// This lane's share of the 16 shared vec4 (laneLoads.wgsl): B[at.x], B[at.y] (and B[at.z], B[at.w] with 4 lanes), the offsets
 // of vec4 j = lane, lane + LANES, lane + 2·LANES, lane + 3·LANES.
-fn loadShared(at: vec4u) -> SharedLoads {
-  var l = SharedLoads(B[at.x], B[at.y], vec4f(), vec4f());
+fn loadShared(at: vec4u) -> LaneLoads {
+  var l = LaneLoads(B[at.x], B[at.y], vec4f(), vec4f());
   if (LANES < 8u) {
-    l.s2 = B[at.z];
-    l.s3 = B[at.w];
+    l.m2 = B[at.z];
+    l.m3 = B[at.w];
   }
   return l;
 }
@@ -88,10 +79,10 @@ fn matmulSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocatio
     let a = A[aRow + kq];
     let l = loadShared(cols + min(vec4u(4u * kq) + js / 4u, vec4u(P.K - 1u)) * P4);
     // Column block t += Σ_r a[r] · B[4kq + r, q0 + t]; shared vec4 j = 4r + t.
-    y0 += a.x * sharedVec(l, 0u) + a.y * sharedVec(l, 4u) + a.z * sharedVec(l, 8u) + a.w * sharedVec(l, 12u);
-    y1 += a.x * sharedVec(l, 1u) + a.y * sharedVec(l, 5u) + a.z * sharedVec(l, 9u) + a.w * sharedVec(l, 13u);
-    y2 += a.x * sharedVec(l, 2u) + a.y * sharedVec(l, 6u) + a.z * sharedVec(l, 10u) + a.w * sharedVec(l, 14u);
-    y3 += a.x * sharedVec(l, 3u) + a.y * sharedVec(l, 7u) + a.z * sharedVec(l, 11u) + a.w * sharedVec(l, 15u);
+    y0 += a.x * laneVec(l, 0u) + a.y * laneVec(l, 4u) + a.z * laneVec(l, 8u) + a.w * laneVec(l, 12u);
+    y1 += a.x * laneVec(l, 1u) + a.y * laneVec(l, 5u) + a.z * laneVec(l, 9u) + a.w * laneVec(l, 13u);
+    y2 += a.x * laneVec(l, 2u) + a.y * laneVec(l, 6u) + a.z * laneVec(l, 10u) + a.w * laneVec(l, 14u);
+    y3 += a.x * laneVec(l, 3u) + a.y * laneVec(l, 7u) + a.z * laneVec(l, 11u) + a.w * laneVec(l, 15u);
   }
   if (m >= P.M) { return; }
   let b = vec4f(biasOf(m));
@@ -119,8 +110,8 @@ fn packRows(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 // a · (shared vec4 4t … 4t + 3), one dot each.
-fn dots(a: vec4f, l: SharedLoads, t: u32) -> vec4f {
-  return vec4f(dot(a, sharedVec(l, 4u * t)), dot(a, sharedVec(l, 4u * t + 1u)), dot(a, sharedVec(l, 4u * t + 2u)), dot(a, sharedVec(l, 4u * t + 3u)));
+fn dots(a: vec4f, l: LaneLoads, t: u32) -> vec4f {
+  return vec4f(dot(a, laneVec(l, 4u * t)), dot(a, laneVec(l, 4u * t + 1u)), dot(a, laneVec(l, 4u * t + 2u)), dot(a, laneVec(l, 4u * t + 3u)));
 }
 
 @compute @workgroup_size(LANES)

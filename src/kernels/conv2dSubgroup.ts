@@ -9,6 +9,7 @@ import { type Shape, type Tensor } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2dSubgroup.wgsl?raw';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
+import laneLoadsWgsl from '../../shaders/laneLoads.wgsl?raw';
 
 /** Output tile of one workgroup: one channel per lane × 3 rows × 8 columns. */
 export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
@@ -22,7 +23,7 @@ export const TapPackParams = uniformStruct('TapPackParams', {
 export const SubgroupConvParams = uniformStruct('SubgroupConvParams', {
   N: u32, Cx: u32, Hp: u32, Wp4: u32, Cy: u32, Hy: u32, Wy: u32, Hc: u32, Wc: u32, outStride: u32, outRow0: u32, outCol0: u32, slope: 'f32',
 });
-const module = shaderModule('conv2dSubgroup', source, [SubgroupConvParams, TapPackParams], [epilogueWgsl]);
+const module = shaderModule('conv2dSubgroup', source, [SubgroupConvParams, TapPackParams], [epilogueWgsl, laneLoadsWgsl]);
 
 const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 export type Lanes = 4 | 8;

@@ -7,10 +7,11 @@ import type { Shape, Tensor } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/matmulSubgroup.wgsl?raw';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
+import laneLoadsWgsl from '../../shaders/laneLoads.wgsl?raw';
 import { type Lanes, type SubgroupActivation } from './conv2dSubgroup.ts';
 
 export const MatmulParams = uniformStruct('MatmulParams', { M: 'u32', K: 'u32', P: 'u32', aStride: 'u32', slope: 'f32', norm: 'f32' });
-const module = shaderModule('matmulSubgroup', source, [MatmulParams], [epilogueWgsl]);
+const module = shaderModule('matmulSubgroup', source, [MatmulParams], [epilogueWgsl, laneLoadsWgsl]);
 const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 const PACK_WG = 64;
 const packRowsKernel = kernel(module, { entryPoint: 'packRows', bindings: ['w', 'rows'], uniforms: MatmulParams, defines: NO_EPILOGUE });
