@@ -1,10 +1,13 @@
 // Pretrained fast style network, ms per image: stylegpu's engine (FastStyleNet.forward + readback) beside
-// onnxruntime-node (CPU) running the same network, exported from the PyTorch port by bench/export_fast_style_onnx.py.
-//   npm run bench:fast-style [-- --style wave --size 512 --reps 3 --profile]
-// --profile adds GPU time per kernel for one more forward pass (timestamp queries).
+// onnxruntime-node (CPU, one intra-op thread per core) running the same network, exported from the PyTorch port by
+// bench/export_fast_style_onnx.py. The input is a photograph (examples/content/astronaut.png) on both sides.
+//   npm run bench:fast-style [-- --style wave --size 512 --reps 3 --profile --random-weights --out DIR]
+// --profile adds GPU time per kernel for one more forward pass (timestamp queries), beside the FMA peak.
+// --random-weights (taken on its own when the weight mirror is absent, as on a lent GPU machine): random weights
+// of the real shapes, which time the same; onnxruntime then has no model and is skipped.
 // The ONNX file derives from the weights, so it is not committed: it is made on first use under bench/results/ when
 // Debian's /usr/bin/python3 has torch, else the run says how to make it and times the engine alone.
-// Writes bench/results/fast-style-node.json. Medians over --reps runs after one warm-up run each.
+// Writes fast-style-node.json into --out (default bench/results/). Medians over --reps runs after one warm-up each.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,19 +15,52 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { imageToPlanes } from '../src/image/io.ts';
-import { resizeBilinear } from '../src/kernels/generator.ts';
-import { FastStyleNet } from '../src/models/fastStyle.ts';
-import { readImageFile } from '../src/node/files.ts';
+import { FAST_STYLE_LAYERS, FastStyleNet, fastStyleShapes } from '../src/models/fastStyle.ts';
 import { Engine } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
+import type { WeightSet } from '../src/weights/tensors.ts';
+import { CORES, ROOT as root, cpuDescription, loadSquare } from './inputs.ts';
+import { profileWithPeak } from './profile.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { style: { type: 'string', default: 'wave' }, size: { type: 'string', default: '512' }, reps: { type: 'string', default: '3' }, profile: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    style: { type: 'string', default: 'wave' },
+    size: { type: 'string', default: '512' },
+    reps: { type: 'string', default: '3' },
+    profile: { type: 'boolean' },
+    'random-weights': { type: 'boolean' },
+    out: { type: 'string', default: path.join(root, 'bench/results') },
+  },
+});
 const style = values.style!;
 const size = Number(values.size);
 const reps = Number(values.reps);
+if (!Number.isInteger(size) || size < 16) throw new Error(`--size: a whole number ≥ 16 expected, got ${values.size}`);
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: a whole number ≥ 1 expected, got ${values.reps}`);
 const sharedMirror = path.resolve(root, '../shared/mirror');
 const mirror = process.env.STYLEGPU_WEIGHTS_MIRROR ?? (existsSync(sharedMirror) ? sharedMirror : undefined);
+const randomWeights = values['random-weights'] || !mirror;
+
+/** The checkpoint's variables with random values (seeded): He-scaled filters, instance-norm shift 0 and scale 1. */
+function randomFastStyleWeights(): WeightSet {
+  const shapes = fastStyleShapes();
+  const fanIn = new Map(FAST_STYLE_LAYERS.map((l) => [l.id, l.inChannels * l.kernel * l.kernel]));
+  let s = 4242;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
+  return {
+    description: 'random weights of the real shapes',
+    names: () => Object.keys(shapes),
+    shape: (name) => shapes[name],
+    async get(name) {
+      const shape = shapes[name];
+      const id = name === 'Variable' ? 0 : Number(name.slice('Variable_'.length));
+      const n = shape.reduce((a, b) => a * b, 1);
+      const std = fanIn.has(id) ? Math.sqrt(6 / fanIn.get(id)!) : 0;
+      const isScale = !fanIn.has(id) && fanIn.has(id - 2);
+      return { shape, data: Float32Array.from({ length: n }, () => (isScale ? 1 : rand() * std)) };
+    },
+  };
+}
 
 async function median(run: () => Promise<unknown>): Promise<{ ms: number; samples: number[] }> {
   await run();
@@ -45,13 +81,26 @@ function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return 10 * Math.log10((255 * 255) / (se / a.length));
 }
 
+/** FLOP of the network's convolutions (transposed ones counted over their input) at size², one forward pass. */
+function fastStyleFlop(size: number): number {
+  let flop = 0;
+  let side = size;
+  for (const l of FAST_STYLE_LAYERS) {
+    const inSide = side;
+    if (l.transposed) side *= l.stride;
+    else side = Math.ceil(side / l.stride);
+    flop += 2 * l.inChannels * l.outChannels * l.kernel * l.kernel * (l.transposed ? inSide : side) ** 2;
+  }
+  return flop;
+}
+
 const e = await Engine.create();
-const net = await FastStyleNet.load(e, style, { mirror });
-const photo = await readImageFile(path.join(root, 'examples/content/astronaut.png'));
-const original = e.tensor([1, 3, photo.height, photo.width], imageToPlanes(photo, 1));
-const x = photo.height === size && photo.width === size ? original : resizeBilinear(e, original, size, size);
-const input = await x.read();
-console.log(`fast style "${style}", ${size}×${size} (examples/content/astronaut.png), ${reps} runs after a warm-up, medians`);
+const net = await FastStyleNet.load(e, randomWeights ? randomFastStyleWeights() : style, { mirror });
+const photo = await loadSquare(e, 'examples/content/astronaut.png', size);
+const input = imageToPlanes(photo, 1);
+const x = e.tensor([1, 3, size, size], input);
+const weights = randomWeights ? 'random weights of the real shapes' : `pretrained "${style}"`;
+console.log(`fast style, ${weights}, ${size}×${size} (examples/content/astronaut.png), ${reps} runs after a warm-up, medians; host CPU ${cpuDescription()}`);
 console.log('note: this 2-core machine may be shared with other benchmarks; compare the two rows of one run only\n');
 
 let ours: Float32Array | undefined;
@@ -62,47 +111,51 @@ const engine = await median(async () => {
 });
 console.log(`stylegpu (${e.describe()}): ${engine.ms.toFixed(0)} ms/image`);
 let kernelTimes: KernelTimes | undefined;
-if (values.profile) {
-  e.startProfiling();
+const profiling = values.profile ? profileWithPeak(e) : undefined;
+if (profiling) {
+  await profiling.start();
   (await net.forward(x)).release();
-  kernelTimes = await e.stopProfiling();
-  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n`);
+  kernelTimes = await profiling.stop();
+  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(fastStyleFlop(size), /conv/i)}\n`);
 }
 
 const onnxFile = path.join(root, `bench/results/fast-style-${style}-${size}.onnx`);
 const exportCommand = `/usr/bin/python3 bench/export_fast_style_onnx.py ${style} ${size}`;
-if (!existsSync(onnxFile) && existsSync('/usr/bin/python3')) {
+if (randomWeights) console.log('onnxruntime-node: skipped, no pretrained weights to export (random weights)');
+else if (!existsSync(onnxFile) && existsSync('/usr/bin/python3')) {
   console.log(`exporting the ONNX model: ${exportCommand}`);
   const r = spawnSync('/usr/bin/python3', ['bench/export_fast_style_onnx.py', style, String(size), onnxFile], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) console.log(`export failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }
-let onnx: { ms: number; samples: number[]; threads: number; psnrVsStylegpu: number } | undefined;
-if (existsSync(onnxFile)) {
+let onnx: { ms: number; samples: number[]; version: string; settings: Record<string, unknown>; psnrVsStylegpu: number } | undefined;
+if (!randomWeights && existsSync(onnxFile)) {
   const ort = await import('onnxruntime-node');
-  const threads = 2;
-  const session = await ort.InferenceSession.create(onnxFile, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+  const settings = { executionProviders: ['cpu'], intraOpNumThreads: CORES, graphOptimizationLevel: 'all' as const };
+  const session = await ort.InferenceSession.create(onnxFile, settings);
   const feeds = { image: new ort.Tensor('float32', input, [1, 3, size, size]) };
   let out: Float32Array | undefined;
   const t = await median(async () => {
     out = (await session.run(feeds)).stylized.data as Float32Array;
   });
-  onnx = { ...t, threads, psnrVsStylegpu: psnr(out!, ours!) };
-  console.log(`onnxruntime-node ${ort.env.versions.node} (CPU, ${threads} threads): ${t.ms.toFixed(0)} ms/image; PSNR vs stylegpu ${onnx.psnrVsStylegpu.toFixed(1)} dB`);
+  onnx = { ...t, version: ort.env.versions.node ?? '?', settings, psnrVsStylegpu: psnr(out!, ours!) };
+  console.log(`onnxruntime-node ${onnx.version} (CPU, intraOpNumThreads ${CORES}, graph optimisation 'all'): ${t.ms.toFixed(0)} ms/image; PSNR vs stylegpu ${onnx.psnrVsStylegpu.toFixed(1)} dB`);
   await session.release();
-} else {
+} else if (!randomWeights) {
   console.log(`onnxruntime-node: skipped, no ${path.relative(root, onnxFile)}; make it with\n  ${exportCommand}\n(Debian's python3-torch; the file derives from the weights and is not committed)`);
 }
 
-await mkdir(path.join(root, 'bench/results'), { recursive: true });
+await mkdir(values.out!, { recursive: true });
 const result = {
   date: new Date().toISOString(),
-  style,
+  style: randomWeights ? 'random weights of the real shapes' : style,
   size,
   reps,
-  machine: 'may be shared with other benchmarks (2 cores): medians; compare rows of one run',
-  stylegpu: { adapter: e.describe(), ...engine, kernelTimes },
-  onnxruntime: onnx ?? { skipped: `no ${path.relative(root, onnxFile)}: ${exportCommand}` },
+  cpu: cpuDescription(),
+  machine: 'may be shared with other benchmarks: medians; compare rows of one run',
+  stylegpu: { adapter: e.describe(), ...engine, kernelTimes, fmaPeakGflops: profiling?.peakGflops },
+  onnxruntime: onnx ?? { skipped: randomWeights ? 'random weights: no model to export' : `no ${path.relative(root, onnxFile)}: ${exportCommand}` },
 };
-await writeFile(path.join(root, 'bench/results/fast-style-node.json'), JSON.stringify(result, null, 2));
-console.log('\nwrote bench/results/fast-style-node.json');
+const file = path.join(values.out!, 'fast-style-node.json');
+await writeFile(file, JSON.stringify(result, null, 2));
+console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -1,27 +1,45 @@
 // Kernel benchmark in Node: `npm run bench` (add `-- --quick` for 3 samples per case instead of 5,
-// `-- --no-tfjs` to skip tfjs-webgpu, `-- --no-naive` to skip the slow naive references). Prints a table
-// and writes bench/results/kernels-node.json.
+// `-- --no-tfjs` to skip tfjs-webgpu, `-- --no-naive` to skip the slow naive references, `-- --no-blocked` to
+// skip our general blocked kernels, `-- --no-extras` to skip the Gram, matmul and fast-style layer cases,
+// `-- --shapes 64x128,512x16` for some VGG conv shapes (C×S), `-- --out DIR` for the JSON's folder). Prints a table and writes kernels-node.json (default folder bench/results/). tfjs-webgpu runs
+// on the same Dawn instance, hence the same adapter; its version is printed and stored beside its figures.
 import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { Engine } from '../src/runtime/engine.ts';
 import { formatTable } from './harness.ts';
+import { ROOT, cpuDescription } from './inputs.ts';
 import { type Tfjs, runKernelBenchmarks } from './kernels.ts';
 
-const args = new Set(process.argv.slice(2));
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, 'no-naive': { type: 'boolean' }, 'no-blocked': { type: 'boolean' }, 'no-extras': { type: 'boolean' }, shapes: { type: 'string' }, out: { type: 'string', default: path.join(ROOT, 'bench/results') } },
+});
+const shapes = values.shapes?.split(',').map((cs) => {
+  const [C, S] = cs.split('x').map(Number);
+  if (!(Number.isInteger(C) && Number.isInteger(S) && C > 0 && S > 0)) throw new Error(`--shapes: C×S pairs like 64x128 expected, got ${cs}`);
+  return { C, S };
+});
 const e = await Engine.create();
 let tf: Tfjs | undefined;
-if (!args.has('--no-tfjs')) {
+let baseline: { name: string; versions: Record<string, string> } | undefined;
+if (!values['no-tfjs']) {
   // tfjs-webgpu finds WebGPU through navigator.gpu: give it the same Dawn instance, hence the same adapter.
   (globalThis as { navigator?: unknown }).navigator = { gpu: e.ctx.gpu };
   const core = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-webgpu');
+  const webgpuPackage = (await import('@tensorflow/tfjs-backend-webgpu/package.json', { with: { type: 'json' } })).default;
   await core.setBackend('webgpu');
   await core.ready();
   tf = core as unknown as Tfjs;
+  baseline = { name: 'tfjs-webgpu', versions: { '@tensorflow/tfjs-core': core.version_core, '@tensorflow/tfjs-backend-webgpu': webgpuPackage.version } };
+  console.log(`baseline: tfjs-core ${core.version_core} with tfjs-backend-webgpu ${webgpuPackage.version}, on the same adapter`);
 }
-const result = await runKernelBenchmarks(e, tf, { quick: args.has('--quick'), naive: !args.has('--no-naive') });
-console.log(`\n${result.adapter}, FMA peak ${result.fmaPeakGflops.toFixed(1)} GFLOP/s\n`);
-console.log(formatTable(result.rows));
-await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/kernels-node.json', JSON.stringify({ date: new Date().toISOString(), host: 'node-dawn', ...result }, null, 2));
-console.log('\nwrote bench/results/kernels-node.json');
+const result = await runKernelBenchmarks(e, tf, { quick: values.quick, naive: !values['no-naive'], blocked: !values['no-blocked'], extras: !values['no-extras'], shapes });
+console.log(`\n${result.adapter}, FMA peak ${result.fmaPeakGflops.toFixed(1)} GFLOP/s; host CPU ${cpuDescription()}`);
+if (baseline) console.log(`tfjs-webgpu = tfjs-core ${baseline.versions['@tensorflow/tfjs-core']} + tfjs-backend-webgpu ${baseline.versions['@tensorflow/tfjs-backend-webgpu']}`);
+console.log(`\n${formatTable(result.rows)}`);
+await mkdir(values.out!, { recursive: true });
+const file = path.join(values.out!, 'kernels-node.json');
+await writeFile(file, JSON.stringify({ date: new Date().toISOString(), host: 'node-dawn', cpu: cpuDescription(), baseline: baseline ?? { skipped: '--no-tfjs' }, ...result }, null, 2));
+console.log(`\nwrote ${file}`);
 process.exit(0);

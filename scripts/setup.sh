@@ -6,7 +6,18 @@
 #   - Debian's chromium, for the headless-Chrome tests and benchmarks (puppeteer-core drives it);
 #   - the npm dependencies (npm ci), when node_modules is missing or older than package-lock.json.
 # Idempotent: a second run only checks. Set STYLEGPU_SKIP_APT=1 to skip the system packages.
+# Optional, `bash scripts/setup.sh --bench`: the benchmarks' baselines too, so they are fair:
+#   - libopenblas0-pthread, which switches Debian's libblas.so.3 (netlib's reference BLAS, 2–5 GFLOP/s) to
+#     OpenBLAS for PyTorch's matrix products (bench/gatys_torch.py prints the BLAS it ran on);
+#   - a note when Debian's python3-torch (the PyTorch baseline of bench:gatys) is missing.
 set -euo pipefail
+bench_deps=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench_deps=1 ;;
+    *) echo "[setup] error: unknown argument $arg (known: --bench)" >&2; exit 1 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 
 log() { echo "[setup] $*"; }
@@ -79,9 +90,23 @@ install_npm() {
   PUPPETEER_SKIP_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 }
 
+install_bench_deps() {
+  if [ -n "$(pkg_version libopenblas0-pthread)" ]; then
+    log "OpenBLAS present (libopenblas0-pthread $(pkg_version libopenblas0-pthread))"
+  else
+    need_root libopenblas0-pthread
+    apt_update
+    log "installing libopenblas0-pthread (PyTorch's BLAS for the benchmark baselines)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread
+  fi
+  /usr/bin/python3 -c 'import torch' 2>/dev/null ||
+    log "note: /usr/bin/python3 has no torch; bench:gatys times PyTorch only with Debian's python3-torch (apt-get install python3-torch)"
+}
+
 if [ "${STYLEGPU_SKIP_APT:-0}" != 1 ]; then
   install_vulkan
   install_chromium
+  [ $bench_deps = 0 ] || install_bench_deps
 fi
 install_npm
 log "done"

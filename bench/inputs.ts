@@ -1,0 +1,42 @@
+// What the benchmarks feed both sides of a comparison: photo-like images from examples/ (they travel with the
+// repository, so a lent GPU machine without ../shared runs on the same pixels), squared to the benchmark size,
+// and the machine facts printed beside every baseline figure.
+import { availableParallelism, cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type RgbaImage, imageToPlanes, planesToImage } from '../src/image/io.ts';
+import { resizeBilinear } from '../src/kernels/generator.ts';
+import { readImageFile } from '../src/node/files.ts';
+import type { Engine } from '../src/runtime/engine.ts';
+
+/** The repository root: bench/ sits one level below it, and so does the bundled copy (.device/bench/). */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Photo-like default inputs: a photograph as content, a painting as style (examples/LICENSES.md). */
+export const CONTENT_IMAGE = 'examples/content/chelsea.png';
+export const STYLE_IMAGE = 'examples/style/starry_night.png';
+
+/** Cores a CPU baseline may use: every core this process may run on. */
+export const CORES = availableParallelism();
+
+/** One line naming the CPU, for baseline figures. */
+export const cpuDescription = () => `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${CORES} cores`;
+
+/** An image file (relative to the repository root) resized on the GPU to size×size, as RGBA. The aspect ratio
+ *  is not kept: the benchmarks time square work, and both sides of a comparison get these same pixels. */
+export async function loadSquare(e: Engine, file: string, size: number): Promise<RgbaImage> {
+  const img = await readImageFile(path.resolve(ROOT, file));
+  const planes = e.tensor([1, 3, img.height, img.width], imageToPlanes(img, 1));
+  const resized = img.height === size && img.width === size ? planes : resizeBilinear(e, planes, size, size);
+  const data = await resized.read();
+  if (resized !== planes) resized.release();
+  planes.release();
+  return planesToImage(data, size, size, 1);
+}
+
+/** Packed RGB bytes (row-major, 3 per pixel) of an RGBA image: what the Python baselines read. */
+export function rgbBytes(img: RgbaImage): Uint8Array {
+  const out = new Uint8Array(img.width * img.height * 3);
+  for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = img.data[4 * i + c];
+  return out;
+}

@@ -1,0 +1,50 @@
+// --profile for the model benchmarks: GPU time per kernel (the engine's timestamp queries) beside the adapter's
+// FMA-bound peak (bench/fma-peak.wgsl), so a profile says how far the work it shows sits from what the
+// adapter can do. The peak is measured before profiling starts, never inside the profiled span.
+import type { Engine } from '../src/runtime/engine.ts';
+import type { KernelTimes } from '../src/runtime/profiler.ts';
+import { measureFmaPeak } from './harness.ts';
+
+export interface PeakProfile {
+  /** Measures the FMA peak (once), then starts the engine's profiler. */
+  start(): Promise<void>;
+  stop(): Promise<KernelTimes>;
+  /** The FMA peak in GFLOP/s, once measured. */
+  readonly peakGflops: number | undefined;
+  /** One line: the peak, and for `flop` of useful work done in the profiled span, the fraction of the peak
+   *  that work reached over the span's GPU time (and over `kernels`' time only, when given). */
+  peakLine(flop?: number, kernels?: RegExp): string;
+}
+
+export function profileWithPeak(e: Engine): PeakProfile {
+  let peak: number | undefined;
+  let times: KernelTimes | undefined;
+  return {
+    async start() {
+      peak ??= await measureFmaPeak(e);
+      e.startProfiling();
+    },
+    async stop() {
+      times = await e.stopProfiling();
+      return times;
+    },
+    get peakGflops() {
+      return peak;
+    },
+    peakLine(flop, kernels) {
+      if (peak === undefined || !times) return 'FMA peak: not measured (profiling never started)';
+      const entries = Object.entries(times);
+      const total = entries.reduce((s, [, v]) => s + v.ms, 0);
+      let line = `FMA peak ${peak.toFixed(1)} GFLOP/s (bench/fma-peak.wgsl)`;
+      if (flop !== undefined && total > 0) {
+        const rate = flop / (total * 1e6);
+        line += `; ${(flop / 1e9).toFixed(1)} GFLOP of model work in ${total.toFixed(0)} ms of GPU time = ${rate.toFixed(1)} GFLOP/s, ${((100 * rate) / peak).toFixed(1)} % of the peak`;
+        if (kernels) {
+          const ms = entries.filter(([k]) => kernels.test(k)).reduce((s, [, v]) => s + v.ms, 0);
+          if (ms > 0) line += ` (${((100 * flop) / (ms * 1e6) / peak).toFixed(1)} % over the ${kernels.source} kernels' ${ms.toFixed(0)} ms alone)`;
+        }
+      }
+      return line;
+    },
+  };
+}
