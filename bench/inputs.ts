@@ -1,6 +1,7 @@
 // What the benchmarks feed both sides of a comparison: photo-like images from examples/ (they travel with the
 // repository, so a lent GPU machine without ../shared runs on the same pixels), squared to the benchmark size,
 // and the machine facts printed beside every baseline figure.
+import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,14 @@ import { resizeBilinear } from '../src/kernels/generator.ts';
 import { readImageFile } from '../src/node/files.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 
-/** The repository root: bench/ sits one level below it, and so does the bundled copy (.device/bench/). */
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The repository root: the nearest folder above this module that holds examples/ — bench/ for the sources,
+ *  .device/bench/ for the bundled copy that bench/device/pack.sh makes. */
+export const ROOT = (() => {
+  for (let url = new URL('..', import.meta.url); ; url = new URL('..', url)) {
+    if (existsSync(new URL('examples/content', url))) return fileURLToPath(url);
+    if (url.pathname === '/') throw new Error(`no examples/content/ above ${fileURLToPath(import.meta.url)}: run the benchmarks inside the repository`);
+  }
+})();
 
 /** Photo-like default inputs: a photograph as content, a painting as style (examples/LICENSES.md). */
 export const CONTENT_IMAGE = 'examples/content/chelsea.png';
