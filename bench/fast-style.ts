@@ -20,7 +20,7 @@ import { Engine } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import type { WeightSet } from '../src/weights/tensors.ts';
 import { CORES, ROOT as root, cpuDescription, loadSquare } from './inputs.ts';
-import { profileWithPeak } from './profile.ts';
+import { CONV_KERNELS, profileWithPeak } from './profile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -116,7 +116,7 @@ if (profiling) {
   await profiling.start();
   (await net.forward(x)).release();
   kernelTimes = await profiling.stop();
-  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(fastStyleFlop(size), /conv/i)}\n`);
+  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(fastStyleFlop(size), CONV_KERNELS)}\n`);
 }
 
 const onnxFile = path.join(root, `bench/results/fast-style-${style}-${size}.onnx`);

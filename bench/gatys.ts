@@ -18,7 +18,7 @@ import { CAFFE_PREPROCESSING, VGG19_CONVS, Vgg19, type VggWeights } from '../src
 import { Engine, fmtBytes } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import { CONTENT_IMAGE, CORES, ROOT, STYLE_IMAGE, cpuDescription, loadSquare, rgbBytes } from './inputs.ts';
-import { profileWithPeak } from './profile.ts';
+import { CONV_KERNELS, profileWithPeak } from './profile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -124,7 +124,7 @@ for (const size of sizes) {
   let kernelTimes: KernelTimes | undefined;
   if (profiling && stamps.length) {
     kernelTimes = await profiling.stop();
-    console.log(`${size}²: GPU time per kernel over ${stamps.length - 1} steady iteration(s):\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(convFlopPerEvaluation(size) * (stamps.length - 1), /conv/i)}`);
+    console.log(`${size}²: GPU time per kernel over ${stamps.length - 1} steady iteration(s):\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(convFlopPerEvaluation(size) * (stamps.length - 1), CONV_KERNELS)}`);
   }
   // The first iteration includes compiling pipelines; time the steady ones.
   const ours = stamps.length > 1 ? (stamps.at(-1)! - stamps[0]) / (stamps.length - 1) / 1000 : NaN;

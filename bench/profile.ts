@@ -11,10 +11,13 @@ export interface PeakProfile {
   stop(): Promise<KernelTimes>;
   /** The FMA peak in GFLOP/s, once measured. */
   readonly peakGflops: number | undefined;
-  /** One line: the peak, and for `flop` of useful work done in the profiled span, the fraction of the peak
-   *  that work reached over the span's GPU time (and over `kernels`' time only, when given). */
-  peakLine(flop?: number, kernels?: RegExp): string;
+  /** One line: the peak, and for `flop` of convolution work done in the profiled span, the fraction of the peak
+   *  that work reached over the span's GPU time (and over the time of the kernels `kernels.match` names only). */
+  peakLine(flop?: number, kernels?: { label: string; match: RegExp }): string;
 }
+
+/** The convolution kernels proper, without their layout passes (input padding, weight packing). */
+export const CONV_KERNELS = { label: 'convolution kernels', match: /^conv2d(Subgroup)?\.(?!pad|pack)/ };
 
 export function profileWithPeak(e: Engine): PeakProfile {
   let peak: number | undefined;
@@ -38,10 +41,10 @@ export function profileWithPeak(e: Engine): PeakProfile {
       let line = `FMA peak ${peak.toFixed(1)} GFLOP/s (bench/fma-peak.wgsl)`;
       if (flop !== undefined && total > 0) {
         const rate = flop / (total * 1e6);
-        line += `; ${(flop / 1e9).toFixed(1)} GFLOP of model work in ${total.toFixed(0)} ms of GPU time = ${rate.toFixed(1)} GFLOP/s, ${((100 * rate) / peak).toFixed(1)} % of the peak`;
+        line += `; ${(flop / 1e9).toFixed(1)} GFLOP of convolution work in ${total.toFixed(0)} ms of GPU time = ${rate.toFixed(1)} GFLOP/s, ${((100 * rate) / peak).toFixed(1)} % of the peak`;
         if (kernels) {
-          const ms = entries.filter(([k]) => kernels.test(k)).reduce((s, [, v]) => s + v.ms, 0);
-          if (ms > 0) line += ` (${((100 * flop) / (ms * 1e6) / peak).toFixed(1)} % over the ${kernels.source} kernels' ${ms.toFixed(0)} ms alone)`;
+          const ms = entries.filter(([k]) => kernels.match.test(k)).reduce((s, [, v]) => s + v.ms, 0);
+          if (ms > 0) line += ` (${((100 * flop) / (ms * 1e6) / peak).toFixed(1)} % over the ${kernels.label}' ${ms.toFixed(0)} ms alone)`;
         }
       }
       return line;

@@ -9,7 +9,8 @@
 #   npm run bench -- --out DIR                                     conv / Gram / matmul vs tfjs-webgpu, lavapipe
 #   npm run bench:chromium                                         the same in headless Chromium (SwiftShader)
 #   npm run bench:gatys -- --sizes 256,512 --iterations 4 --out DIR   vs PyTorch CPU
-#   npm run bench:fast-style -- --size 512 --reps 5 --out DIR         vs onnxruntime-node
+#   npm run bench:fast-style -- --size 512 --reps 5 --profile --out DIR   vs onnxruntime-node; kernel split
+#   npm run bench:gatys -- --sizes 256 --iterations 3 --no-torch --profile --out DIR/profile   kernel split
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=0 force=0
@@ -46,12 +47,14 @@ run() { # name, command…: runs it, its output shown and kept in $out/name.log
 if [ $smoke = 1 ]; then
   run kernels npm run -s bench -- --quick --no-naive --no-blocked --no-extras --shapes 32x16 --out "$out"
   run gatys npm run -s bench:gatys -- --sizes 64 --iterations 3 --out "$out"
-  run fast-style npm run -s bench:fast-style -- --size 64 --reps 1 --out "$out"
+  run fast-style npm run -s bench:fast-style -- --size 64 --reps 1 --profile --out "$out"
+  run profile npm run -s bench:gatys -- --sizes 32 --iterations 3 --no-torch --profile --out "$out/profile"
 else
   run kernels npm run -s bench -- --out "$out"
   run chromium npm run -s bench:chromium
   cp bench/results/kernels-chromium.json "$out/"
   run gatys npm run -s bench:gatys -- --sizes 256,512 --iterations 4 --out "$out"
-  run fast-style npm run -s bench:fast-style -- --size 512 --reps 5 --out "$out"
+  run fast-style npm run -s bench:fast-style -- --size 512 --reps 5 --profile --out "$out"
+  run profile npm run -s bench:gatys -- --sizes 256 --iterations 3 --no-torch --profile --out "$out/profile"
 fi
 echo "bench:readme: done; figures and the settings of each baseline are in $out/*.json and the logs beside them"
