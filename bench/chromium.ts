@@ -13,6 +13,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { startBrowserSession } from '../test/helpers/chromium.ts';
 import { formatTable } from './harness.ts';
+import { tfjsBaseline } from './inputs.ts';
 import type { BenchResult } from './kernels.ts';
 
 declare global {
@@ -44,9 +45,13 @@ try {
   if (out.error || !out.result) throw new Error(`benchmark page failed: ${out.error}`);
   const { result } = out;
   console.log(`\n${result.adapter}, FMA peak ${result.fmaPeakGflops.toFixed(1)} GFLOP/s (run took ${((performance.now() - started) / 60000).toFixed(1)} min)\n`);
+  const browser = await session.browser.version();
+  const baseline = args.has('--no-tfjs') ? undefined : await tfjsBaseline();
+  console.log(`${browser}${baseline ? `; ${baseline.line}` : ''}\n`);
   console.log(formatTable(result.rows));
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/kernels-chromium.json', JSON.stringify({ date: new Date().toISOString(), host: 'chromium', query: query.toString(), ...result }, null, 2));
+  const stored = { date: new Date().toISOString(), host: 'chromium', browser, baseline: baseline ? { name: baseline.name, versions: baseline.versions } : { skipped: '--no-tfjs' }, query: query.toString(), ...result };
+  await writeFile('bench/results/kernels-chromium.json', JSON.stringify(stored, null, 2));
   console.log('\nwrote bench/results/kernels-chromium.json');
 } catch (e) {
   console.error(e instanceof Error ? e.message : e);

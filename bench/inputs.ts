@@ -47,3 +47,14 @@ export function rgbBytes(img: RgbaImage): Uint8Array {
   for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = img.data[4 * i + c];
   return out;
 }
+
+/** The tfjs-webgpu baseline's versions, printed and stored beside its figures (Node side; the Chromium page
+ *  loads the same packages through Vite). */
+export async function tfjsBaseline(): Promise<{ name: string; versions: Record<string, string>; line: string }> {
+  const [core, webgpu] = await Promise.all([
+    import('@tensorflow/tfjs-core/package.json', { with: { type: 'json' } }),
+    import('@tensorflow/tfjs-backend-webgpu/package.json', { with: { type: 'json' } }),
+  ]);
+  const versions = { '@tensorflow/tfjs-core': core.default.version, '@tensorflow/tfjs-backend-webgpu': webgpu.default.version };
+  return { name: 'tfjs-webgpu', versions, line: `tfjs-webgpu = tfjs-core ${versions['@tensorflow/tfjs-core']} + tfjs-backend-webgpu ${versions['@tensorflow/tfjs-backend-webgpu']}` };
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/runtime/engine.ts';
 import { formatTable } from './harness.ts';
-import { ROOT, cpuDescription } from './inputs.ts';
+import { ROOT, cpuDescription, tfjsBaseline } from './inputs.ts';
 import { type Tfjs, runKernelBenchmarks } from './kernels.ts';
 
 const { values } = parseArgs({
@@ -21,25 +21,24 @@ const shapes = values.shapes?.split(',').map((cs) => {
 });
 const e = await Engine.create();
 let tf: Tfjs | undefined;
-let baseline: { name: string; versions: Record<string, string> } | undefined;
+let baseline: Awaited<ReturnType<typeof tfjsBaseline>> | undefined;
 if (!values['no-tfjs']) {
   // tfjs-webgpu finds WebGPU through navigator.gpu: give it the same Dawn instance, hence the same adapter.
   (globalThis as { navigator?: unknown }).navigator = { gpu: e.ctx.gpu };
   const core = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-webgpu');
-  const webgpuPackage = (await import('@tensorflow/tfjs-backend-webgpu/package.json', { with: { type: 'json' } })).default;
   await core.setBackend('webgpu');
   await core.ready();
   tf = core as unknown as Tfjs;
-  baseline = { name: 'tfjs-webgpu', versions: { '@tensorflow/tfjs-core': core.version_core, '@tensorflow/tfjs-backend-webgpu': webgpuPackage.version } };
-  console.log(`baseline: tfjs-core ${core.version_core} with tfjs-backend-webgpu ${webgpuPackage.version}, on the same adapter`);
+  baseline = await tfjsBaseline();
+  console.log(`baseline: ${baseline.line}, on the same adapter`);
 }
 const result = await runKernelBenchmarks(e, tf, { quick: values.quick, naive: !values['no-naive'], blocked: !values['no-blocked'], extras: !values['no-extras'], shapes });
 console.log(`\n${result.adapter}, FMA peak ${result.fmaPeakGflops.toFixed(1)} GFLOP/s; host CPU ${cpuDescription()}`);
-if (baseline) console.log(`tfjs-webgpu = tfjs-core ${baseline.versions['@tensorflow/tfjs-core']} + tfjs-backend-webgpu ${baseline.versions['@tensorflow/tfjs-backend-webgpu']}`);
+if (baseline) console.log(baseline.line);
 console.log(`\n${formatTable(result.rows)}`);
 await mkdir(values.out!, { recursive: true });
 const file = path.join(values.out!, 'kernels-node.json');
-await writeFile(file, JSON.stringify({ date: new Date().toISOString(), host: 'node-dawn', cpu: cpuDescription(), baseline: baseline ?? { skipped: '--no-tfjs' }, ...result }, null, 2));
+await writeFile(file, JSON.stringify({ date: new Date().toISOString(), host: 'node-dawn', cpu: cpuDescription(), baseline: baseline ? { name: baseline.name, versions: baseline.versions } : { skipped: '--no-tfjs' }, ...result }, null, 2));
 console.log(`\nwrote ${file}`);
 process.exit(0);
