@@ -9,6 +9,7 @@ libopenblas0-pthread replaces it). On CUDA, TF32 is off, as our kernels compute 
 
 Usage: /usr/bin/python3 bench/gatys_torch.py --size N --iterations N --content RGB --style RGB
          --preprocessing JSON [--init random|content] [--device cpu|cuda]
+       /usr/bin/python3 bench/gatys_torch.py --describe [--device cpu|cuda]   (the settings alone: no run)
 RGB files: size·size·3 bytes, row-major. Prints one JSON line on stdout."""
 import argparse
 import json
@@ -20,14 +21,18 @@ import torch
 import torch.nn.functional as F
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--size", type=int, required=True)
-ap.add_argument("--iterations", type=int, required=True)
-ap.add_argument("--content", required=True)
-ap.add_argument("--style", required=True)
-ap.add_argument("--preprocessing", required=True, help="stylegpu's Preprocessing: order, range, mean, std")
+ap.add_argument("--size", type=int)
+ap.add_argument("--iterations", type=int)
+ap.add_argument("--content")
+ap.add_argument("--style")
+ap.add_argument("--preprocessing", help="stylegpu's Preprocessing: order, range, mean, std")
 ap.add_argument("--init", choices=["random", "content"], default="random")
 ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+ap.add_argument("--describe", action="store_true", help="print the baseline's settings as JSON and exit")
 args = ap.parse_args()
+missing = [f"--{a}" for a in ("size", "iterations", "content", "style", "preprocessing") if getattr(args, a) is None]
+if missing and not args.describe:
+    ap.error(f"missing {', '.join(missing)}")
 size, dev = args.size, torch.device(args.device)
 if args.device == "cuda" and not torch.cuda.is_available():
     raise SystemExit("gatys_torch.py: --device cuda but torch.cuda.is_available() is False")
@@ -64,6 +69,9 @@ settings = {
 if args.device == "cuda":
     settings.update({"cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(), "deviceName": torch.cuda.get_device_name(0), "tf32": False})
 
+if args.describe:
+    print(json.dumps(settings))
+    raise SystemExit(0)
 pre = json.loads(args.preprocessing)
 
 

@@ -28,17 +28,15 @@ refuse() {
 cores=$(nproc)
 load=$(cut -d' ' -f1 /proc/loadavg)
 awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c / 2) }' && refuse "load average $load on $cores cores: the machine is busy"
-blas=$(/usr/bin/python3 -c 'import torch, os
-torch.randn(8, 8) @ torch.randn(8, 8)
-print(" ".join(sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if "blas" in l.lower()})))' 2>/dev/null || echo "no torch")
-case "$blas" in
-  *openblas*|*mkl*|*blis*) ;;
-  *) refuse "PyTorch's BLAS is '$blas', not OpenBLAS (bash scripts/setup.sh --bench)" ;;
+torch_settings=$(/usr/bin/python3 bench/gatys_torch.py --describe 2>/dev/null || echo "no torch in /usr/bin/python3")
+case "$torch_settings" in
+  *'"referenceBlas": false'*) ;;
+  *) refuse "PyTorch's BLAS is not a real one: $torch_settings (bash scripts/setup.sh --bench)" ;;
 esac
 
 out=bench/results/readme-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
-echo "bench:readme: $(nproc) cores, load $load, PyTorch BLAS: $blas; results in $out"
+echo "bench:readme: $(nproc) cores, load $load; PyTorch: $torch_settings; results in $out"
 run() { # name, command…: runs it, its output shown and kept in $out/name.log
   local name=$1; shift
   echo "== $* =="
