@@ -56,6 +56,11 @@ main() {
       [ -f "$icd" ] && { export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd; break; }
     done
     echo "Vulkan driver: ${VK_DRIVER_FILES:-no NVIDIA ICD found in /usr/local/nvidia/share/vulkan/icd.d, /usr/share/vulkan/icd.d, /etc/vulkan/icd.d}"
+    # The ICD names its library (libGLX_nvidia.so.0) without a folder: make the driver's own folders searchable.
+    local lib
+    for lib in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+      [ -d "$lib" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$lib"
+    done
   fi
 
   local py tdev
@@ -86,7 +91,11 @@ main() {
   if [ $failed = 1 ]; then
     echo "run.sh: Dawn did not give the expected adapter; diagnostics:"
     ls -l /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
+    [ -n "${VK_DRIVER_FILES:-}" ] && cat "$VK_DRIVER_FILES"
     ldconfig -p | grep -i -E 'vulkan|nvidia' | head -20
+    echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+    echo "-- the adapter check again with the Vulkan loader's messages:"
+    VK_LOADER_DEBUG=error,warn,driver timeout 20 "$node" $dev/bench/device/adapter.js 2>&1 | grep -v XDG_RUNTIME_DIR | head -60
     return 1
   fi
   local b=$dev/bench
