@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { imageToPlanes } from '../src/image/io.ts';
 import { FAST_STYLE_LAYERS, FastStyleNet, fastStyleShapes } from '../src/models/fastStyle.ts';
@@ -101,7 +100,7 @@ const input = imageToPlanes(photo, 1);
 const x = e.tensor([1, 3, size, size], input);
 const weights = randomWeights ? 'random weights of the real shapes' : `pretrained "${style}"`;
 console.log(`fast style, ${weights}, ${size}×${size} (examples/content/astronaut.png), ${reps} runs after a warm-up, medians; host CPU ${cpuDescription()}`);
-console.log('note: this 2-core machine may be shared with other benchmarks; compare the two rows of one run only\n');
+console.log('note: the machine may be shared with other work; compare the rows of one run only\n');
 
 let ours: Float32Array | undefined;
 const engine = await median(async () => {
