@@ -142,7 +142,7 @@ export function checkGatysOptions(o: GatysOptionValues & { imageSize: number; st
     for (const l of layers) if (!VGG19_LAYER_NAMES.includes(l)) throw new OptionError(name(key), l, `VGG19 layer names (${VGG19_LAYER_NAMES.join(', ')})`);
   }
   const { side: min, pools, deepest } = gatysMinimumSize([...o.contentLayers, ...o.styleLayers]);
-  const poolsWhy = pools ? `the ${pools} pooling layer${pools > 1 ? 's' : ''} up to ${deepest} halve the image ${pools} time${pools > 1 ? 's' : ''}` : '';
+  const poolsWhy = pools === 0 ? '' : pools === 1 ? `the pooling layer before ${deepest} halves the image` : `the ${pools} pooling layers up to ${deepest} halve the image ${pools} times`;
   checkNumber(name('imageSize'), o.imageSize, { integer: true, min }, poolsWhy);
   checkNumber(name('styleScale'), o.styleScale, { min: 0, above: true });
   const styleSide = Math.round(o.imageSize * o.styleScale);
@@ -178,8 +178,12 @@ export function checkGatys(content: RgbaImage, styles: readonly RgbaImage[], o: 
   }
 }
 
-export function checkFastStyle(image: RgbaImage, o: { longestSide?: number }, name: OptionNamer = apiNames): void {
+export function checkFastStyleOptions(o: { longestSide?: number }, name: OptionNamer = apiNames): void {
   checkNumber(name('longestSide'), o.longestSide, { integer: true, min: FAST_STYLE_MIN_SIDE });
+}
+
+export function checkFastStyle(image: RgbaImage, o: { longestSide?: number }, name: OptionNamer = apiNames): void {
+  checkFastStyleOptions(o, name);
   checkImage(name('content'), image);
 }
 
@@ -191,11 +195,16 @@ export interface AdainOptionValues {
   styleLongestSide?: number;
 }
 
-export function checkAdain(content: RgbaImage, styles: readonly RgbaImage[], o: AdainOptionValues, name: OptionNamer = apiNames): void {
-  const why = `relu4_1 (⌈H/8⌉) must be at least 2×2 for its reflection padding`;
+const ADAIN_WHY = 'relu4_1 (⌈H/8⌉) must be at least 2×2 for its reflection padding';
+
+export function checkAdainOptions(o: AdainOptionValues, name: OptionNamer = apiNames): void {
   checkNumber(name('alpha'), o.alpha, { min: 0, max: 1 });
-  checkNumber(name('longestSide'), o.longestSide, { integer: true, min: ADAIN_MIN_SIDE }, why);
-  checkNumber(name('styleLongestSide'), o.styleLongestSide, { integer: true, min: ADAIN_MIN_SIDE }, why);
+  checkNumber(name('longestSide'), o.longestSide, { integer: true, min: ADAIN_MIN_SIDE }, ADAIN_WHY);
+  checkNumber(name('styleLongestSide'), o.styleLongestSide, { integer: true, min: ADAIN_MIN_SIDE }, ADAIN_WHY);
+}
+
+export function checkAdain(content: RgbaImage, styles: readonly RgbaImage[], o: AdainOptionValues, name: OptionNamer = apiNames): void {
+  checkAdainOptions(o, name);
   checkImage(name('content'), content);
   if (!Array.isArray(styles) || styles.length === 0) throw new OptionError(name('style'), styles, 'one or more style images');
   styles.forEach((s) => checkImage(name('style'), s));
@@ -208,18 +217,23 @@ export function checkAdain(content: RgbaImage, styles: readonly RgbaImage[], o: 
       throw new OptionError(name('mask'), `${data?.length} values for ${width}×${height}`, 'one value per pixel (width·height)');
     }
   }
-  checkRunSize(name('content'), content, o.longestSide, ADAIN_MIN_SIDE, why);
-  for (const s of styles) checkRunSize(name('style'), s, o.styleLongestSide, ADAIN_MIN_SIDE, why);
+  checkRunSize(name('content'), content, o.longestSide, ADAIN_MIN_SIDE, ADAIN_WHY);
+  for (const s of styles) checkRunSize(name('style'), s, o.styleLongestSide, ADAIN_MIN_SIDE, ADAIN_WHY);
+}
+
+const GATEDGAN_WHY = 'the features (⌈H/4⌉) must be at least 2×2 for reflection padding';
+
+export function checkGatedGanOptions(o: { longestSide?: number }, name: OptionNamer = apiNames): void {
+  checkNumber(name('longestSide'), o.longestSide, { integer: true, min: GATEDGAN_MIN_SIDE }, GATEDGAN_WHY);
 }
 
 export function checkGatedGan(image: RgbaImage, styleWeights: readonly number[], o: { longestSide?: number }, name: OptionNamer = apiNames): void {
-  const why = 'the features (⌈H/4⌉) must be at least 2×2 for reflection padding';
-  checkNumber(name('longestSide'), o.longestSide, { integer: true, min: GATEDGAN_MIN_SIDE }, why);
+  checkGatedGanOptions(o, name);
   if (!Array.isArray(styleWeights) || styleWeights.length === 0 || !styleWeights.every((w) => typeof w === 'number' && Number.isFinite(w))) {
     throw new OptionError(name('styleWeights'), styleWeights, 'finite numbers, one per style and one for the identity branch');
   }
   checkImage(name('content'), image);
-  checkRunSize(name('content'), image, o.longestSide, GATEDGAN_MIN_SIDE, why);
+  checkRunSize(name('content'), image, o.longestSide, GATEDGAN_MIN_SIDE, GATEDGAN_WHY);
 }
 
 function show(value: unknown): string {

@@ -1,7 +1,7 @@
 // `stylegpu adain`: arbitrary style transfer with AdaIN (src/models/adain.ts), test.py's and test.lua's options.
 import { AdaIN, maskFromImage } from '../models/adain.ts';
 import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
-import { ADAIN_MIN_SIDE, checkAdain, checkNumber, flagNames } from '../options.ts';
+import { checkAdain, checkAdainOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';
 import { type Command, UsageError, parseCommandArgs, parseList, parseNumber, parseNumberList, requireOption } from './command.ts';
 
@@ -49,9 +49,7 @@ for multiples of 8, else up to 7 pixels larger), as upstream; images need H, W â
       styleLongestSide,
     };
     const names = flagNames({ longestSide: '--image-size', styleLongestSide: '--style-size', weights: '--style-interpolation-weights', mask: '--mask' });
-    checkNumber(names('alpha'), opts.alpha, { min: 0, max: 1 });
-    checkNumber(names('longestSide'), longestSide, { integer: true, min: ADAIN_MIN_SIDE });
-    checkNumber(names('styleLongestSide'), styleLongestSide, { integer: true, min: ADAIN_MIN_SIDE });
+    checkAdainOptions(opts, names);
     if (v.mask && styles.length !== 2) throw new UsageError(`--mask: give exactly two styles (foreground, background), got ${styles.length}`);
     if (v.mask && opts.weights) throw new UsageError('--mask and --style-interpolation-weights cannot be combined');
     checkOutputPath('--output', output, [content, ...styles, ...(v.mask ? [v.mask] : []), vgg, decoder]);

@@ -47,8 +47,9 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** A flag's number: decimal, and within `rule` when one is given (other ranges are checked in src/options.ts). */
 export function parseNumber(value: string | undefined, flag: string, rule: Parameters<typeof checkNumber>[2] = {}): number | undefined {
   if (value === undefined) return undefined;
-  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-  checkNumber(flag, Number.isNaN(n) ? value : n, rule);
+  if (!DECIMAL.test(value.trim())) throw new OptionError(flag, value, 'a decimal number');
+  const n = Number(value);
+  checkNumber(flag, n, rule);
   return n;
 }
 

@@ -1,7 +1,7 @@
 // `stylegpu gatedgan`: one image through a Gated GAN generator, its styles mixed by a label (src/models/gatedGan.ts).
 import { GatedGanGenerator } from '../models/gatedGan.ts';
 import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
-import { GATEDGAN_MIN_SIDE, checkGatedGan, checkNumber, flagNames } from '../options.ts';
+import { checkGatedGan, checkGatedGanOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';
 import { type Command, UsageError, parseCommandArgs, parseNumber, parseNumberList, requireOption } from './command.ts';
 
@@ -35,7 +35,7 @@ a 4⌈H/4⌉ × 4⌈W/4⌉ output: the same size for multiples of 4, otherwise u
     const weights = parseNumberList(requireOption(values['style-weights'], '--style-weights'), '--style-weights') ?? [];
     const longestSide = parseNumber(values['image-size'], '--image-size');
     const names = flagNames({ longestSide: '--image-size' });
-    checkNumber(names('longestSide'), longestSide, { integer: true, min: GATEDGAN_MIN_SIDE });
+    checkGatedGanOptions({ longestSide }, names);
     checkOutputPath('--output', output, [content, checkpoint]);
     const img = await readImageFile(content, longestSide);
     checkGatedGan(img, weights, { longestSide }, names);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { FastStyleNet } from '../models/fastStyle.ts';
 import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
-import { FAST_STYLE_MIN_SIDE, checkFastStyle, checkNumber, flagNames } from '../options.ts';
+import { checkFastStyle, checkFastStyleOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';
 import { ML5_STYLES, findModel } from '../weights/index.ts';
 import { type Command, UsageError, parseCommandArgs, parseNumber, requireOption } from './command.ts';
@@ -30,7 +30,7 @@ both sides are multiples of 4, otherwise up to 3 pixels larger.`,
     const output = requireOption(values.output, '--output');
     const longestSide = parseNumber(values['image-size'], '--image-size');
     const names = flagNames({ longestSide: '--image-size' });
-    checkNumber(names('longestSide'), longestSide, { integer: true, min: FAST_STYLE_MIN_SIDE });
+    checkFastStyleOptions({ longestSide }, names);
     if (!(ML5_STYLES as readonly string[]).includes(model) && !findModel(model) && !/^https?:\/\//.test(model) && !existsSync(model)) {
       throw new UsageError(`--model: '${model}' is neither a style (${ML5_STYLES.join(', ')}) nor an existing folder or URL`);
     }
