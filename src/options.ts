@@ -100,7 +100,7 @@ export function checkImage(option: string, img: RgbaImage | undefined): asserts 
 function checkRunSize(option: string, img: RgbaImage, longestSide: number | undefined, min: number, why: string): void {
   const [h, w] = longestSide === undefined ? [img.height, img.width] : fitLongestSide(img.height, img.width, longestSide);
   if (Math.min(h, w) < min) {
-    const resized = longestSide === undefined ? '' : `, ${w}×${h} at longest side ${longestSide}`;
+    const resized = h === img.height && w === img.width ? '' : `, ${w}×${h} at ${longestSide} px`;
     throw new OptionError(option, `an image of ${img.width}×${img.height}${resized}`, `at least ${min}×${min} pixels`, why);
   }
 }
@@ -167,11 +167,12 @@ export function checkGatys(content: RgbaImage, styles: readonly RgbaImage[], o: 
   if (!Array.isArray(styles) || styles.length === 0) throw new OptionError(name('style'), styles, 'one or more style images');
   styles.forEach((s) => checkImage(name('style'), s));
   checkBlendWeights(name('styleBlendWeights'), o.styleBlendWeights, styles.length, 'style image');
-  const why = `the layers up to ${gatysMinimumSize([...o.contentLayers, ...o.styleLayers]).deepest} need ${min} px; a smaller image would only be blown up`;
-  // The content as given: a tiny image is refused rather than silently blown up to the image size.
-  checkRunSize(name('content'), content, undefined, min, why);
-  checkRunSize(name('content'), content, o.imageSize, min, why);
-  for (const s of styles) checkRunSize(name('style'), s, Math.max(1, Math.round(o.imageSize * o.styleScale)), min, why);
+  const need = `the layers up to ${gatysMinimumSize([...o.contentLayers, ...o.styleLayers]).deepest} need ${min} px on each side`;
+  // Fitted first: an elongated image may fall below the minimum at this size (a larger one helps); then the
+  // content as given: a tiny image is refused rather than silently blown up to the image size.
+  checkRunSize(name('content'), content, o.imageSize, min, `${need}; try a larger ${name('imageSize')}`);
+  for (const s of styles) checkRunSize(name('style'), s, Math.max(1, Math.round(o.imageSize * o.styleScale)), min, `${need}; try a larger ${name('styleScale')}`);
+  checkRunSize(name('content'), content, undefined, min, `${need}; a smaller image would only be blown up`);
   if (o.init instanceof Float32Array) {
     const [h, w] = fitLongestSide(content.height, content.width, o.imageSize);
     if (o.init.length !== 3 * h * w) throw new OptionError(name('init'), `${o.init.length} values`, `3·${h}·${w} = ${3 * h * w} values (the image in input space)`);

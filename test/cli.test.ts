@@ -100,7 +100,7 @@ describe('usage errors: exit 2, naming the option, the value and what is allowed
     await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toFile(at('dot.png'));
     const r = await cli(['gatys', '--content', at('dot.png'), '--style', STYLE, '--weights', TINY_VGG, '--output', out.path]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("stylegpu gatys: --content: expected at least 16×16 pixels, got an image of 1×1 (the layers up to relu5_1 need 16 px; a smaller image would only be blown up)");
+    expect(r.stderr).toContain("stylegpu gatys: --content: expected at least 16×16 pixels, got an image of 1×1 (the layers up to relu5_1 need 16 px on each side; a smaller image would only be blown up)");
     expect(out.untouched()).toBe(true);
   });
 
@@ -215,7 +215,7 @@ describe('gatys options that had no test', () => {
 
   it('--init content --optimizer adam --save-every --log-json: a tiny step stays at the content; snapshots and one log line per evaluation', async () => {
     const out = at('adam.png');
-    const log = at('adam.jsonl');
+    const log = at('logs/new/adam.jsonl'); // a folder that does not exist yet
     const r = await cli(gatysArgs(out, '--init', 'content', '--optimizer', 'adam', '--learning-rate', '0.001', '--iterations', '4', '--save-every', '2', '--log-json', log, '--pooling', 'avg'));
     expect(r.code, r.stderr).toBe(0);
     // Adam has no L-BFGS first evaluation: the summary still states real figures.

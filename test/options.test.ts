@@ -51,9 +51,9 @@ describe('gatys() options', () => {
 
   it('a content image smaller than the layers need is refused, not blown up', async () => {
     const err = await refusal(() => gatys(noEngine, noEngine, image(1, 1), [photo], small));
-    expect(err.message).toBe('content: expected at least 16×16 pixels, got an image of 1×1 (the layers up to relu5_1 need 16 px; a smaller image would only be blown up)');
+    expect(err.message).toBe('content: expected at least 16×16 pixels, got an image of 1×1 (the layers up to relu5_1 need 16 px on each side; a smaller image would only be blown up)');
     // A long thin image whose short side falls below the minimum once fitted.
-    expect((await refusal(() => gatys(noEngine, noEngine, image(400, 20), [photo], small))).message).toMatch(/got an image of 400×20, 32×2 at longest side 32/);
+    expect((await refusal(() => gatys(noEngine, noEngine, image(400, 20), [photo], small))).message).toMatch(/got an image of 400×20, 32×2 at 32 px \(the layers up to relu5_1 need 16 px on each side; try a larger imageSize\)/);
   });
 
   it('the minimum size follows the pooling depth of the layers used', () => {

@@ -2,7 +2,7 @@
 // anything becomes float32, and every output written atomically (a temporary file beside the target, then a
 // rename), so an interrupted or failed run never leaves a half-written or blank file over an existing one.
 import { randomBytes } from 'node:crypto';
-import { type WriteStream, accessSync, constants, createWriteStream, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { type WriteStream, accessSync, constants, createWriteStream, mkdirSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
@@ -138,6 +138,7 @@ export class AtomicTextFile {
 
   constructor(readonly path: string) {
     this.temp = temporaryPath(path);
+    mkdirSync(dirname(path), { recursive: true });
     pending.add(this.temp);
     this.stream = createWriteStream(this.temp);
     this.stream.on('error', (e) => (this.failure ??= new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
