@@ -1,10 +1,9 @@
 // Engine-level commands: info (adapter and limits), smoke (one image through the engine).
-import { parseArgs } from 'node:util';
-import { readImageFile, writePngFile } from '../node/files.ts';
+import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
 import { describeAdapter } from '../runtime/device.ts';
 import { Engine, fmtBytes } from '../runtime/engine.ts';
 import { negativeImage } from '../smoke.ts';
-import { type Command, requireOption } from './command.ts';
+import { type Command, parseCommandArgs, requireOption } from './command.ts';
 
 export const info: Command = {
   name: 'info',
@@ -29,12 +28,13 @@ export const smoke: Command = {
   summary: 'run the engine on one image (1 − x and a GPU sum); PNG or JPEG in, PNG out',
   usage: 'stylegpu smoke --content PATH --output PATH',
   async run(args) {
-    const { values } = parseArgs({ args, options: { content: { type: 'string' }, output: { type: 'string' } } });
-    const content = requireOption(values.content, '--content', 'smoke');
-    const output = requireOption(values.output, '--output', 'smoke');
+    const { values } = parseCommandArgs(args, { content: { type: 'string' }, output: { type: 'string' } });
+    const content = requireOption(values.content, '--content');
+    const output = requireOption(values.output, '--output');
+    checkOutputPath('--output', output, [content]);
+    const img = await readImageFile(content);
     const engine = await Engine.create();
     try {
-      const img = await readImageFile(content);
       const { image, meanBrightness } = await negativeImage(engine, img);
       await writePngFile(output, image);
       console.log(`${content} (${img.width}×${img.height}, mean brightness ${meanBrightness.toFixed(3)}) → ${output}`);

@@ -1,9 +1,9 @@
 // `stylegpu gatedgan`: one image through a Gated GAN generator, its styles mixed by a label (src/models/gatedGan.ts).
-import { parseArgs } from 'node:util';
 import { GatedGanGenerator } from '../models/gatedGan.ts';
-import { readImageFile, writePngFile } from '../node/files.ts';
+import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
+import { checkGatedGan, checkGatedGanOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';
-import { type Command, UsageError, parseList, parseNumber, requireOption } from './command.ts';
+import { type Command, UsageError, parseCommandArgs, parseNumber, parseNumberList, requireOption } from './command.ts';
 
 export const gatedgan: Command = {
   name: 'gatedgan',
@@ -19,24 +19,26 @@ export const gatedgan: Command = {
                    (photo2fourcollection) orders them cezanne, monet, ukiyoe, vangogh, identity: 0,0,0,1,0 is van
                    Gogh, 0,0,0,0.5,0.5 half of it. The network computes Σ w_i · branch_i(features) with the weights
                    as given (not normalised), as upstream does.
-  --image-size     first resize the content (bilinear, on the GPU) so its longest side is N pixels
+  --image-size     first resize the content so its longest side is N pixels (≥ 5; shrunk on the CPU while
+                   decoding, enlarged on the GPU)
 
 Input pixels are mapped to [-1, 1] and the tanh output back by 127.5·(y + 1), as upstream. An H×W input gives
 a 4⌈H/4⌉ × 4⌈W/4⌉ output: the same size for multiples of 4, otherwise up to 3 pixels larger.`,
-  async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        checkpoint: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' },
-        'style-weights': { type: 'string' }, 'image-size': { type: 'string' },
-      },
+  async run(args, interrupt) {
+    const { values } = parseCommandArgs(args, {
+      checkpoint: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' },
+      'style-weights': { type: 'string' }, 'image-size': { type: 'string' },
     });
-    const checkpoint = requireOption(values.checkpoint, '--checkpoint', 'gatedgan');
-    const content = requireOption(values.content, '--content', 'gatedgan');
-    const output = requireOption(values.output, '--output', 'gatedgan');
-    const weights = parseList(requireOption(values['style-weights'], '--style-weights', 'gatedgan')).map((w) => parseNumber(w, '--style-weights', 0));
-    const longestSide = values['image-size'] === undefined ? undefined : parseNumber(values['image-size'], '--image-size', 0, { integer: true, min: 1 });
-    const img = await readImageFile(content);
+    const checkpoint = requireOption(values.checkpoint, '--checkpoint');
+    const content = requireOption(values.content, '--content');
+    const output = requireOption(values.output, '--output');
+    const weights = parseNumberList(requireOption(values['style-weights'], '--style-weights'), '--style-weights') ?? [];
+    const longestSide = parseNumber(values['image-size'], '--image-size');
+    const names = flagNames({ longestSide: '--image-size' });
+    checkGatedGanOptions({ longestSide }, names);
+    checkOutputPath('--output', output, [content, checkpoint]);
+    const img = await readImageFile(content, longestSide);
+    checkGatedGan(img, weights, { longestSide }, names);
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
@@ -46,10 +48,11 @@ a 4⌈H/4⌉ × 4⌈W/4⌉ output: the same size for multiples of 4, otherwise u
       }
       const t1 = performance.now();
       const out = await gen.stylize(img, weights, { longestSide });
+      gen.release();
+      interrupt.throwIfAborted();
       await writePngFile(output, out);
       const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
       console.log(`${content} (${img.width}×${img.height}) → ${output} (${out.width}×${out.height}), weights [${weights.join(', ')}]; load ${s(t1 - t0)}, run ${s(performance.now() - t1)}`);
-      gen.release();
     } finally {
       await engine.destroy();
     }

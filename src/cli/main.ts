@@ -1,6 +1,7 @@
 // The `stylegpu` command line: one module per command, listed here.
 import { adainCommand } from './adain.ts';
-import { type Command, UsageError } from './command.ts';
+import { removePendingFiles } from '../node/files.ts';
+import { type Command, isUsageError } from './command.ts';
 import { examples } from './examples.ts';
 import { info, smoke } from './foundation.ts';
 import { gatedgan } from './gatedgan.ts';
@@ -36,10 +37,36 @@ export async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
+  // First Ctrl-C: the command stops at its next safe point (Gatys keeps the image reached so far; the others
+  // write nothing). A second one quits at once, removing any half-written temporary file.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (!interrupt.signal.aborted) {
+      console.error(`\nstylegpu ${name}: interrupted; stopping (press Ctrl-C again to quit at once)`);
+      interrupt.abort(new Error('interrupted'));
+    } else {
+      removePendingFiles();
+      console.error(`stylegpu ${name}: quit; nothing more written`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
   try {
-    return await command.run(rest);
+    return await command.run(rest, interrupt.signal);
   } catch (e) {
-    console.error(`stylegpu ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    return e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+    if (interrupt.signal.aborted) {
+      console.error(`stylegpu ${name}: interrupted before a result: nothing written, existing files left untouched`);
+      return 130;
+    }
+    console.error(`stylegpu ${name}: ${errorMessage(name, e)}`);
+    return isUsageError(e) ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
+}
+
+/** The message without a repeated command prefix ('gatys: …' from the library under `stylegpu gatys:`). */
+function errorMessage(command: string, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.toLowerCase().startsWith(`${command.toLowerCase()}: `) ? message.slice(command.length + 2) : message;
 }

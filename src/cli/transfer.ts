@@ -1,10 +1,11 @@
 // `stylegpu transfer`: one image through a pretrained feed-forward style network (src/models/fastStyle.ts).
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { FastStyleNet } from '../models/fastStyle.ts';
-import { readImageFile, writePngFile } from '../node/files.ts';
+import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
+import { checkFastStyle, checkFastStyleOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';
-import { ML5_STYLES } from '../weights/index.ts';
-import { type Command, parseNumber, requireOption } from './command.ts';
+import { ML5_STYLES, findModel } from '../weights/index.ts';
+import { type Command, UsageError, parseCommandArgs, parseNumber, requireOption } from './command.ts';
 import { progressBar } from './progress.ts';
 
 export const transfer: Command = {
@@ -17,32 +18,38 @@ export const transfer: Command = {
                 folder or URL of a deeplearn.js checkpoint (manifest.json and its variable files)
   --content     the image to stylize (PNG or JPEG)
   --output      where to write the result (PNG)
-  --image-size  first resize the content (bilinear, on the GPU) so its longest side is N pixels
+  --image-size  first shrink the content (on the CPU while decoding) or enlarge it (bilinear, on the GPU) so
+                its longest side is N pixels
 
 The network's output is 4⌈H/4⌉ × 4⌈W/4⌉ for an H×W input, as in TensorFlow and ml5: the input's size when
 both sides are multiples of 4, otherwise up to 3 pixels larger.`,
-  async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: { model: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' }, 'image-size': { type: 'string' } },
-    });
-    const model = requireOption(values.model, '--model', 'transfer');
-    const content = requireOption(values.content, '--content', 'transfer');
-    const output = requireOption(values.output, '--output', 'transfer');
-    const longestSide = values['image-size'] === undefined ? undefined : parseNumber(values['image-size'], '--image-size', 0, { integer: true, min: 1 });
-    const img = await readImageFile(content);
+  async run(args, interrupt) {
+    const { values } = parseCommandArgs(args, { model: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' }, 'image-size': { type: 'string' } });
+    const model = requireOption(values.model, '--model');
+    const content = requireOption(values.content, '--content');
+    const output = requireOption(values.output, '--output');
+    const longestSide = parseNumber(values['image-size'], '--image-size');
+    const names = flagNames({ longestSide: '--image-size' });
+    checkFastStyleOptions({ longestSide }, names);
+    if (!(ML5_STYLES as readonly string[]).includes(model) && !findModel(model) && !/^https?:\/\//.test(model) && !existsSync(model)) {
+      throw new UsageError(`--model: '${model}' is neither a style (${ML5_STYLES.join(', ')}) nor an existing folder or URL`);
+    }
+    checkOutputPath('--output', output, [content]);
+    const img = await readImageFile(content, longestSide);
+    checkFastStyle(img, { longestSide }, names);
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
       const net = await FastStyleNet.load(engine, model);
       const t1 = performance.now();
       const bar = progressBar('transfer', 16, { every: 4 });
-      const out = await net.stylize(img, { longestSide, onProgress: (done) => bar.update(done) });
+      const out = await net.stylize(img, { longestSide, signal: interrupt, onProgress: (done) => bar.update(done) });
       bar.done();
+      net.release();
+      interrupt.throwIfAborted();
       await writePngFile(output, out);
       const ms = (t: number) => `${(t / 1000).toFixed(2)} s`;
       console.log(`${content} (${img.width}×${img.height}) → ${output} (${out.width}×${out.height}) with ${net.description}; load ${ms(t1 - t0)}, run ${ms(performance.now() - t1)}`);
-      net.release();
     } finally {
       await engine.destroy();
     }

@@ -33,7 +33,10 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
       img = { width: j.width, height: j.height, data: new Uint8ClampedArray(j.data.buffer, j.data.byteOffset, j.data.byteLength) };
     }
   } catch (e) {
-    throw new Error(`${name}: corrupt or unsupported ${format.toUpperCase()} file (${e instanceof Error ? e.message : String(e)})`);
+    // The pure-JS decoders fail on truncated data with JavaScript's own TypeError/RangeError ("Cannot read
+    // properties of undefined"): say what it means instead of leaking it.
+    const why = e instanceof TypeError || e instanceof RangeError ? 'the data ends early or is malformed' : e instanceof Error ? e.message : String(e);
+    throw new Error(`${name}: corrupt or unsupported ${format.toUpperCase()} file (${why})`);
   }
   if (img.data.length !== img.width * img.height * 4) {
     throw new Error(`${name}: corrupt ${format.toUpperCase()} file (decoded ${img.data.length} bytes for ${img.width}×${img.height} RGBA)`);

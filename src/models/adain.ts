@@ -19,6 +19,7 @@ import { upsampleNearest2x } from '../kernels/generator.ts';
 import { adain, channelMeanStd } from '../kernels/norm.ts';
 import { maxPool2d } from '../kernels/pool.ts';
 import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
+import { checkAdain } from '../options.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
@@ -175,6 +176,7 @@ export class AdaIN {
 
   /** ImageData-like images (alpha ignored) → the stylized image, clipped to bytes. */
   async stylize(content: RgbaImage, styles: readonly RgbaImage[], opts: AdainStylizeOptions = {}): Promise<RgbaImage> {
+    checkAdain(content, styles, opts);
     const e = this.engine;
     const upload = (img: RgbaImage, side?: number) => resizeToLongestSide(e, e.tensor([1, 3, img.height, img.width], imageToPlanes(img)), side);
     const x = upload(content, opts.longestSide);

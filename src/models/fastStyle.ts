@@ -7,6 +7,7 @@ import { add } from '../kernels/elementwise.ts';
 import { resizeBilinear } from '../kernels/generator.ts';
 import { instanceNorm } from '../kernels/norm.ts';
 import { type RgbaImage, fitLongestSide, imageToPlanes, planesToImage } from '../image/io.ts';
+import { checkFastStyle } from '../options.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { ML5_STYLES, type SourceOptions, type WeightSet, checkShapes, loadWeights } from '../weights/index.ts';
@@ -190,6 +191,7 @@ export class FastStyleNet {
 
   /** An ImageData-like image (alpha ignored) → the stylized image, opaque, 4⌈H/4⌉ × 4⌈W/4⌉ of the (resized) input. */
   async stylize(image: RgbaImage, opts: StylizeOptions = {}): Promise<RgbaImage> {
+    checkFastStyle(image, opts);
     const e = this.engine;
     let x = e.tensor([1, 3, image.height, image.width], imageToPlanes(image, 1));
     if (opts.longestSide !== undefined) {

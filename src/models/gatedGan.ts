@@ -13,6 +13,7 @@ import { conv2d, convTranspose2d, torchConvTranspose2d } from '../kernels/conv2d
 import { add, axpyInPlace, fill, scale } from '../kernels/elementwise.ts';
 import { instanceNorm } from '../kernels/norm.ts';
 import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
+import { checkGatedGan } from '../options.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
@@ -159,6 +160,7 @@ export class GatedGanGenerator {
   /** An ImageData-like image (alpha ignored) → the stylized image, optionally resized first (GPU bilinear) so its
    *  longest side is `longestSide`; the weights as in transform(). */
   async stylize(image: RgbaImage, styleWeights: readonly number[], opts: { longestSide?: number } = {}): Promise<RgbaImage> {
+    checkGatedGan(image, styleWeights, opts);
     const e = this.engine;
     const input = e.tensor([1, 3, image.height, image.width], imageToPlanes(image, 2 / 255, [-1, -1, -1]));
     const x = resizeToLongestSide(e, input, opts.longestSide);

@@ -12,6 +12,7 @@ import { type RgbaImage, fitLongestSide } from '../image/io.ts';
 import { adam } from '../lbfgs/adam.ts';
 import { lbfgs } from '../lbfgs/lbfgs.ts';
 import type { Objective } from '../lbfgs/objective.ts';
+import { checkGatys } from '../options.ts';
 import { type Engine, fmtBytes } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { type Preprocessing, Vgg19, layerIndex } from './vgg19.ts';
@@ -189,6 +190,7 @@ export class GatysProblem {
 /** Style transfer with a loaded VGG19. Inputs and output are ImageData-like RGBA images. */
 export async function gatys(e: Engine, vgg: Vgg19, content: RgbaImage, styles: RgbaImage[], options: GatysOptions = {}): Promise<GatysResult> {
   const o = { ...GATYS_DEFAULTS, ...options };
+  checkGatys(content, styles, o);
   const problem = GatysProblem.create(e, vgg, content, styles, o);
   const image = problem.initialImage(o.init ?? 'random', o.seed ?? 0);
   let evaluations = 0;
