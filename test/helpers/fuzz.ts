@@ -3,11 +3,14 @@
 // the caller's format knows how to make), and feeds the result to the reader. The reader must return a valid
 // result or throw a named error (one of ours, naming the file), within a time bound and without the process
 // growing past a memory bound. Failures are collected with the case's seed and mutation, so each reproduces.
+import { appendFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { rng } from './random.ts';
 
 /** Cases per fuzz target: a few hundred in `npm test`, more with STYLEGPU_FUZZ_CASES. */
-export const FUZZ_CASES = Number(process.env.STYLEGPU_FUZZ_CASES) || 400;
+export const FUZZ_CASES = Number(process.env.STYLEGPU_FUZZ_CASES) || 500;
+/** A file to which each case is appended before it runs (to find a case that hangs). */
+const TRACE = process.env.STYLEGPU_FUZZ_TRACE;
 /** Wall-clock limit of one case. */
 export const CASE_MS = 2_000;
 /** How far the resident set may grow over a target's cases. */
@@ -150,6 +153,8 @@ export async function fuzz<T>(target: FuzzTarget<T>): Promise<FuzzReport> {
   let slowestMs = 0;
   for (let i = 0; i < cases; i++) {
     const input = target.make(rng(target.seed + i), i);
+    // A case that hangs a synchronous reader cannot be timed out from here: the trace names it.
+    if (TRACE) appendFileSync(TRACE, `case ${i} (seed ${target.seed + i}, ${input.what})\n`);
     const started = performance.now();
     let failure: string | undefined;
     try {
