@@ -10,6 +10,7 @@ import { Vgg19, vggWeights } from '../src/models/vgg19.ts';
 import { Engine, GpuError } from '../src/runtime/engine.ts';
 import { loadWeights } from '../src/weights/index.ts';
 import { useEngine } from './helpers/gpu.ts';
+import { rgbaFromRgb } from './helpers/rgba.ts';
 
 const engine = useEngine();
 const golden = JSON.parse(readFileSync(resolve(__dirname, 'golden/gatys.json'), 'utf8'));
@@ -17,16 +18,8 @@ const MIRROR = resolve(__dirname, '../../shared/mirror');
 /** How long a run may take to fail once its device is gone: far above a tiny run, far below a hang. */
 const FAIL_WITHIN_MS = 20_000;
 
-function rgba(bytes: number[], size: number): RgbaImage {
-  const data = new Uint8ClampedArray(size * size * 4);
-  for (let i = 0; i < size * size; i++) {
-    data.set(bytes.slice(3 * i, 3 * i + 3), 4 * i);
-    data[4 * i + 3] = 255;
-  }
-  return { width: size, height: size, data };
-}
-const content = rgba(golden.content, golden.size);
-const style = rgba(golden.styles[0], golden.size);
+const content = rgbaFromRgb(golden.content, golden.size);
+const style = rgbaFromRgb(golden.styles[0], golden.size);
 const layers = { contentLayers: ['relu4_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] };
 
 async function tinyVgg(e: Engine): Promise<Vgg19> {

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { RgbaImage } from '../src/image/io.ts';
 import { main } from '../src/cli/main.ts';
 import { GatysProblem, gatys } from '../src/models/gatys.ts';
 import { Vgg19, vggWeights } from '../src/models/vgg19.ts';
@@ -15,19 +14,12 @@ import { loadWeights } from '../src/weights/index.ts';
 import { readImageFile } from '../src/node/files.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
+import { rgbaFromRgb } from './helpers/rgba.ts';
 
 const engine = useEngine();
 const golden = JSON.parse(readFileSync(resolve(__dirname, 'golden/gatys.json'), 'utf8'));
 const MIRROR = resolve(__dirname, '../../shared/mirror');
 
-function rgba(bytes: number[], size: number): RgbaImage {
-  const data = new Uint8ClampedArray(size * size * 4);
-  for (let i = 0; i < size * size; i++) {
-    data.set(bytes.slice(3 * i, 3 * i + 3), 4 * i);
-    data[4 * i + 3] = 255;
-  }
-  return { width: size, height: size, data };
-}
 
 const options = {
   imageSize: golden.size,
@@ -45,8 +37,8 @@ async function tinyVgg() {
 }
 
 describe('Gatys on a VGG19-topology network, against PyTorch', () => {
-  const content = rgba(golden.content, golden.size);
-  const styles = golden.styles.map((s: number[]) => rgba(s, golden.size));
+  const content = rgbaFromRgb(golden.content, golden.size);
+  const styles = golden.styles.map((s: number[]) => rgbaFromRgb(s, golden.size));
 
   it('loss terms and image gradient at the initial image', async () => {
     const e = engine();
