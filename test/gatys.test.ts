@@ -7,26 +7,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { RgbaImage } from '../src/image/io.ts';
+import { main } from '../src/cli/main.ts';
 import { GatysProblem, gatys } from '../src/models/gatys.ts';
 import { Vgg19, vggWeights } from '../src/models/vgg19.ts';
 import { loadWeights } from '../src/weights/index.ts';
 import { readImageFile } from '../src/node/files.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
+import { rgbaFromRgb } from './helpers/rgba.ts';
 
 const engine = useEngine();
 const golden = JSON.parse(readFileSync(resolve(__dirname, 'golden/gatys.json'), 'utf8'));
 const MIRROR = resolve(__dirname, '../../shared/mirror');
 
-function rgba(bytes: number[], size: number): RgbaImage {
-  const data = new Uint8ClampedArray(size * size * 4);
-  for (let i = 0; i < size * size; i++) {
-    data.set(bytes.slice(3 * i, 3 * i + 3), 4 * i);
-    data[4 * i + 3] = 255;
-  }
-  return { width: size, height: size, data };
-}
 
 const options = {
   imageSize: golden.size,
@@ -44,8 +37,8 @@ async function tinyVgg() {
 }
 
 describe('Gatys on a VGG19-topology network, against PyTorch', () => {
-  const content = rgba(golden.content, golden.size);
-  const styles = golden.styles.map((s: number[]) => rgba(s, golden.size));
+  const content = rgbaFromRgb(golden.content, golden.size);
+  const styles = golden.styles.map((s: number[]) => rgbaFromRgb(s, golden.size));
 
   it('loss terms and image gradient at the initial image', async () => {
     const e = engine();
@@ -75,9 +68,13 @@ describe('Gatys on a VGG19-topology network, against PyTorch', () => {
     const result = await gatys(e, vgg, content, styles, { ...options, iterations: 10, onEvaluation: (ev) => void seen.push(ev.total) });
     const want = golden.lbfgs.map((ev: { total: number }) => ev.total);
     expect(seen.length).toBe(want.length);
-    // Each step depends on the previous ones, so f32 differences grow along the trajectory; PyTorch's own f32
-    // run is equally far from its f64 one. 1e-3 relative is well below the ≥ 10 % changes between steps.
-    expectClose(seen, want, 0, 1e-3, 'loss per evaluation');
+    // Each step depends on the previous ones, so f32 differences grow along the trajectory (measured here: at
+    // most 1.6e-6 relative). The loss changes by 0.05 % to 9 % between evaluations, so the tolerance must stay
+    // well below 5e-4 for a skipped or repeated step to fail: 2e-5 leaves room for other summation orders.
+    const tolerance = 2e-5;
+    const smallestChange = Math.min(...want.slice(1).map((v: number, k: number) => Math.abs(v - want[k]) / want[k]));
+    expect(smallestChange).toBeGreaterThan(20 * tolerance);
+    expectClose(seen, want, 0, tolerance, 'loss per evaluation');
     expect(result.evaluations).toBe(want.length);
     expect(result.image.width).toBe(golden.size);
     vgg.release();
@@ -110,6 +107,31 @@ describe('Gatys with the real VGG19 weights (shared mirror, layers up to relu3_4
     expect(styleLoss[0] / styleLoss.at(-1)!).toBeGreaterThanOrEqual(10);
     expect(result.image.width).toBe(64);
     vgg.release();
+  });
+
+  it("the CLI's default optimiser (L-BFGS, fixed step) from the content image: the style loss falls at least 10× in 40 iterations at 64 px", async () => {
+    // The default path, as `stylegpu gatys` runs it, with --init content: from a random init this fixed-step
+    // run's outcome at 64 px hinges on rounding (see above); from the content image it is steady (style loss
+    // down 50–70× in 40–50 iterations at 56, 64 and 72 px, measured).
+    const dir = mkdtempSync(join(tmpdir(), 'stylegpu-gatys-'));
+    const log = join(dir, 'log.jsonl');
+    const saved = process.env.STYLEGPU_WEIGHTS_MIRROR;
+    process.env.STYLEGPU_WEIGHTS_MIRROR = MIRROR;
+    try {
+      const code = await main(['gatys', '--content', resolve(__dirname, '../examples/content/chelsea.png'), '--style', resolve(__dirname, '../examples/style/starry_night.png'),
+        '--output', join(dir, 'out.png'), '--image-size', '64', '--iterations', '40', '--init', 'content', '--content-layers', 'relu3_2',
+        '--style-layers', 'relu1_1,relu2_1,relu3_1', '--log-json', log]);
+      expect(code).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.STYLEGPU_WEIGHTS_MIRROR;
+      else process.env.STYLEGPU_WEIGHTS_MIRROR = saved;
+    }
+    const evaluations = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { style: number; total: number });
+    expect(evaluations.length).toBe(40); // no line search: one evaluation per iteration
+    console.log(`real VGG19 at 64 px, CLI defaults from the content image: style loss ${evaluations[0].style.toExponential(3)} → ${evaluations.at(-1)!.style.toExponential(3)}`);
+    expect(evaluations[0].style / evaluations.at(-1)!.style).toBeGreaterThanOrEqual(10);
+    expect(evaluations.at(-1)!.total).toBeLessThan(evaluations[0].total);
+    expect((await readImageFile(join(dir, 'out.png'))).width).toBe(64);
   });
 
   it('the CLI with --profile writes the image and prints GPU time per kernel', async () => {

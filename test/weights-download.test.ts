@@ -156,6 +156,24 @@ describe('known models', () => {
     expect(await cacheFiles()).toEqual(['ml5-style-transfer/wave/Variable_1', 'ml5-style-transfer/wave/manifest.json']);
   });
 
+  it('refuses a file of a known model downloaded damaged (same size), naming both digests, and caches nothing of it', async () => {
+    const bad = path.join(served, 'bad-mirror/ml5-style-transfer/wave');
+    await mkdir(bad, { recursive: true });
+    await copyFile(path.join(MIRROR, 'ml5-style-transfer/wave/manifest.json'), path.join(bad, 'manifest.json'));
+    const good = await readFile(path.join(MIRROR, 'ml5-style-transfer/wave/Variable_1'));
+    const broken = Buffer.from(good);
+    broken[5] ^= 1;
+    await writeFile(path.join(bad, 'Variable_1'), broken);
+    const wave = await loadWeights('ml5-style-transfer/wave', { mirror: `${base}files/bad-mirror`, cacheDir });
+    const url = `${base}files/bad-mirror/ml5-style-transfer/wave/Variable_1`;
+    const want = knownModel('ml5-style-transfer/wave').checks.Variable_1.sha256;
+    await expect(wave.get('Variable_1')).rejects.toThrow(
+      `download of ${url}: SHA-256 mismatch: expected ${want}, got ${createHash('sha256').update(broken).digest('hex')}: the download was damaged on the way, ` +
+        `or ${url} no longer holds the file stylegpu knows: nothing was saved`,
+    );
+    expect(await cacheFiles()).toEqual(['ml5-style-transfer/wave/manifest.json']);
+  });
+
   it('loads a weight file by URL, cached under its host and path', async () => {
     const url = `${base}files/state_dict.safetensors`;
     const w = await loadWeights(url, { cacheDir });

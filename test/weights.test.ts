@@ -239,7 +239,7 @@ describe('registry and locations', () => {
     await mkdir(path.join(dir, 'vgg19-tfjs'), { recursive: true });
     const json = await readFile(path.join(MIRROR, 'vgg19-tfjs/model.json'));
     await writeFile(path.join(dir, 'vgg19-tfjs/model.json'), Buffer.from(json.toString('utf8').replace('block1_conv1', 'block1_convX')));
-    await expect(loadWeights('vgg19-tfjs', { mirror: dir })).rejects.toThrow(/vgg19-tfjs\/model\.json: SHA-256 mismatch: expected 0a55a4ea.*, got [0-9a-f]{64}$/);
+    await expect(loadWeights('vgg19-tfjs', { mirror: dir })).rejects.toThrow(/vgg19-tfjs\/model\.json: SHA-256 mismatch: expected 0a55a4ea.*, got [0-9a-f]{64}: the weights mirror .* holds a damaged or different copy: replace it with https:\/\/\S+\/model\.json$/);
     await expect(modelSource(knownModel('vgg19-tfjs'), { mirror: dir }).read('group1-shard1of1')).rejects.toThrow(MissingFileError);
   });
 

@@ -24,6 +24,7 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
   let img: RgbaImage;
   try {
     if (format === 'png') {
+      checkPngStructure(bytes);
       const png = UPNG.decode(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
       if (!(png.width > 0 && png.height > 0)) throw new Error('no image data');
       const rgba = UPNG.toRGBA8(png)[0];
@@ -42,6 +43,26 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
     throw new Error(`${name}: corrupt ${format.toUpperCase()} file (decoded ${img.data.length} bytes for ${img.width}×${img.height} RGBA)`);
   }
   return img;
+}
+
+/**
+ * upng-js trusts the file: a chunk length past the end of the file (4 GiB of IDAT), a damaged height (2³¹ rows of
+ * a 23-pixel-wide image) or an interlaced 2³¹×0 image keeps it busy for seconds to hours. So chunks must lie within
+ * the file, neither side may be 0, and the file must be able to hold the filtered rows its header claims (DEFLATE
+ * expands at most 1032×).
+ */
+function checkPngStructure(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let at = 8; at + 8 <= bytes.length; at += 12 + view.getUint32(at)) {
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (at + 12 + view.getUint32(at) > bytes.length) throw new Error(`chunk ${type} at byte ${at} runs past the end of the file (truncated?)`);
+  }
+  if (bytes.length < 33) throw new Error('no IHDR chunk');
+  const [width, height, depth, colourType] = [view.getUint32(16), view.getUint32(20), bytes[24], bytes[25]];
+  const samples = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colourType] ?? 1;
+  const filtered = height * (1 + Math.ceil((width * samples * depth) / 8));
+  if (width === 0 || height === 0) throw new Error(`its header says ${width}×${height}`);
+  if (filtered > 1032 * bytes.length) throw new Error(`its header says ${width}×${height}, more than its ${bytes.length} bytes can hold`);
 }
 
 export function encodePng(img: RgbaImage): Uint8Array {

@@ -107,7 +107,9 @@ function legacyWeights(bytes: Uint8Array, description: string): WeightSet {
     const info = STORAGES[types.get(key) ?? ''];
     if (!info) throw new Error(`${description}: storage ${key} has type ${types.get(key)}, whose element size is unknown`);
     if (pos + 8 > bytes.length) break;
-    const end = pos + 8 + Number(view.getBigInt64(pos, true)) * info.bytes;
+    const count = Number(view.getBigInt64(pos, true));
+    if (count < 0) throw new Error(`${description}: storage ${key} has a negative element count (${count})`);
+    const end = pos + 8 + count * info.bytes;
     storages.set(key, bytes.subarray(pos + 8, Math.min(end, bytes.length)));
     pos = end;
   }
@@ -118,11 +120,16 @@ function legacyWeights(bytes: Uint8Array, description: string): WeightSet {
   });
 }
 
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
 function storagePid(pid: unknown): StorageRef {
   const [kind, type, key, , size, view] = Array.isArray(pid) ? pid : [];
   if (kind !== 'storage' || !(type instanceof Global)) throw new Error(`unsupported persistent id ${String(kind)}`);
   // Legacy files may refer to a view of a storage: (view_key, offset, size).
-  return new StorageRef(String(key), type.name, Number(size), Array.isArray(view) ? Number(view[1]) : 0);
+  const numel = Number(size);
+  const viewOffset = Array.isArray(view) ? Number(view[1]) : 0;
+  if (!isCount(numel) || !isCount(viewOffset)) throw new Error(`storage ${String(key)}: element count ${String(size)} or view offset ${String(viewOffset)} is not a non-negative integer`);
+  return new StorageRef(String(key), type.name, numel, viewOffset);
 }
 
 /** The tensors found in the unpickled object, flattened to dotted names, decoded on demand. */
@@ -154,7 +161,7 @@ function tensorsOf(root: unknown, description: string, storageBytes: (s: Storage
         if (raw.length < s.numel * info.bytes) {
           throw new Error(`${name}: storage ${s.key} holds ${raw.length} bytes, expected ${s.numel * info.bytes} (truncated) (${description})`);
         }
-        return gather(raw, info.float, info.bytes, s.numel, s.viewOffset + t.offset, t.size, t.stride, name);
+        return gather(raw, info.float, info.bytes, s.numel, s.viewOffset + t.offset, t.size, t.stride, `${name} (${description})`);
       },
     });
   }
@@ -197,14 +204,25 @@ function gather(raw: Uint8Array, type: FloatType, bytes: number, storageNumel: n
 
 const MARK = Symbol('mark');
 
-function call(fn: unknown, args: unknown[]): unknown {
+/** Calls the few functions a state dict's pickle calls; throws (a message without position) on malformed arguments. */
+function call(fn: unknown, args: unknown): unknown {
   const name = fn instanceof Global ? `${fn.module}.${fn.name}` : String(fn);
+  if (!Array.isArray(args)) throw new Error(`${name} called with ${typeof args} arguments, not a tuple`);
   switch (name) {
-    case 'collections.OrderedDict': // Python 2 pickles pass the items as a list of [key, value] pairs
-      return new Map((args[0] ?? []) as [unknown, unknown][]);
+    case 'collections.OrderedDict': { // Python 2 pickles pass the items as a list of [key, value] pairs
+      const items = args[0] ?? [];
+      if (!Array.isArray(items) || !items.every((kv) => Array.isArray(kv) && kv.length === 2)) throw new Error(`${name} called without a list of (key, value) pairs`);
+      return new Map(items as [unknown, unknown][]);
+    }
     case 'torch._utils._rebuild_tensor':
-    case 'torch._utils._rebuild_tensor_v2':
-      return new TensorRef(args[0], Number(args[1]), (args[2] as unknown[]).map(Number), (args[3] as unknown[]).map(Number));
+    case 'torch._utils._rebuild_tensor_v2': {
+      const [storage, offset, size, stride] = args;
+      const counts = (v: unknown) => Array.isArray(v) && v.every(isCount);
+      if (!isCount(offset) || !counts(size) || !counts(stride) || (size as number[]).length !== (stride as number[]).length) {
+        throw new Error(`${name}: storage offset ${String(offset)}, size ${JSON.stringify(size)} and stride ${JSON.stringify(stride)} do not describe a tensor view`);
+      }
+      return new TensorRef(storage, offset, size as number[], stride as number[]);
+    }
     case 'torch._utils._rebuild_parameter':
       return args[0];
     default:
@@ -236,6 +254,14 @@ function unpickle(bytes: Uint8Array, start: number, persistentLoad: (pid: unknow
     return text(end - pos + 1, 'latin1').slice(0, -1);
   };
   const top = () => stack[stack.length - 1];
+  const topList = (op: string) => {
+    const t = top();
+    return Array.isArray(t) ? t : fail(`${op} to a ${t === undefined ? 'missing' : typeof t} value, not a list`);
+  };
+  const topDict = (op: string) => {
+    const t = top();
+    return t instanceof Map ? t : fail(`${op} on a ${t === undefined ? 'missing' : typeof t} value, not a dict`);
+  };
   const popMark = () => {
     const at = stack.lastIndexOf(MARK);
     if (at < 0) fail('MARK missing');
@@ -246,7 +272,7 @@ function unpickle(bytes: Uint8Array, start: number, persistentLoad: (pid: unknow
     let v = 0n;
     for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]);
     if (n > 0 && bytes[at + n - 1] & 0x80) v -= 1n << BigInt(8 * n); // two's complement
-    return BigInt(Number(v)) === v ? Number(v) : v;
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
   const get = (i: number) => (memo.has(i) ? memo.get(i) : fail(`memo ${i} missing`));
   for (;;) {
@@ -261,10 +287,10 @@ function unpickle(bytes: Uint8Array, start: number, persistentLoad: (pid: unknow
       case 0x74: case 0x6c: stack.push(popMark()); break; // TUPLE, LIST
       case 0x85: case 0x86: case 0x87: stack.push(stack.splice(stack.length - (op - 0x84))); break; // TUPLE1..3
       case 0x64: { const items = popMark(); const d = new Map(); for (let i = 0; i < items.length; i += 2) d.set(items[i], items[i + 1]); stack.push(d); break; } // DICT
-      case 0x61: { const v = stack.pop(); (top() as unknown[]).push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); (top() as unknown[]).push(...items); break; } // APPENDS
-      case 0x73: { const v = stack.pop(); const k = stack.pop(); (top() as Map<unknown, unknown>).set(k, v); break; } // SETITEM
-      case 0x75: { const items = popMark(); const d = top() as Map<unknown, unknown>; for (let i = 0; i < items.length; i += 2) d.set(items[i], items[i + 1]); break; } // SETITEMS
+      case 0x61: { const v = stack.pop(); topList('APPEND').push(v); break; } // APPEND
+      case 0x65: { const items = popMark(); topList('APPENDS').push(...items); break; } // APPENDS
+      case 0x73: { const v = stack.pop(); const k = stack.pop(); topDict('SETITEM').set(k, v); break; } // SETITEM
+      case 0x75: { const items = popMark(); const d = topDict('SETITEMS'); for (let i = 0; i < items.length; i += 2) d.set(items[i], items[i + 1]); break; } // SETITEMS
       case 0x4e: stack.push(null); break; // NONE
       case 0x88: stack.push(true); break; // NEWTRUE
       case 0x89: stack.push(false); break; // NEWFALSE
@@ -295,8 +321,17 @@ function unpickle(bytes: Uint8Array, start: number, persistentLoad: (pid: unknow
         }
         break;
       }
-      case 0x52: { const args = stack.pop() as unknown[]; stack.push(call(stack.pop(), args)); break; } // REDUCE
-      case 0x81: { stack.pop(); const cls = stack.pop() as Global; stack.push(new Opaque(`${cls.module}.${cls.name}`)); break; } // NEWOBJ
+      case 0x52: { // REDUCE
+        const args = stack.pop();
+        const fn = stack.pop();
+        try {
+          stack.push(call(fn, args));
+        } catch (e) {
+          fail((e as Error).message);
+        }
+        break;
+      }
+      case 0x81: { stack.pop(); const cls = stack.pop(); stack.push(new Opaque(cls instanceof Global ? `${cls.module}.${cls.name}` : String(cls))); break; } // NEWOBJ
       case 0x62: stack.pop(); break; // BUILD: the state (a state dict's _metadata, an object's __dict__) is not needed
       default: fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')}`);
     }
@@ -340,16 +375,19 @@ function readZip(bytes: Uint8Array, description: string): Zip {
     if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) fail('zip central directory is damaged');
     const nameLength = view.getUint16(at + 28, true);
     const extraLength = view.getUint16(at + 30, true);
+    if (at + 46 + nameLength + extraLength > bytes.length) fail('zip central directory is damaged');
     const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
     let compressedSize = view.getUint32(at + 20, true);
     let localOffset = view.getUint32(at + 42, true);
     // zip64 extra field: 64-bit values for the fields saturated above, in the order size, compressed size, offset.
     for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength; e += 4 + view.getUint16(e + 2, true)) {
       if (view.getUint16(e, true) !== 1) continue;
+      const fieldEnd = e + 4 + view.getUint16(e + 2, true);
       let f = e + 4;
-      if (view.getUint32(at + 24, true) === 0xffffffff) f += 8;
-      if (compressedSize === 0xffffffff) (compressedSize = Number(view.getBigUint64(f, true))), (f += 8);
-      if (localOffset === 0xffffffff) localOffset = Number(view.getBigUint64(f, true));
+      const next64 = () => (f + 8 <= fieldEnd && fieldEnd <= bytes.length ? Number(view.getBigUint64((f += 8) - 8, true)) : fail('zip64 extra field is damaged'));
+      if (view.getUint32(at + 24, true) === 0xffffffff) next64();
+      if (compressedSize === 0xffffffff) compressedSize = next64();
+      if (localOffset === 0xffffffff) localOffset = next64();
     }
     zip.set(name, { name, method: view.getUint16(at + 10, true), compressedSize, localOffset });
     at += 46 + nameLength + extraLength + view.getUint16(at + 32, true);
@@ -365,7 +403,11 @@ function readZip(bytes: Uint8Array, description: string): Zip {
     if (entry.method === 0) return data(entry);
     if (entry.method !== 8) fail(`zip entry ${entry.name} uses compression method ${entry.method}; only STORED and DEFLATE are supported`);
     const stream = new Blob([data(entry) as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    try {
+      return new Uint8Array(await new Response(stream).arrayBuffer());
+    } catch (e) {
+      return fail(`zip entry ${entry.name} has corrupt DEFLATE data (${(e as Error).message})`);
+    }
   };
   return zip;
 }

@@ -1,6 +1,7 @@
 // The weights stylegpu knows by name: where upstream keeps them, where they sit under a mirror or the cache
-// (`folder`, the same layout as ../shared/mirror), and what their index files must hash to. Data files are then
-// checked against the sizes their index file implies (shapes × 4 bytes).
+// (`folder`, the same layout as ../shared/mirror), and what each of their files must hash to (digests.ts), wherever
+// it is read from. Data files are also checked against the sizes their index file implies (shapes × 4 bytes).
+import { MIRRORED_SHA256 } from './digests.ts';
 import type { FileCheck } from './source.ts';
 
 export interface KnownModel {
@@ -14,13 +15,24 @@ export interface KnownModel {
   entry: string;
   /** Known sizes and SHA-256 digests (or digest prefixes) of its files. */
   checks: Record<string, FileCheck>;
+  /** Which of its files have no known digest (they are checked by size only), and where one would come from. */
+  unverified?: string;
   licence: string;
+}
+
+/** `{file: {sha256}}` for the files digests.ts lists under `folder/`. */
+function mirroredDigests(folder: string): Record<string, FileCheck> {
+  const checks: Record<string, FileCheck> = {};
+  for (const line of MIRRORED_SHA256.trim().split('\n')) {
+    const [, sha256, file] = /^([0-9a-f]{64}) {2}(.+)$/.exec(line) ?? [];
+    if (file?.startsWith(`${folder}/`)) checks[file.slice(folder.length + 1)] = { sha256 };
+  }
+  return checks;
 }
 
 export const ML5_STYLES = ['la_muse', 'mathura', 'matilde_perez', 'matta', 'rain_princess', 'scream', 'udnie', 'wave', 'wreck'] as const;
 export type Ml5Style = (typeof ML5_STYLES)[number];
 
-const ML5_MANIFEST: FileCheck = { size: 4689, sha256: 'e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9' };
 
 export const KNOWN_MODELS: readonly KnownModel[] = [
   {
@@ -29,7 +41,10 @@ export const KNOWN_MODELS: readonly KnownModel[] = [
     url: 'https://raw.githubusercontent.com/DavidCai1993/vgg19-tensorflowjs-model/master/model/',
     folder: 'vgg19-tfjs',
     entry: 'model.json',
-    checks: { 'model.json': { size: 20659, sha256: '0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256' } },
+    checks: { ...mirroredDigests('vgg19-tfjs'), 'model.json': { size: 20659, sha256: '0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256' } },
+    unverified:
+      'groups 9–19 (block4_conv1 … predictions) are not in the mirror their digests were taken from: they are checked against the ' +
+      'group sizes model.json implies; their digests would come from hashing the files of DavidCai1993/vgg19-tensorflowjs-model @ 08d0905',
     licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); conversion MIT (DavidCai1993/vgg19-tensorflowjs-model)',
   },
   ...ML5_STYLES.map((style) => ({
@@ -38,7 +53,7 @@ export const KNOWN_MODELS: readonly KnownModel[] = [
     url: `https://raw.githubusercontent.com/ml5js/ml5-data-and-models/master/models/style-transfer/${style}/`,
     folder: `ml5-style-transfer/${style}`,
     entry: 'manifest.json',
-    checks: { 'manifest.json': ML5_MANIFEST },
+    checks: { ...mirroredDigests(`ml5-style-transfer/${style}`), 'manifest.json': { size: 4689, sha256: 'e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9' } },
     licence: 'MIT (ml5js/ml5-data-and-models)',
   })),
   {
@@ -49,6 +64,9 @@ export const KNOWN_MODELS: readonly KnownModel[] = [
     entry: 'vgg19-dcbb9e9d.pth',
     // torchvision names its files after the first 8 hex digits of their SHA-256.
     checks: { 'vgg19-dcbb9e9d.pth': { sha256: 'dcbb9e9d' } },
+    unverified:
+      'vgg19-dcbb9e9d.pth is not mirrored: it is checked against the 8-digit SHA-256 prefix in its name (as torch.hub does); ' +
+      'its full digest and size would come from hashing the file at download.pytorch.org/models/',
     licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); BSD-3-Clause (torchvision)',
   },
 ];

@@ -21,12 +21,16 @@ export function safetensorsWeights(bytes: Uint8Array, description: string): Weig
   } catch {
     throw new Error(`${description}: header is not JSON (not a safetensors file)`);
   }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new Error(`${description}: header is not a JSON object (not a safetensors file)`);
   const data = bytes.subarray(8 + headerLength);
   const entries = new Map<string, TensorEntry>();
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     if (!Array.isArray(info?.shape) || !Array.isArray(info.data_offsets)) throw new Error(`${name}: header entry without shape and data_offsets in ${description}`);
     const { dtype, shape, data_offsets: [begin, end] } = info;
+    if (!(Number.isSafeInteger(begin) && Number.isSafeInteger(end) && begin >= 0 && end >= begin)) {
+      throw new Error(`${name}: data_offsets ${JSON.stringify(info.data_offsets)} in ${description} are not two byte offsets, the first ≤ the second`);
+    }
     entries.set(name, {
       shape,
       load() {

@@ -26,8 +26,25 @@ export interface TensorEntry {
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 export const fmtShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
+/**
+ * The most elements one tensor may have: 2²⁸ float32 values (1 GiB). No model stylegpu runs comes near it (VGG19's
+ * largest, fc1, has 1.0e8), and a damaged shape must not make a reader allocate gigabytes.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+
+/** Throws unless `shape`, read from a file, is a list of non-negative integers of at most MAX_TENSOR_ELEMENTS. */
+export function checkTensorShape(name: string, shape: unknown, description: string): asserts shape is number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`${name}: shape ${JSON.stringify(shape)} in ${description} is not a list of non-negative integers`);
+  }
+  if (numel(shape) > MAX_TENSOR_ELEMENTS) {
+    throw new Error(`${name}: shape ${fmtShape(shape)} in ${description} has ${numel(shape)} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may have`);
+  }
+}
+
 /** A WeightSet over a reader's entries; the readers differ only in how they list and load tensors. */
 export function weightSet(description: string, entries: Map<string, TensorEntry>): WeightSet {
+  for (const [name, { shape }] of entries) checkTensorShape(name, shape, description);
   const entry = (name: string): TensorEntry => {
     const e = entries.get(name);
     if (!e) {

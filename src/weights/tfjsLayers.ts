@@ -3,7 +3,7 @@
 // weights one after another, little-endian. Only the groups holding requested tensors are ever fetched, so a
 // model truncated after some layer (or a user who needs only the first layers) works up to there.
 import { type FileSource, MissingFileError } from './source.ts';
-import { type TensorEntry, type WeightSet, decodeFloats, numel, weightSet } from './tensors.ts';
+import { type TensorEntry, type WeightSet, checkTensorShape, decodeFloats, numel, weightSet } from './tensors.ts';
 
 interface ManifestWeight {
   name: string;
@@ -31,9 +31,11 @@ export function tfjsLayersModel(json: unknown, source: FileSource, modelFile = '
   const { modelTopology, weightsManifest } = (json ?? {}) as { modelTopology?: unknown; weightsManifest?: ManifestGroup[] };
   if (!Array.isArray(weightsManifest)) throw new Error(`${description}: no weightsManifest (not a TensorFlow.js layers model)`);
   const entries = new Map<string, TensorEntry>();
-  for (const group of weightsManifest) {
+  for (const [g, group] of weightsManifest.entries()) {
+    checkGroup(group, `${description}: weightsManifest[${g}]`);
     let offset = 0;
     const located = group.weights.map((w) => {
+      checkTensorShape(w.name, w.shape, description);
       const stored = w.quantization?.dtype ?? w.dtype;
       if (!(stored in STORED_BYTES)) throw new Error(`${w.name}: dtype ${stored} in ${description} has no known byte size`);
       const at = offset;
@@ -43,7 +45,7 @@ export function tfjsLayersModel(json: unknown, source: FileSource, modelFile = '
     const expected = offset;
     let pending: Promise<Uint8Array> | undefined;
     const groupBytes = () =>
-      (pending ??= readGroup(source, group.paths, expected).catch((e) => {
+      (pending ??= readGroup(source, group.paths, expected, description).catch((e) => {
         pending = undefined; // a later call may retry (e.g. after a network failure)
         throw e;
       }));
@@ -67,7 +69,17 @@ export function tfjsLayersModel(json: unknown, source: FileSource, modelFile = '
   return { ...weightSet(description, entries), topology: modelTopology };
 }
 
-async function readGroup(source: FileSource, paths: string[], expected: number): Promise<Uint8Array> {
+/** Throws unless `group` has the fields a weights manifest group must have, of the right types. */
+function checkGroup(group: unknown, where: string): asserts group is ManifestGroup {
+  const g = group as Partial<ManifestGroup> | null;
+  if (!g || !Array.isArray(g.paths) || g.paths.length === 0 || !g.paths.every((p) => typeof p === 'string')) throw new Error(`${where}: no list of shard paths`);
+  if (!Array.isArray(g.weights)) throw new Error(`${where}: no list of weights`);
+  for (const [i, w] of g.weights.entries()) {
+    if (typeof w?.name !== 'string' || typeof w.dtype !== 'string') throw new Error(`${where}.weights[${i}]: not a {name, shape, dtype} entry`);
+  }
+}
+
+async function readGroup(source: FileSource, paths: string[], expected: number, description: string): Promise<Uint8Array> {
   const shards = await Promise.all(
     paths.map((p) =>
       source.read(p).catch((e) => {
@@ -77,7 +89,7 @@ async function readGroup(source: FileSource, paths: string[], expected: number):
   );
   const found = shards.reduce((n, s) => n + s.length, 0);
   if (found !== expected) {
-    throw new Error(`shard${paths.length > 1 ? 's' : ''} ${paths.join(' + ')} hold${paths.length > 1 ? '' : 's'} ${found} bytes, expected ${expected}${found < expected ? ' (truncated)' : ''}`);
+    throw new Error(`shard${paths.length > 1 ? 's' : ''} ${paths.join(' + ')} hold${paths.length > 1 ? '' : 's'} ${found} bytes, expected ${expected}${found < expected ? ' (truncated)' : ''} (${description})`);
   }
   if (shards.length === 1) return shards[0];
   const whole = new Uint8Array(found);

@@ -7,7 +7,8 @@ Run with Debian's interpreter, which has python3-torch (1.13):
 It reads the mirrored ml5 weights from ../shared/mirror (or the folder STYLEGPU_WEIGHTS_MIRROR names; nothing
 from the mirror is written here), resizes two photos from examples/content/ to small sizes (one even, one odd),
 stores them as PNG (the inputs our test reads), and runs the port in float64 on their bytes. test/golden/fast_style.json gets the outputs tanh(y)·150 + 127.5,
-before clipping, to 2 decimals.
+before clipping, to 2 decimals. test/golden/fast_style_all.json gets the same for all nine mirrored styles on one
+smaller photo (fast_style_all_input.png, 23×17, output 24×20), for test/fast-style-goldens.test.ts.
 
 The port follows lengstrom/fast-style-transfer src/transform.py (and ml5's StyleTransfer, which mirrors it):
 TensorFlow SAME padding, zero-padded and asymmetric (the odd pixel at the bottom/right) for stride 2; instance
@@ -27,6 +28,7 @@ from png_rgb import read_png  # examples/ PNGs → float64 [3, H, W] bytes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+STYLES = ["la_muse", "mathura", "matilde_perez", "matta", "rain_princess", "scream", "udnie", "wave", "wreck"]
 MIRROR = os.path.join(os.environ.get("STYLEGPU_WEIGHTS_MIRROR") or os.path.join(ROOT, "..", "shared", "mirror"), "ml5-style-transfer")
 
 
@@ -143,6 +145,21 @@ def main():
         print(f"{style}: {photo} resized to {width}×{height} → output {y.shape[2]}×{y.shape[1]}")
     with open(os.path.join(HERE, "fast_style.json"), "w") as f:
         json.dump(golden, f, separators=(",", ":"))
+
+    # Every style on one small photo: 23×17 is odd both ways, like the la_muse case, and keeps the file small.
+    width, height = 23, 17
+    rgb = resized_photo("astronaut.png", width, height)
+    input_file = "fast_style_all_input.png"
+    write_png(os.path.join(HERE, input_file), rgb)
+    every = {"input": input_file, "outputs": {}}
+    for style in STYLES:
+        with torch.no_grad():
+            y = FastStyleNet(load_ml5(style))(rgb.double()[None])[0]
+        every["shape"] = list(y.shape)
+        every["outputs"][style] = [round(v, 2) for v in y.reshape(-1).tolist()]
+    with open(os.path.join(HERE, "fast_style_all.json"), "w") as f:
+        json.dump(every, f, separators=(",", ":"))
+    print(f"all {len(STYLES)} styles: astronaut.png resized to {width}×{height} → output {y.shape[2]}×{y.shape[1]}")
 
 
 if __name__ == "__main__":
