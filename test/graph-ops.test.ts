@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { torchConvTranspose2d, tfConvTranspose2dSame } from '../src/kernels/conv2d.ts';
 import {
-  Graph, type Node, Program, adain, affine, channelMoment, convTranspose2d, grad, instanceNorm, leakyRelu, maxPool2d, mse, relu, resizeBilinear, scalarAffine, scale,
+  Graph, type Node, Program, adain, affine, channelMoment, convTranspose2d, grad, instanceNorm, leakyRelu, maxPool2d, mse, relu, reshape, resizeBilinear, scalarAffine, scale,
   tanh, upsampleNearest2x, weightedSum,
 } from '../src/graph/index.ts';
 import type { Shape } from '../src/runtime/tensor.ts';
@@ -79,6 +79,8 @@ describe('graph ops: forward and gradient rule against float64 finite difference
   });
 
   it('tanh', () => check({ shapes: [[1, 2, 3, 5]], build: ([x]) => tanh(x), reference: elementwise(Math.tanh) }));
+
+  it('reshape (a view)', () => check({ shapes: [[2, 3, 4]], build: ([x]) => tanh(reshape(scale(x, 2), [6, 4])), reference: elementwise((v) => Math.tanh(2 * v)) }));
 
   it('scalarAffine', () => check({ shapes: [[3, 7]], build: ([x]) => scalarAffine(x, 1.7, -0.3), reference: elementwise((v) => 1.7 * v - 0.3) }));
 

@@ -20,6 +20,7 @@ export const GRADIENTS: Record<string, GradientRule> = {
   add: (_, dy) => [dy, dy],
   scale: (n, dy) => [op.scale(dy, n.attrs.factor as number)],
   axpy: (n, dy, needs) => [needs[0] ? op.scale(dy, n.attrs.alpha as number) : undefined, dy],
+  reshape: (n, dy) => [op.reshape(dy, n.inputs[0].shape)],
   scalarAffine: (n, dy) => [op.scale(dy, n.attrs.a as number)],
   affine: (n, dy, needs) => {
     const [x, s] = n.inputs;

@@ -39,6 +39,20 @@ export function scale(x: Node, factor: number): Node {
 }
 defineOp<{ factor: number }>('scale', { shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) });
 
+/** The same values under another shape of the same size (row-major): a view, no copy. */
+export function reshape(x: Node, shape: Shape): Node {
+  return x.graph.add('reshape', [x], { shape });
+}
+defineOp<{ shape: Shape }>('reshape', {
+  shape: ([x], a) => {
+    const n = (s: Shape) => s.reduce((p, d) => p * d, 1);
+    if (n(x) !== n(a.shape) || !a.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`cannot view ${shapeString(x)} as ${shapeString(a.shape)}`);
+    return a.shape;
+  },
+  run: (_, [x], a) => x.reshape(a.shape),
+  view: true,
+});
+
 /** alpha·x + y (one fused multiply-add per element). */
 export function axpy(alpha: number, x: Node, y: Node): Node {
   return x.graph.add('axpy', [x, y], { alpha });
