@@ -208,7 +208,7 @@ function directChoice(e: Engine, op: string, c: KernelChoice, KH: number, KW: nu
   }
   if (impl === 'naive' || impl === 'blocked' || (impl === 'auto' && c.tile)) return undefined;
   if (impl !== 'auto') return impl;
-  const subgroups = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
+  const subgroups = e.ctx.profile === 'cpu' && subgroupConvSupported(e.ctx);
   if (fits3x3) return subgroups ? 'subgroup3x3' : 'direct3x3';
   return subgroups && fitsKxK ? 'subgroupKxK' : undefined;
 }
@@ -304,7 +304,7 @@ function pointwiseLanes(e: Engine, op: string, c: KernelChoice, xs: Shape, KH: n
     if (c.lanes !== undefined && lanes < c.lanes) throw new Error(`${op}: lanes ${c.lanes} needs subgroups of at least ${c.lanes} invocations`);
     return c.lanes ?? lanes;
   }
-  return impl === 'auto' && !c.tile && fits && e.ctx.cpuAdapter ? lanes : 0;
+  return impl === 'auto' && !c.tile && fits && e.ctx.profile === 'cpu' ? lanes : 0;
 }
 
 /** Lanes for running conv2d on convNarrowSubgroup (≤ 4 output channels, kernels up to 9 × 9 at stride 1 or
@@ -320,7 +320,7 @@ function narrowLanes(e: Engine, op: string, c: KernelChoice, Cy: number, KH: num
     return c.lanes ?? lanes;
   }
   // Measured on lavapipe for 3 channels: 1.4× subgroupKxK at 7 × 7, 1.75× at 9 × 9, but 0.9× subgroup3x3 at 3 × 3.
-  return impl === 'auto' && !c.tile && fits && KH * KW > 9 && e.ctx.cpuAdapter ? lanes : 0;
+  return impl === 'auto' && !c.tile && fits && KH * KW > 9 && e.ctx.profile === 'cpu' ? lanes : 0;
 }
 
 /** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
@@ -369,7 +369,7 @@ function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape,
  *  subgroups. */
 function usePhases(e: Engine, c: KernelChoice): boolean {
   const impl = c.impl ?? 'auto';
-  return impl === 'subgroupKxK' || (impl === 'auto' && !c.tile && e.ctx.cpuAdapter && subgroupConvSupported(e.ctx));
+  return impl === 'subgroupKxK' || (impl === 'auto' && !c.tile && e.ctx.profile === 'cpu' && subgroupConvSupported(e.ctx));
 }
 
 /** A stride-2 gather as its four phases (polyphase): the outputs u ≡ ua (mod 2), v ≡ vb (mod 2) of phase
@@ -469,7 +469,7 @@ function weightGradient(e: Engine, op: string, x: Tensor, dy: Tensor, KH: number
   if (c.lanes !== undefined && (impl !== 'subgroupKxK' || subgroupLanes(e.ctx) < c.lanes)) {
     throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroupKxK' on subgroups of at least ${c.lanes} invocations`);
   }
-  if (impl === 'subgroupKxK' || (impl === 'auto' && fits && e.ctx.cpuAdapter && subgroupConvSupported(e.ctx))) {
+  if (impl === 'subgroupKxK' || (impl === 'auto' && fits && e.ctx.profile === 'cpu' && subgroupConvSupported(e.ctx))) {
     const [, , Hy, Wy] = dy.shape;
     const xp = padInput(e, op, x, g.pad, g.reflect, kxkPaddedSize(Hy, Wy, KH, KW, g.stride));
     const dyp = padInput(e, op, dy, NO_PADDING, false, [Hy, kxkGradientWidth(Wy)]);
