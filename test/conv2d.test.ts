@@ -170,7 +170,7 @@ describe('conv2d: the subgroup kernels', () => {
   it('are what auto picks on lavapipe (CI), so the suites above test them', () => {
     const e = engine();
     if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) {
-      expect(e.ctx.cpuAdapter).toBe(true);
+      expect(e.ctx.detectedProfile).toBe('cpu');
       expect(subgroupLanes(e.ctx)).toBe(8);
     }
     const x = e.tensor([1, 2, 4, 4], uniform(32, 1));
@@ -178,7 +178,7 @@ describe('conv2d: the subgroup kernels', () => {
     const before = { ...e.stats.byKernel };
     conv2d(e, x, w, { padding: 1 }).release();
     const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
-    const sub = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
+    const sub = e.ctx.profile === 'cpu' && subgroupConvSupported(e.ctx);
     expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2d3x3')).toBe(sub ? 0 : 1);
     // Other kernels up to 9×9 at stride 1 or 2 go to convKxKSubgroup; the rest to the blocked kernel.

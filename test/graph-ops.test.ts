@@ -3,7 +3,7 @@
 // against finite differences of that reference, on small awkward shapes. The loss is Σ (y − t)² for a fixed
 // random target t, so the gradients are O(1).
 import { describe, expect, it } from 'vitest';
-import { torchConvTranspose2d, tfConvTranspose2dSame } from '../src/kernels/conv2d.ts';
+import { tfConvTranspose2dSame, torchConvTranspose2d } from '../src/kernels/geometry.ts';
 import {
   Graph, type Node, Program, adain, affine, channelMoment, convTranspose2d, grad, instanceNorm, leakyRelu, maxPool2d, mse, relu, reshape, resizeBilinear, scalarAffine, scale,
   tanh, upsampleNearest2x, weightedSum,

@@ -40,7 +40,7 @@ function subgroupChoice(e: Engine, op: string, F: Tensor, c: GramChoice): 0 | La
     if (!fits) throw new Error(`${op}: impl 'subgroup' needs H·W a multiple of 4 (and at most ${16 * maxDim}), got ${H}×${W}`);
     return c.lanes ?? lanes;
   }
-  return impl === 'auto' && e.ctx.cpuAdapter && fits ? lanes : 0;
+  return impl === 'auto' && e.ctx.profile === 'cpu' && fits ? lanes : 0;
 }
 
 function checkFeatures(op: string, F: Tensor, norm: number): void {

@@ -2,7 +2,7 @@
 // and published by ml5 as deeplearn.js checkpoints: 48 variables `Variable`, `Variable_1` … `Variable_47`, each
 // conv's filter followed by its instance norm's shift and scale. Defined once as a graph, compiled per input shape.
 import { Graph, type Node, Program, add, conv2d, convTranspose2d, instanceNorm, relu, scalarAffine, tanh } from '../graph/index.ts';
-import { samePadding, tfConvTranspose2dSame } from '../kernels/conv2d.ts';
+import { samePadding, tfConvTranspose2dSame } from '../kernels/geometry.ts';
 import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';

@@ -10,7 +10,7 @@
 // transforms.Normalize((0.5,)*3, (0.5,)*3), and the output maps back by 127.5·(y + 1). Defined once as a graph,
 // compiled per input shape and style label.
 import { Graph, type Node, Program, add, conv2d, convTranspose2d, fill, instanceNorm, relu, tanh, weightedSum } from '../graph/index.ts';
-import { torchConvTranspose2d } from '../kernels/conv2d.ts';
+import { torchConvTranspose2d } from '../kernels/geometry.ts';
 import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
