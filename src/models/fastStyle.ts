@@ -7,7 +7,7 @@ import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { ML5_STYLES, type SourceOptions, type WeightSet, checkShapes, loadWeights } from '../weights/index.ts';
-import { ProgramCache, type ProgramChoices, programKey, stylizeImages } from './layers.ts';
+import { ProgramCache, type ProgramChoices, programKey, stylizeImages, tfFilterToTorch } from './layers.ts';
 
 export interface FastStyleLayer {
   /** Index of the filter variable; id + 1 is the instance norm's shift, id + 2 its scale. */
@@ -57,19 +57,7 @@ export function fastStyleShapes(): Record<string, number[]> {
   return shapes;
 }
 
-/** TensorFlow [h, w, a, b] → [b, a, h, w]: a conv filter [h, w, in, out] becomes ours [out, in, h, w]; a transposed
- *  one [h, w, out, in] becomes PyTorch ConvTranspose2d's [in, out, h, w] (both are the adjoint pair, no flip). */
-export function tfFilterToTorch(data: Float32Array, [h, w, a, b]: readonly number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let i = 0; i < a; i++) {
-        for (let o = 0; o < b; o++) out[((o * a + i) * h + y) * w + x] = data[((y * w + x) * a + i) * b + o];
-      }
-    }
-  }
-  return out;
-}
+export { tfFilterToTorch } from './layers.ts';
 
 export interface RunOptions extends ProgramChoices {
   /** Called after each of the 16 layers has run on the GPU (the engine then waits for each layer). */

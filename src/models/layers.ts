@@ -36,6 +36,20 @@ export function releaseConvs(convs: Iterable<ConvWeights>): void {
   }
 }
 
+/** TensorFlow [h, w, a, b] → [b, a, h, w]: a conv filter [h, w, in, out] becomes ours [out, in, h, w]; a transposed
+ *  one [h, w, out, in] becomes PyTorch ConvTranspose2d's [in, out, h, w] (both are the adjoint pair, no flip). */
+export function tfFilterToTorch(data: Float32Array, [h, w, a, b]: readonly number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let i = 0; i < a; i++) {
+        for (let o = 0; o < b; o++) out[((o * a + i) * h + y) * w + x] = data[((y * w + x) * a + i) * b + o];
+      }
+    }
+  }
+  return out;
+}
+
 /** A model's weights as constants of graph g, made once per graph (a graph may use a conv several times). */
 export function constants(g: Graph, convs: readonly ConvWeights[], prefix: string): ConvNodes[] {
   return convs.map((c, i) => ({ weight: g.constant(`${prefix}${i}.weight`, c.weight), bias: g.constant(`${prefix}${i}.bias`, c.bias) }));
