@@ -6,7 +6,6 @@
 //   style   = Σ_l w_s · mean((G_l(x) − Σ_k b_k G_l(s_k))²),  b normalised to sum 1
 //   tv      = w_tv · Σ (x[i+1,j] − x[i,j])² + (x[i,j+1] − x[i,j])² over all channels
 import { scale } from '../kernels/elementwise.ts';
-import { resizeBilinear } from '../kernels/resample.ts';
 import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss, weightedSum } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide } from '../image/io.ts';
 import { adam } from '../lbfgs/adam.ts';
@@ -14,6 +13,7 @@ import { lbfgs } from '../lbfgs/lbfgs.ts';
 import type { Objective } from '../lbfgs/objective.ts';
 import { type Engine, fmtBytes } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
+import { resized } from './layers.ts';
 import { type Preprocessing, Vgg19, layerIndex } from './vgg19.ts';
 
 export interface GatysOptions {
@@ -269,10 +269,9 @@ function uploadResized(e: Engine, img: RgbaImage, pre: Preprocessing, H: number,
     for (let i = 0; i < n; i++) planes[c * n + i] = img.data[4 * i + src] * k + b;
   }
   const full = e.tensor([1, 3, img.height, img.width], planes);
-  if (img.height === H && img.width === W) return full;
-  const resized = resizeBilinear(e, full, H, W);
-  full.release();
-  return resized;
+  const x = resized(e, full, H, W);
+  if (x !== full) full.release();
+  return x;
 }
 
 /** Network input space → RGBA bytes, clipped; with `content`, keep its chrominance (neural-style's

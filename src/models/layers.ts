@@ -106,6 +106,19 @@ export interface ImageInput {
 
 const resizePrograms = new WeakMap<Engine, ProgramCache>();
 
+/** x [N, C, H, W] resized to height × width on the GPU (bilinear, PyTorch align_corners=False) as a new tensor;
+ *  x itself when it has that size already. x is kept. */
+export function resized(e: Engine, x: Tensor, height: number, width: number): Tensor {
+  if (height === x.shape[2] && width === x.shape[3]) return x;
+  let cache = resizePrograms.get(e);
+  if (!cache) resizePrograms.set(e, (cache = new ProgramCache(16)));
+  const { program } = cache.get(programKey([x], height, width), () => {
+    const g = new Graph();
+    return { program: new Program([resizeBilinear(g.input('x', x.shape), height, width)]) };
+  });
+  return program.run(e, { x })[0];
+}
+
 /** The stylize skeleton of the feed-forward models: each image uploaded and resized on the GPU, `run` on the
  *  tensors (its result is the caller's), read back and converted to an opaque image. Every tensor is released
  *  however it ends. */
@@ -117,16 +130,8 @@ export async function stylizeImages(e: Engine, inputs: readonly ImageInput[], pi
     const xs = uploads.map((x, i) => {
       const side = inputs[i].longestSide;
       if (side === undefined) return x;
-      const [h, w] = fitLongestSide(x.shape[2], x.shape[3], side);
-      if (h === x.shape[2] && w === x.shape[3]) return x;
-      let cache = resizePrograms.get(e);
-      if (!cache) resizePrograms.set(e, (cache = new ProgramCache(16)));
-      const { program } = cache.get(programKey([x], h, w), () => {
-        const g = new Graph();
-        return { program: new Program([resizeBilinear(g.input('x', x.shape), h, w)]) };
-      });
-      const [y] = program.run(e, { x });
-      owned.push(y);
+      const y = resized(e, x, ...fitLongestSide(x.shape[2], x.shape[3], side));
+      if (y !== x) owned.push(y);
       return y;
     });
     const y = await run(xs);
