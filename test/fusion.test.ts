@@ -80,6 +80,15 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { convAct: 0, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
     expect(counts.off - counts.on).toBe(10);
     expect(net.programs.last!.program.lastRun.dispatches).toBe(counts.on);
+    // Compiled once per input shape (and fusion choice), then reused.
+    (await net.forward(x, { fusion: true })).release();
+    const compiled = net.programs.last!.program;
+    (await net.forward(x)).release(); // the default fusion is all rewrites: the same program
+    expect(net.programs.last!.program === compiled).toBe(true);
+    const other = e.tensor([1, 3, 20, 28], uniform(3 * 20 * 28, 9, 0, 255));
+    (await net.forward(other)).release();
+    expect(net.programs.last!.program === compiled).toBe(false);
+    other.release();
     x.release();
     net.release();
   });

@@ -19,7 +19,7 @@ import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
-import { type ConvWeights, ProgramCache, type ProgramChoices, openWeights, programKey, releaseConvs, stylizeImages, uploadConv } from './layers.ts';
+import { type ConvWeights, ProgramCache, type ProgramChoices, fusionKey, openWeights, programKey, releaseConvs, stylizeImages, uploadConv } from './layers.ts';
 
 /** net.vgg's 3×3 convs conv1_1 … conv4_1 (after the 1×1 preprocessing conv, key 0) and those a pool follows. */
 const ENCODER_KEYS = [2, 5, 9, 12, 16, 19, 22, 25, 29];
@@ -176,7 +176,7 @@ export class AdaIN {
 
   /** The program `part` on these inputs, compiled on first use for their shapes, the choices and `key`. */
   private run(part: string, xs: Tensor[], { fusion = this.choices.fusion }: ProgramChoices, key: unknown[], build: (inputs: Node[]) => Node[]): Tensor[] {
-    const { program } = this.programs.get(programKey(xs, part, fusion, key), () => {
+    const { program } = this.programs.get(programKey(xs, part, fusionKey(fusion), key), () => {
       const g = new Graph();
       return { program: new Program(build(xs.map((x, i) => g.input(`x${i}`, x.shape))), { fusion }) };
     });

@@ -7,7 +7,7 @@ import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { ML5_STYLES, type SourceOptions, type WeightSet, checkShapes, loadWeights } from '../weights/index.ts';
-import { ProgramCache, type ProgramChoices, programKey, stylizeImages, tfFilterToTorch } from './layers.ts';
+import { ProgramCache, type ProgramChoices, fusionKey, programKey, stylizeImages, tfFilterToTorch } from './layers.ts';
 
 export interface FastStyleLayer {
   /** Index of the filter variable; id + 1 is the instance norm's shift, id + 2 its scale. */
@@ -157,7 +157,7 @@ export class FastStyleNet {
     const e = this.engine;
     if (x.shape.length !== 4 || x.shape[1] !== 3 || x.size === 0) throw new Error(`FastStyleNet: input must be a non-empty [N, 3, H, W] RGB tensor, got ${shapeString(x.shape)}`);
     signal?.throwIfAborted();
-    const { program, layerEnds } = this.programs.get(programKey([x], fusion), () => {
+    const { program, layerEnds } = this.programs.get(programKey([x], fusionKey(fusion)), () => {
       const g = new Graph();
       const net = this.build(g.input('x', x.shape));
       return { program: new Program([net.output], { fusion }), layerEnds: new Map(net.layerEnds.map((n, i) => [n, i])) };

@@ -15,7 +15,7 @@ import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
-import { type ConvWeights, ProgramCache, type ProgramChoices, openWeights, programKey, releaseConvs, stylizeImages, uploadConv } from './layers.ts';
+import { type ConvWeights, ProgramCache, type ProgramChoices, fusionKey, openWeights, programKey, releaseConvs, stylizeImages, uploadConv } from './layers.ts';
 
 /** Images in [-1, 1]: byte · 2/255 − 1. */
 const PIXELS = { scale: 2 / 255, offset: [-1, -1, -1] } as const;
@@ -142,7 +142,7 @@ export class GatedGanGenerator {
 
   /** The program `part` on these inputs, compiled on first use for their shapes, the choices and the label. */
   private run(part: string, xs: Tensor[], { fusion = this.choices.fusion }: ProgramChoices, label: readonly number[], build: (inputs: Node[]) => Node): Tensor {
-    const { program } = this.programs.get(programKey(xs, part, fusion, label), () => {
+    const { program } = this.programs.get(programKey(xs, part, fusionKey(fusion), label), () => {
       const g = new Graph();
       return { program: new Program([build(xs.map((x, i) => g.input(`x${i}`, x.shape)))], { fusion }) };
     });

@@ -1,7 +1,7 @@
 // What the feed-forward models (fast style, Gated GAN, AdaIN) share: conv weights uploaded from a state dict by
 // name, their programs compiled per input shape and cached, and the stylize skeleton (upload → resize → program
 // → read back → image).
-import { type FusionOptions, Graph, type Node, Program, resizeBilinear } from '../graph/index.ts';
+import { type FusionOptions, Graph, type Node, Program, enabledFusions, resizeBilinear } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide, imageToPlanes, planesToImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
@@ -91,6 +91,10 @@ export class ProgramCache<T extends { program: Program } = { program: Program }>
 export function programKey(tensors: readonly Tensor[], ...rest: unknown[]): string {
   return JSON.stringify([tensors.map((t) => shapeString(t.shape)), ...rest]);
 }
+
+/** The rewrites a fusion option switches on: the part of a program's key that says how it was fused (so that
+ *  undefined, true and {} share one program). */
+export const fusionKey = (fusion: FusionOptions | undefined): string => enabledFusions(fusion).join('+');
 
 /** Pixel bytes ↔ network values: value = byte · scale + offset[c]. */
 export interface PixelRange {
