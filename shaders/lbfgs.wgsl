@@ -8,7 +8,7 @@
 // Bindings: params: LbfgsParams {n, groups, dst, a, b}; adam: AdamParams.
 //   sumAbsPartial, maxAbsPartial   x (read) → partial (read_write), one value per workgroup; `groups` workgroups
 //                                  (folded by grid1d) of WG·ITEMS consecutive elements, added (or maxed) strided
-//                                  by WG, then pairwise in shared memory as in shaders/reduce.wgsl.
+//                                  by WG, then pairwise in shared memory (shaders/workgroupReduce.wgsl).
 //   axpyCoef      y ← y + (coefIn[a] − coefIn[b])·x     x (read), y (read_write), coefIn (read); grid1d(n, WG)
 //   scaleByCoef   y ← coefIn[a]·y                        y (read_write), coefIn (read); grid1d(n, WG)
 //   coefProduct   coef[dst] ← coef[a]·value[0]           value (read, [1]), coef (read_write); one invocation
@@ -19,7 +19,7 @@
 //                   param ← param + (−stepSize·m) / (√v / √(1 − β₂ᵗ) + eps),   stepSize = lr / (1 − β₁ᵗ)
 //                 param, expAvg (m), expAvgSq (v) (read_write), grad (read); grid1d(n, WG)
 
-override WG: u32 = 256;    // power of two, at most 256 (the size of `scratch`)
+override WG: u32 = 256;    // power of two, at most 256 (workgroupReduce.wgsl's scratch)
 override ITEMS: u32 = 8;
 
 @group(0) @binding(0) var<uniform> params: LbfgsParams;
@@ -37,27 +37,7 @@ override ITEMS: u32 = 8;
 @group(0) @binding(12) var<storage, read_write> expAvg: array<f32>;
 @group(0) @binding(13) var<storage, read_write> expAvgSq: array<f32>;
 
-var<workgroup> scratch: array<f32, 256>;
-
-fn sumWorkgroup(lid: u32, v: f32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = scratch[lid] + scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  return scratch[0];
-}
-
-fn maxWorkgroup(lid: u32, v: f32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = max(scratch[lid], scratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  return scratch[0];
-}
+alias ReduceItem = f32;   // workgroupReduce.wgsl
 
 @compute @workgroup_size(WG)
 fn sumAbsPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -68,7 +48,7 @@ fn sumAbsPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_i
     let i = base + k * WG;
     if (i < params.n) { acc += abs(x[i]); }
   }
-  let total = sumWorkgroup(lid, acc);
+  let total = workgroupSum(lid, acc);
   if (lid == 0u && group < params.groups) { partial[group] = total; }
 }
 
@@ -81,7 +61,7 @@ fn maxAbsPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_i
     let i = base + k * WG;
     if (i < params.n) { acc = max(acc, abs(x[i])); }
   }
-  let total = maxWorkgroup(lid, acc);
+  let total = workgroupMax(lid, acc);
   if (lid == 0u && group < params.groups) { partial[group] = total; }
 }
 

@@ -3,8 +3,8 @@
 // Bindings: x, y (read), partial (read_write, one f32 per workgroup); params: ReduceParams {n, groups}.
 // Dispatch: `groups` workgroups (folded by grid1d), each covering WG·ITEMS consecutive elements.
 // Each invocation first adds ITEMS elements strided by WG (coalesced), then the workgroup adds its WG
-// values pairwise in shared memory (log2 WG steps). The host repeats sumPartial on the partials until one
-// value is left; the pairwise tree keeps f32 error near O(log n · ε) rather than the O(n · ε) of a serial loop.
+// values pairwise (workgroupSum, shaders/workgroupReduce.wgsl). The host repeats sumPartial on the partials
+// until one value is left (reduceToScalar).
 
 override WG: u32 = 256;    // power of two
 override ITEMS: u32 = 8;
@@ -14,17 +14,7 @@ override ITEMS: u32 = 8;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 
-var<workgroup> scratch: array<f32, 256>;
-
-fn reduceWorkgroup(lid: u32, v: f32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = scratch[lid] + scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  return scratch[0];
-}
+alias ReduceItem = f32;   // workgroupReduce.wgsl
 
 @compute @workgroup_size(WG)
 fn sumPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -35,7 +25,7 @@ fn sumPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
     let i = base + k * WG;
     if (i < params.n) { acc += x[i]; }
   }
-  let total = reduceWorkgroup(lid, acc);
+  let total = workgroupSum(lid, acc);
   if (lid == 0u && group < params.groups) { partial[group] = total; }
 }
 
@@ -48,6 +38,6 @@ fn dotPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
     let i = base + k * WG;
     if (i < params.n) { acc = fma(x[i], y[i], acc); }
   }
-  let total = reduceWorkgroup(lid, acc);
+  let total = workgroupSum(lid, acc);
   if (lid == 0u && group < params.groups) { partial[group] = total; }
 }

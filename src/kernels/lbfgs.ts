@@ -4,11 +4,11 @@ import type { Engine } from '../runtime/engine.ts';
 import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
-import { sum } from './reduce.ts';
+import { PARTIAL_CONSTANTS, partialPass, reduceToScalar, sum } from './reduce.ts';
 import source from '../../shaders/lbfgs.wgsl?raw';
+import workgroupReduceWgsl from '../../shaders/workgroupReduce.wgsl?raw';
 
-const WG = 256;
-const ITEMS = 8;
+const { WG } = PARTIAL_CONSTANTS;
 /** n: vector length; groups: reduction workgroups; dst, a, b: slots of a coefficient array (see the shader). */
 export const LbfgsParams = uniformStruct('LbfgsParams', { n: 'u32', groups: 'u32', dst: 'u32', a: 'u32', b: 'u32' });
 export const AdamParams = uniformStruct('AdamParams', {
@@ -21,8 +21,8 @@ export const AdamParams = uniformStruct('AdamParams', {
   stepSize: 'f32',
   biasCorrection2Sqrt: 'f32',
 });
-const module = shaderModule('lbfgs', source, [LbfgsParams, AdamParams]);
-const constants = { WG, ITEMS };
+const module = shaderModule('lbfgs', source, [LbfgsParams, AdamParams], [workgroupReduceWgsl]);
+const constants = PARTIAL_CONSTANTS;
 type LbfgsKernel = KernelSpec<typeof LbfgsParams.fields>;
 
 export const sumAbsPartialKernel = kernel(module, { entryPoint: 'sumAbsPartial', bindings: ['x', 'partial'], uniforms: LbfgsParams, constants });
@@ -54,16 +54,13 @@ function checkScalar(op: string, name: string, t: Tensor): void {
   if (t.size !== 1) throw new Error(`${op}: ${name} must hold one value, got ${shapeString(t.shape)}`);
 }
 
-function partialPass(e: Engine, k: LbfgsKernel, x: Tensor): Tensor {
-  const groups = Math.max(1, Math.ceil(x.size / (WG * ITEMS)));
-  const partial = e.empty([groups]);
-  e.run(k, { bindings: { x, partial }, uniforms: { n: x.size, groups, dst: 0, a: 0, b: 0 }, workgroups: grid1d(groups, 1, maxPerDim(e)) });
-  return partial;
+function absPass(e: Engine, k: LbfgsKernel, x: Tensor): Tensor {
+  return partialPass(e, k, { x }, x.size, (groups) => ({ n: x.size, groups, dst: 0, a: 0, b: 0 }));
 }
 
 /** Σ|x|, as a [1] tensor (torch: `flat_grad.abs().sum()`). */
 export function sumAbs(e: Engine, x: Tensor): Tensor {
-  const partial = partialPass(e, sumAbsPartialKernel, x);
+  const partial = absPass(e, sumAbsPartialKernel, x);
   const total = sum(e, partial);
   partial.release();
   return total;
@@ -71,13 +68,7 @@ export function sumAbs(e: Engine, x: Tensor): Tensor {
 
 /** max|x| (0 for an empty x), as a [1] tensor (torch: `t.abs().max()`). */
 export function maxAbs(e: Engine, x: Tensor): Tensor {
-  let partial = partialPass(e, maxAbsPartialKernel, x);
-  while (partial.size > 1) {
-    const next = partialPass(e, maxAbsPartialKernel, partial);
-    partial.release();
-    partial = next;
-  }
-  return partial;
+  return reduceToScalar(absPass(e, maxAbsPartialKernel, x), (p) => absPass(e, maxAbsPartialKernel, p));
 }
 
 /** y ← y + (coef[plus] − coef[minus])·x, in place; the factor is read on the GPU. */

@@ -77,3 +77,15 @@ export function runInto<F extends UniformFields>(
   e.run(k, { bindings: { ...bindings, out }, uniforms, workgroups, defines });
   return out;
 }
+
+/** A memoised kernel-spec factory: `make` runs once per distinct argument list (compared as JSON), so the
+ *  pipeline cache sees one spec object per variant (entry point, bindings, override constants). */
+export function kernelVariants<A extends unknown[], K>(make: (...args: A) => K): (...args: A) => K {
+  const specs = new Map<string, K>();
+  return (...args: A) => {
+    const key = JSON.stringify(args);
+    let k = specs.get(key);
+    if (!k) specs.set(key, (k = make(...args)));
+    return k;
+  };
+}

@@ -18,6 +18,14 @@ const CONV_CASES: { name: string; xs: number[]; ws: number[]; opts: Conv2dOption
   { name: '5x5-s2-reflect', xs: [1, 2, 9, 8], ws: [3, 2, 5, 5], opts: { stride: 2, padding: 2, padMode: 'reflect' } },
 ];
 
+/** The kernels (rows of the conv tables) each labelled choice runs for the forward pass, input and weight gradient. */
+const CONV_IMPLS = {
+  naive: { forward: 'conv2dNaive', input: 'convTranspose2dNaive', weight: 'conv2dBackwardWeight' },
+  blocked: { forward: 'conv2dBlocked', input: 'convTranspose2dBlocked', weight: 'auto' },
+  direct3x3: { forward: 'conv2d3x3', input: 'conv2d3x3', weight: 'auto' },
+  auto: { forward: 'auto', input: 'auto', weight: 'auto' },
+} as const;
+
 export async function runCases(e: Engine): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
   for (const n of CASE_SIZES) {
@@ -35,25 +43,25 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
     const w = e.tensor(c.ws, uniform(size(c.ws), 50 + i));
     const bias = e.tensor([c.ws[0]], uniform(c.ws[0], 60 + i));
     const direct = c.ws[2] === 3 && c.ws[3] === 3 && !c.opts.stride;
-    // 'auto' runs the subgroup kernels on CPU adapters with subgroups (8 lanes on lavapipe, 4 on SwiftShader),
-    // so Node and Chromium cross-check both lane counts; direct3x3 or blocked elsewhere.
+    // 'auto' runs the subgroup kernels under the 'cpu' profile on adapters with subgroups (8 lanes on lavapipe,
+    // 4 on SwiftShader), so Node and Chromium cross-check both lane counts; conv2d3x3 or blocked otherwise.
     for (const impl of direct ? (['naive', 'blocked', 'direct3x3', 'auto'] as const) : (['naive', 'blocked', 'auto'] as const)) {
-      const y = conv2d(e, x, w, { ...c.opts, bias, impl });
+      const y = conv2d(e, x, w, { ...c.opts, bias, impl: CONV_IMPLS[impl].forward });
       out[`conv2d/${c.name}/${impl}`] = Array.from(await y.read());
-      const dx = conv2dBackwardInput(e, y, w, c.xs, { ...c.opts, impl });
+      const dx = conv2dBackwardInput(e, y, w, c.xs, { ...c.opts, impl: CONV_IMPLS[impl].input });
       out[`conv2dBackwardInput/${c.name}/${impl}`] = Array.from(await dx.read());
       if (impl === 'naive' || impl === 'auto') {
-        const dw = conv2dBackwardWeight(e, x, y, c.ws, { ...c.opts, impl });
+        const dw = conv2dBackwardWeight(e, x, y, c.ws, { ...c.opts, impl: CONV_IMPLS[impl].weight });
         out[`conv2dBackwardWeight/${c.name}/${impl}`] = Array.from(await dw.read());
       }
     }
   }
-  // Gram: 'auto' takes the subgroup kernels on CPU adapters (H·W = 48 is a multiple of 4), blocked elsewhere.
+  // Gram: 'auto' takes the subgroup kernels under the 'cpu' profile (H·W = 48 is a multiple of 4), blocked elsewhere.
   const F = e.tensor([1, 12, 6, 8], uniform(576, 70));
   const dG = e.tensor([1, 12, 12], uniform(144, 71));
   for (const impl of ['blocked', 'auto'] as const) {
-    out[`gram/${impl}`] = Array.from(await gramMatrix(e, F, 576, { impl }).read());
-    out[`gramBackward/${impl}`] = Array.from(await gramMatrixBackward(e, F, dG, 576, { impl }).read());
+    out[`gram/${impl}`] = Array.from(await gramMatrix(e, F, 576, { impl: impl === 'blocked' ? 'gram' : impl }).read());
+    out[`gramBackward/${impl}`] = Array.from(await gramMatrixBackward(e, F, dG, 576, { impl: impl === 'blocked' ? 'gramBackward' : impl }).read());
   }
   return out;
 }
