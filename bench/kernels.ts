@@ -93,8 +93,8 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const w = random(e, [C, C, 3, 3], 2);
     const tx = tf?.randomNormal([1, S, S, C]);
     const tw = tf?.randomNormal([3, 3, C, C]);
-    // ours: the default path (on CPU adapters with subgroups the subgroup 3×3 kernel, else direct3x3);
-    // ours-direct3x3: the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
+    // ours: 'auto' (the 'cpu' profile: conv3x3Subgroup where subgroups exist, else conv2d3x3);
+    // ours-direct3x3: conv2d3x3, the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
     await race(`conv3x3 ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2d(e, x, w, { padding: 1 })),
       ...general(ours('ours-direct3x3', () => conv2d(e, x, w, { padding: 1, impl: 'conv2d3x3' }))),

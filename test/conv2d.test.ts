@@ -51,9 +51,9 @@ const CASES: Case[] = [
   { name: 'stride 2, reflect 4 with a 9×9 kernel', xs: [1, 2, 9, 10], ws: [3, 2, 9, 9], stride: 2, pad: sym(4), mode: 'reflect' },
   { name: 'stride 3, 5×5, reflect 2', xs: [1, 2, 11, 8], ws: [3, 2, 5, 5], stride: 3, pad: sym(2), mode: 'reflect' },
   { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
-  // Narrow outputs (subgroupNarrow): 3 channels, rows over 3 blocks of 8 lanes, 37 columns over 5 tiles of 8.
+  // Narrow outputs (convNarrowSubgroup): 3 channels, rows over 3 blocks of 8 lanes, 37 columns over 5 tiles of 8.
   { name: '7×7 to 3 channels, reflect 3, batch 2, 19×37', xs: [2, 5, 19, 37], ws: [3, 5, 7, 7], stride: 1, pad: sym(3), mode: 'reflect', bias: true },
-  // A matrix product (subgroup1x1): 9 rows over 8-lane blocks, 5 inputs (not a multiple of 4), 24 columns.
+  // A matrix product (matmulSubgroup): 9 rows over 8-lane blocks, 5 inputs (not a multiple of 4), 24 columns.
   { name: '1×1 kernel, stride 1, 4×6, leaky relu', xs: [2, 5, 4, 6], ws: [9, 5, 1, 1], stride: 1, pad: sym(0), mode: 'zeros', bias: true, activation: { leakyRelu: 0.1 } },
   { name: '1×3 kernel, padding (0, 0, 1, 1)', xs: [1, 3, 4, 6], ws: [4, 3, 1, 3], stride: 1, pad: { top: 0, bottom: 0, left: 1, right: 1 }, mode: 'zeros' },
   { name: 'reflect 1 on a 2×2 image', xs: [1, 1, 2, 2], ws: [2, 1, 3, 3], stride: 1, pad: sym(1), mode: 'reflect' },

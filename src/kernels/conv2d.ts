@@ -202,7 +202,7 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
   const paddedShape = [N, Cx, ...paddedHW];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(N * Cx, paddedHW[0]) > maxDim) {
-    throw new Error(`${op}: input ${shapeString(x.shape)} needs more than ${maxDim} workgroups along one dimension to pad; use impl 'blocked'`);
+    throw new Error(`${op}: input ${shapeString(x.shape)} needs more than ${maxDim} workgroups along one dimension to pad`);
   }
   if (paddedHW[1] % 4 !== 0) throw new Error(`${op}: padded width ${paddedHW[1]} is not a multiple of 4`);
   const xp = e.empty(paddedShape);
@@ -216,7 +216,7 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
 }
 
 /** y [N, Cy, Hy, Wy] = act(bias + the correlation of pad(x) with w) through padInput and a direct kernel:
- *  subgroupKxK (K × K, stride 1 or 2), subgroup3x3, or packTaps + conv2d3x3 (3 × 3, stride 1); x [N, Cx, H, W]
+ *  convKxKSubgroup (K × K, stride 1 or 2), conv3x3Subgroup, or packTaps + conv2d3x3 (3 × 3, stride 1); x [N, Cx, H, W]
  *  with H + pad.top + pad.bottom = (Hy − 1)·stride + K (likewise W). */
 function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, outShape: Shape, stride: number, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
@@ -243,7 +243,7 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   const groups = Math.ceil((rowBlocks * colBlocks) / WG);
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (groups > maxDim) {
-    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel; use impl 'blocked'`);
+    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel`);
   }
   // Rows and columns up to what the last tiles read, columns a multiple of 4 so rows are vec4-aligned.
   const xp = padInput(e, op, x, pad, reflect, [rowBlocks * 4 + 2, colBlocks * 4 + 4]);
