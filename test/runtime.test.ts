@@ -8,6 +8,7 @@ import { GpuError } from '../src/runtime/engine.ts';
 import { formatKernelTimes } from '../src/runtime/profiler.ts';
 import { grid1d, kernel, shaderModule } from '../src/runtime/kernel.ts';
 import { sizeClass } from '../src/runtime/pool.ts';
+import { derivedKey } from '../src/runtime/tensor.ts';
 import { uniformStruct } from '../src/runtime/uniforms.ts';
 import { parseBindings, preprocess } from '../src/runtime/wgsl.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -141,7 +142,7 @@ describe('derived tensors', () => {
     const e = engine();
     const x = e.tensor([3], [1, 2, 3]);
     let made = 0;
-    const twice = () => x.derived('twice', () => {
+    const twice = () => x.derived(derivedKey('twice'), () => {
       made++;
       return scale(e, x, 2);
     });
@@ -209,7 +210,7 @@ describe('kernel profiling', () => {
     const t0 = performance.now();
     e.startProfiling();
     expect(() => e.startProfiling()).toThrow(/already profiling/);
-    const y = conv2d(e, x, w, { padding: 1, impl: 'naive' });
+    const y = conv2d(e, x, w, { padding: 1, impl: 'conv2dNaive' });
     let s = small;
     for (let i = 0; i < 600; i++) s = add(e, s, small); // more dispatches than one batch holds
     const times = await e.stopProfiling();
