@@ -5,6 +5,7 @@
 import * as act from '../kernels/activation.ts';
 import * as conv from '../kernels/conv2d.ts';
 import * as ew from '../kernels/elementwise.ts';
+import type * as epilogue from '../kernels/epilogue.ts';
 import * as geometry from '../kernels/geometry.ts';
 import * as resample from '../kernels/resample.ts';
 import { gramMatrix, gramMatrixBackward } from '../kernels/gram.ts';
@@ -136,7 +137,7 @@ export function tanhBackward(y: Node, dy: Node): Node {
 defineOp('tanhBackward', { shape: sameShapes, run: (e, [y, dy]) => act.tanhBackward(e, y, dy) });
 
 /** An activation in another op's epilogue (set by the fusion pass): the kernels' type, less 'none'. */
-export type Activation = Exclude<conv.Activation, 'none'>;
+export type Activation = Exclude<epilogue.Activation, 'none'>;
 
 // ---- convolution (weights [Cout, Cin, KH, KW]; bias optional)
 
