@@ -6,7 +6,7 @@ import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RgbaImage, imageToPlanes, planesToImage } from '../src/image/io.ts';
-import { resizeBilinear } from '../src/kernels/generator.ts';
+import { resizeBilinear } from '../src/kernels/resample.ts';
 import { readImageFile } from '../src/node/files.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 

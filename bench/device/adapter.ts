@@ -13,12 +13,12 @@ const limits = e.ctx.limits;
 const summary = {
   describe: e.describe(),
   ...info,
-  cpuAdapter: e.ctx.cpuAdapter,
+  profile: e.ctx.profile,
   features: [...e.ctx.features].sort(),
   subgroupSize: e.ctx.subgroupSize,
   limits: { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize, maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup },
 };
-console.log(`adapter: ${summary.describe}; CPU adapter: ${summary.cpuAdapter}; features: ${summary.features.join(', ')}`);
+console.log(`adapter: ${summary.describe}; kernel profile: ${summary.profile}; features: ${summary.features.join(', ')}`);
 if (positionals[0]) await writeFile(positionals[0], JSON.stringify(summary, null, 2));
 const wanted = values.vendor!.toLowerCase();
 const matches = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase().includes(wanted);

@@ -1,7 +1,9 @@
 // Declarative kernels (after ORT-web's ProgramInfo): a shader module is one .wgsl file plus the uniform
 // structs it uses; a kernel is one entry point of it with its bindings by name, its override constants
 // (workgroup size, tile shape) and its uniform struct. Models and kernel wrappers never touch WebGPU.
-import type { UniformFields, UniformStruct } from './uniforms.ts';
+import type { Engine } from './engine.ts';
+import type { Shape, Tensor } from './tensor.ts';
+import type { UniformFields, UniformStruct, UniformValues } from './uniforms.ts';
 import type { Defines } from './wgsl.ts';
 
 export interface ShaderModuleSpec {
@@ -37,7 +39,15 @@ export function shaderModule(name: string, source: string, structs: readonly Uni
 
 export function kernel<F extends UniformFields>(
   module: ShaderModuleSpec,
-  spec: { entryPoint: string; bindings: readonly string[]; uniforms?: UniformStruct<F>; constants?: Record<string, number>; defines?: Defines },
+  spec: {
+    entryPoint: string;
+    /** The name after `family.` when one entry point serves several kernels by define (default the entry point). */
+    name?: string;
+    bindings: readonly string[];
+    uniforms?: UniformStruct<F>;
+    constants?: Record<string, number>;
+    defines?: Defines;
+  },
 ): KernelSpec<F> {
   if (spec.uniforms && !module.structs.includes(spec.uniforms)) {
     throw new Error(`kernel ${module.name}.${spec.entryPoint}: uniform struct ${spec.uniforms.name} is not declared by module ${module.name}`);
@@ -45,7 +55,7 @@ export function kernel<F extends UniformFields>(
   return {
     module,
     entryPoint: spec.entryPoint,
-    name: `${module.name}.${spec.entryPoint}`,
+    name: `${module.name}.${spec.name ?? spec.entryPoint}`,
     bindings: spec.bindings,
     uniforms: spec.uniforms,
     constants: spec.constants ?? {},
@@ -61,4 +71,29 @@ export function grid1d(n: number, workgroupSize: number, maxPerDimension = 65535
   const y = Math.ceil(groups / maxPerDimension);
   if (y > maxPerDimension) throw new Error(`grid1d: ${n} invocations need more than ${maxPerDimension}² workgroups`);
   return [Math.ceil(groups / y), y, 1];
+}
+
+/** Runs a 1-D kernel of `invocations` invocations (workgroups of its constant WG, grid1d) that writes the
+ *  binding `out`, a new tensor of `shape`, which it returns. */
+export function runInto<F extends UniformFields>(
+  e: Engine, k: KernelSpec<F>, shape: Shape, bindings: Record<string, Tensor>, uniforms: UniformValues<F>, invocations: number, defines?: Defines,
+): Tensor {
+  const workgroupSize = k.constants.WG;
+  if (!workgroupSize) throw new Error(`kernel ${k.name}: runInto needs the workgroup size as override constant WG`);
+  const out = e.empty(shape);
+  const workgroups = grid1d(invocations, workgroupSize, e.ctx.limits.maxComputeWorkgroupsPerDimension);
+  e.run(k, { bindings: { ...bindings, out }, uniforms, workgroups, defines });
+  return out;
+}
+
+/** A memoised kernel-spec factory: `make` runs once per distinct argument list (compared as JSON), so the
+ *  pipeline cache sees one spec object per variant (entry point, bindings, override constants). */
+export function kernelVariants<A extends unknown[], K>(make: (...args: A) => K): (...args: A) => K {
+  const specs = new Map<string, K>();
+  return (...args: A) => {
+    const key = JSON.stringify(args);
+    let k = specs.get(key);
+    if (!k) specs.set(key, (k = make(...args)));
+    return k;
+  };
 }
