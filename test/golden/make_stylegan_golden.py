@@ -224,7 +224,7 @@ class PixelNorm(nn.Module):
 
 
 def randomise(net, gen):
-    """Every parameter random; the AdaIN bias near upstream's (1 for gamma, 0 for beta)."""
+    """Every parameter random; the AdaIN bias near upstream's (1 for gamma, 0 for beta); to-RGB scaled down."""
     with torch.no_grad():
         for name, p in net.named_parameters():
             if name.endswith("weight_orig") or name.endswith(".weight") or name.endswith(".input"):
@@ -234,6 +234,8 @@ def randomise(net, gen):
                 p.copy_(torch.cat([torch.ones(c), torch.zeros(c)]) + 0.2 * torch.randn(p.shape, generator=gen))
             else:
                 p.copy_(0.2 * torch.randn(p.shape, generator=gen))
+            if name.startswith("generator.to_rgb"):
+                p.mul_(0.25)  # keep most output pixels inside [-1, 1], where the saved image is not clamped
 
 
 def write_safetensors(path, tensors):
