@@ -3,10 +3,11 @@
 // weights, outputs in float64), and its loader's errors on bad checkpoints and impossible sizes.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { StyledGenerator, styleGanShapes, toImage } from '../src/models/styleGan.ts';
+import { StyledGenerator, styleGanShapes } from '../src/models/styleGan.ts';
 import { loadWeights } from '../src/weights/index.ts';
-import { safetensorsWeights } from '../src/weights/safetensors.ts';
-import type { WeightSet } from '../src/weights/tensors.ts';
+import { NormalStream, latentsForSeeds, meanStyleLatents, noiseForSeed, noiseLength, splitNoise } from '../src/models/styleGanControls.ts';
+import { encodeNpy, parseNpy } from '../src/weights/npy.ts';
+import { type TensorEntry, type WeightSet, weightSet } from '../src/weights/tensors.ts';
 import { useEngine } from './helpers/gpu.ts';
 
 interface Floats {
@@ -40,6 +41,7 @@ const MODEL = fixture('tiny.model');
 const SAFETENSORS = fixture('tiny.safetensors');
 const engine = useEngine();
 
+
 const floats = (f: Floats) => {
   const b = Buffer.from(f.f32, 'base64');
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
@@ -51,20 +53,6 @@ const rowsOf = (rows: number[]) => {
   rows.forEach((r, i) => out.set(Z.subarray(r * D, (r + 1) * D), i * D));
   return out;
 };
-
-/** The per-block noise maps [N, s, s] of one image's concatenated maps, repeated over the batch. */
-function noiseMaps(flat: Float32Array, step: number, N: number): Float32Array[] {
-  const maps: Float32Array[] = [];
-  let at = 0;
-  for (let i = 0; i <= step; i++) {
-    const n = (4 * 2 ** i) ** 2;
-    const map = new Float32Array(N * n);
-    for (let b = 0; b < N; b++) map.set(flat.subarray(at, at + n), b * n);
-    maps.push(map);
-    at += n;
-  }
-  return maps;
-}
 
 /** PSNR in dB of images in [−1, 1] after the clamp the saved image applies, on the 0…1 scale. */
 function psnr(got: Float32Array, want: Float32Array): number {
@@ -111,7 +99,7 @@ describe('StyledGenerator against rosinality/style-based-gan-pytorch', () => {
         latents: rowsOf(c.rows[0]),
         mix: c.mixingRange ? { latents: rowsOf(c.rows[1]), range: c.mixingRange } : undefined,
         truncation,
-        noise: c.noise ? noiseMaps(floats(golden.noise[c.noise]), c.step, N) : 'zeros',
+        noise: c.noise ? splitNoise(Array(N).fill(floats(golden.noise[c.noise])), c.size) : 'zeros',
         alpha: c.alpha >= 0 ? c.alpha : undefined,
       });
       const want = floats(c.output);
@@ -123,4 +111,81 @@ describe('StyledGenerator against rosinality/style-based-gan-pytorch', () => {
       expect(maxAbs(out, want)).toBeLessThan(1e-4);
     });
   }
+});
+
+/** The tiny checkpoint's g_running tensors, with `edit` applied to the table of entries (drop one, change a shape). */
+async function editedCheckpoint(edit: (entries: Map<string, TensorEntry>) => void): Promise<WeightSet> {
+  const set = await loadWeights(MODEL);
+  const entries = new Map<string, TensorEntry>(set.names().map((n) => [n, { shape: set.shape(n), load: async () => (await set.get(n)).data }]));
+  edit(entries);
+  return weightSet('edited.model', entries);
+}
+
+describe('loading', () => {
+  it('a safetensors state dict of the same tensors gives the same images as the .model checkpoint', async () => {
+    const [a, b] = await Promise.all([StyledGenerator.load(engine(), MODEL), StyledGenerator.load(engine(), SAFETENSORS)]);
+    const o = { size: 16, latents: rowsOf([0]), noise: 'zeros' as const };
+    expect(await b.synthesize(o)).toEqual(await a.synthesize(o));
+    const keys = Object.keys(styleGanShapes(a.architecture));
+    expect((await loadWeights(SAFETENSORS)).names().filter((n) => !n.endsWith('.weight_flip') && !/conv1\.[12]\.weight$/.test(n)).sort()).toEqual(keys.sort());
+    a.release();
+    b.release();
+  });
+
+  it('names a missing tensor and a tensor of the wrong shape', async () => {
+    const missing = await editedCheckpoint((t) => t.delete('g_running.generator.progression.2.adain2.style.linear.bias'));
+    await expect(StyledGenerator.load(engine(), missing)).rejects.toThrow(/edited\.model does not match the expected weights:\n {2}g_running\.generator\.progression\.2\.adain2\.style\.linear\.bias: missing$/);
+    const wrong = await editedCheckpoint((t) => (t.get('g_running.generator.to_rgb.3.conv.weight_orig')!.shape = [3, 11, 1, 1]));
+    await expect(StyledGenerator.load(engine(), wrong)).rejects.toThrow(/g_running\.generator\.to_rgb\.3\.conv\.weight_orig: shape \[3, 11, 1, 1\], expected \[3, 12, 1, 1\]/);
+    const noMapping = await editedCheckpoint((t) => {
+      for (const k of [...t.keys()]) if (k.startsWith('g_running.')) t.delete(k);
+    });
+    await expect(StyledGenerator.load(engine(), noMapping)).rejects.toThrow(/^g_running\.style\.1\.linear\.weight_orig: no such tensor in edited\.model: it holds generator only/);
+  });
+
+  it('refuses a size the checkpoint cannot produce, listing those it can', async () => {
+    const g = await StyledGenerator.load(engine(), SAFETENSORS);
+    for (const size of [256, 48, 2]) {
+      await expect(g.synthesize({ size, latents: rowsOf([0]), noise: 'zeros' })).rejects.toThrow(`size ${size}: ${SAFETENSORS} can produce 4, 8, 16, 32, 64, 128 px`);
+    }
+    g.release();
+  });
+});
+
+describe('controls', () => {
+  it('seeded latents are deterministic standard normals, different per seed and per stream', () => {
+    const a = latentsForSeeds([7, 8], 512);
+    expect(latentsForSeeds([7], 512)).toEqual(a.subarray(0, 512));
+    expect(a.subarray(0, 512)).not.toEqual(a.subarray(512));
+    expect(noiseForSeed(7, 8).subarray(0, 16)).not.toEqual(a.subarray(0, 16));
+    // Seed 7's first values, recorded when the generator was written: a seed must keep giving the same image.
+    expect([...a.subarray(0, 3)].map((v) => v.toFixed(5))).toEqual(['1.23740', '-0.54448', '1.65235']);
+    const many = meanStyleLatents(100_000, 1);
+    const mean = many.reduce((s, v) => s + v, 0) / many.length;
+    const variance = many.reduce((s, v) => s + (v - mean) ** 2, 0) / many.length;
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.02);
+  });
+
+  it('xoshiro128** gives the reference sequence; normals are Box–Muller of its uniforms', () => {
+    // xoshiro128** from state {1, 2, 3, 4} (Blackman & Vigna's reference code): 11520, 0, 5927040, 70819200.
+    const bits = new NormalStream(Uint32Array.from([1, 2, 3, 4]));
+    expect([0, 1, 2, 3].map(() => bits.nextUint32())).toEqual([11520, 0, 5927040, 70819200]);
+    const normals = new NormalStream(Uint32Array.from([1, 2, 3, 4]));
+    const [u1, u2] = [(11520 + 0.5) / 2 ** 32, (0 + 0.5) / 2 ** 32];
+    const r = Math.sqrt(-2 * Math.log(u1));
+    expect([normals.normal(), normals.normal()]).toEqual([r * Math.cos(2 * Math.PI * u2), r * Math.sin(2 * Math.PI * u2)]);
+  });
+
+  it('reads numpy-written .npy files and writes ones it reads back', () => {
+    const z = parseNpy(readFileSync(fixture('z.npy')), 'z.npy');
+    expect(z.shape).toEqual([4, D]);
+    expect(z.data).toEqual(Z);
+    const noise = parseNpy(readFileSync(fixture('noise32.npy')), 'noise32.npy');
+    expect(noise.shape).toEqual([noiseLength(32)]);
+    expect(noise.data).toEqual(floats(golden.noise.noise32));
+    const back = parseNpy(encodeNpy([2, 3], [1, 2, 3, 4, 5, 6.5]), 'x.npy');
+    expect(back).toEqual({ shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6.5]) });
+    expect(() => parseNpy(new Uint8Array(20), 'bad.npy')).toThrow(/bad\.npy: not a \.npy file/);
+  });
 });

@@ -18,25 +18,31 @@ function mix32(x: number): number {
 
 /** Standard normal numbers of (seed, stream), deterministic. */
 export class NormalStream {
-  private s: Uint32Array;
   private spare: number | undefined;
 
-  constructor(seed: number, stream: string) {
+  /** The generator in a given xoshiro128** state (four words, not all zero). */
+  constructor(private readonly s: Uint32Array) {
+    if (s.length !== 4 || s.every((w) => w === 0)) throw new Error('NormalStream: the state is four words, not all zero');
+  }
+
+  /** The stream of (seed, stream name). */
+  static of(seed: number, stream: string): NormalStream {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer 0 … 4294967295, got ${seed}`);
     let h = 0x811c9dc5;
     for (const byte of [...new TextEncoder().encode(stream), seed & 255, (seed >>> 8) & 255, (seed >>> 16) & 255, seed >>> 24]) {
       h = Math.imul(h ^ byte, 0x01000193) >>> 0;
     }
     let x = mix32(h);
-    this.s = new Uint32Array(4);
-    for (let i = 0; i < 4; i++) this.s[i] = x = mix32((x + 0x9e3779b9) >>> 0);
-    if (this.s.every((w) => w === 0)) this.s[0] = 1;
+    const state = new Uint32Array(4);
+    for (let i = 0; i < 4; i++) state[i] = x = mix32((x + 0x9e3779b9) >>> 0);
+    if (state.every((w) => w === 0)) state[0] = 1;
+    return new NormalStream(state);
   }
 
   /** xoshiro128**: the next 32 random bits. */
-  private nextU32(): number {
+  nextUint32(): number {
     const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
     const t = s[1] << 9;
     s[2] ^= s[0];
     s[3] ^= s[1];
@@ -53,8 +59,8 @@ export class NormalStream {
       this.spare = undefined;
       return v;
     }
-    const u1 = (this.nextU32() + 0.5) / 2 ** 32;
-    const u2 = (this.nextU32() + 0.5) / 2 ** 32;
+    const u1 = (this.nextUint32() + 0.5) / 2 ** 32;
+    const u2 = (this.nextUint32() + 0.5) / 2 ** 32;
     const r = Math.sqrt(-2 * Math.log(u1));
     this.spare = r * Math.sin(2 * Math.PI * u2);
     return r * Math.cos(2 * Math.PI * u2);
@@ -73,13 +79,13 @@ function rotl(x: number, k: number): number {
 /** Latents [seeds.length, dim]: row i is N(0, 1)^dim from stream 'z' of seeds[i]. */
 export function latentsForSeeds(seeds: readonly number[], dim: number): Float32Array {
   const out = new Float32Array(seeds.length * dim);
-  seeds.forEach((seed, i) => new NormalStream(seed, 'z').fill(out.subarray(i * dim, (i + 1) * dim)));
+  seeds.forEach((seed, i) => NormalStream.of(seed, 'z').fill(out.subarray(i * dim, (i + 1) * dim)));
   return out;
 }
 
 /** `count` latents for the mean style (truncation), from stream 'mean' of `seed`. */
 export function meanStyleLatents(count: number, dim: number, seed = 0): Float32Array {
-  return new NormalStream(seed, 'mean').fill(new Float32Array(count * dim));
+  return NormalStream.of(seed, 'mean').fill(new Float32Array(count * dim));
 }
 
 /** Total length of one image's noise maps 4², 8², … size², concatenated (the --noise file's layout). */
@@ -91,7 +97,7 @@ export function noiseLength(size: number): number {
 
 /** One image's concatenated noise maps (noiseLength(size) values) from stream 'noise' of seed. */
 export function noiseForSeed(seed: number, size: number): Float32Array {
-  return new NormalStream(seed, 'noise').fill(new Float32Array(noiseLength(size)));
+  return NormalStream.of(seed, 'noise').fill(new Float32Array(noiseLength(size)));
 }
 
 /** Per-image concatenated noise maps (each noiseLength(size) long) → the per-block maps [N, s, s] synthesize takes. */
