@@ -112,6 +112,10 @@ describe('graph autodiff', () => {
     const g = new Graph();
     const x = g.input('image', [1, 3, 8, 8]);
     expect(() => conv2d(x, g.constant('w', e.tensor([4, 2, 3, 3], new Float32Array(72))), undefined)).toThrow(/conv2d: input \[1, 3, 8, 8\] does not fit weight \[4, 2, 3, 3\]/);
+    // The op table's shape rule is the one place shapes are computed; its errors name the op and the inputs.
+    expect(() => add(x, g.input('other', [1, 3, 8, 9]))).toThrow('add: shapes differ, [1, 3, 8, 8] vs [1, 3, 8, 9] (inputs [1, 3, 8, 8], [1, 3, 8, 9])');
+    expect(() => maxPool2d(g.input('small', [1, 3, 1, 5]), 2)).toThrow('maxPool2d: window 2 does not fit [1, 3, 1, 5] (inputs [1, 3, 1, 5])');
+    expect(relu(x).shape).toEqual([1, 3, 8, 8]);
     const p = new Program([relu(x)]);
     expect(() => p.run(e, {})).toThrow(/program input 'image' not given/);
     expect(() => p.run(e, { image: e.tensor([1, 3, 4, 4], new Float32Array(48)) })).toThrow(/expected shape \[1, 3, 8, 8\], got \[1, 3, 4, 4\]/);

@@ -1,15 +1,47 @@
-// The fusion pass: rewrites steps into fewer dispatches. Switch it off with { fusion: false } to compare.
-//   conv2d → relu   ⇒  conv2d with the ReLU applied in its epilogue, when the conv's output has no other
-//                      consumer (the relu's output is what the backward pass keeps: reluBackward only needs
-//                      the sign of y).
+// The fusion pass: named rewrites of the program's steps into fewer dispatches, each with its own switch
+// (Program's `fusion` option: true / false for all, or e.g. { normAct: false }). Every rewrite here is an
+// activation moved into its producer's epilogue:
+//   convAct   conv2d → relu | leakyRelu   ⇒  conv2d with the activation after its bias
+//   normAct   instanceNorm → relu         ⇒  instanceNorm with the ReLU in the same pass
+// A producer is fused only when the activation is its output's one consumer and that output is not a
+// program output. The activations' gradients read the activation's output (ReLU and leaky ReLU with
+// slope ≥ 0 keep the sign), so training graphs fuse too; a negative slope reads the input and so stays.
 import type { Node } from './graph.ts';
+import type { Activation } from './ops.ts';
 import type { Step } from './program.ts';
 
-const FUSABLE_ACTIVATIONS: Partial<Record<string, (s: Step) => Record<string, unknown>>> = {
-  relu: () => ({ activation: 'relu' }),
-};
+interface EpilogueRewrite {
+  /** Ops whose kernels take an activation epilogue. */
+  producers: readonly string[];
+  /** Activation ops (by op name) the epilogue offers, and the epilogue they become. */
+  activations: Readonly<Partial<Record<string, (s: Step) => Activation>>>;
+}
 
-export function fuse(steps: Step[], outputs: readonly Node[]): Step[] {
+const relu = (): Activation => 'relu';
+const leakyRelu = (s: Step): Activation => ({ leakyRelu: s.attrs.slope as number });
+
+export const FUSIONS = {
+  convAct: { producers: ['conv2d'], activations: { relu, leakyRelu } },
+  normAct: { producers: ['instanceNorm'], activations: { relu } },
+} as const satisfies Record<string, EpilogueRewrite>;
+
+export type FusionName = keyof typeof FUSIONS;
+/** true (the default) or false for every rewrite, or a switch per rewrite (unnamed ones stay on). */
+export type FusionOptions = boolean | Partial<Record<FusionName, boolean>>;
+
+/** Which rewrites the options switch on. */
+export function enabledFusions(options: FusionOptions = true): FusionName[] {
+  const names = Object.keys(FUSIONS) as FusionName[];
+  if (typeof options === 'boolean') return options ? names : [];
+  for (const k of Object.keys(options)) {
+    if (!(k in FUSIONS)) throw new Error(`fusion: no rewrite named '${k}' (known: ${names.join(', ')})`);
+  }
+  return names.filter((n) => options[n] ?? true);
+}
+
+export function fuse(steps: Step[], outputs: readonly Node[], options: FusionOptions = true): Step[] {
+  const rewrites: EpilogueRewrite[] = enabledFusions(options).map((n) => FUSIONS[n]);
+  if (rewrites.length === 0) return steps;
   const consumers = new Map<Node, number>();
   for (const s of steps) for (const n of s.inputs) consumers.set(n, (consumers.get(n) ?? 0) + 1);
   for (const n of outputs) consumers.set(n, (consumers.get(n) ?? 0) + 1);
@@ -17,11 +49,13 @@ export function fuse(steps: Step[], outputs: readonly Node[]): Step[] {
   const removed = new Set<Step>();
   const out: Step[] = [];
   for (const s of steps) {
-    const act = FUSABLE_ACTIVATIONS[s.op];
-    const producer = act && s.inputs.length === 1 ? byNode.get(s.inputs[0]) : undefined;
-    if (act && producer && producer.op === 'conv2d' && !producer.attrs.activation && consumers.get(producer.node) === 1) {
+    const producer = s.inputs.length === 1 ? byNode.get(s.inputs[0]) : undefined;
+    const rewrite = producer && rewrites.find((r) => r.producers.includes(producer.op) && r.activations[s.op]);
+    if (producer && rewrite && !producer.attrs.activation && consumers.get(producer.node) === 1) {
+      // The fused step takes the producer's place: it runs when the activation ran, which every consumer
+      // follows, and the producer's inputs are still live there (their last use moves later, not earlier).
       removed.add(producer);
-      out.push({ node: s.node, op: 'conv2d', inputs: producer.inputs, attrs: { ...producer.attrs, ...act!(s) } });
+      out.push({ node: s.node, op: producer.op, inputs: producer.inputs, attrs: { ...producer.attrs, activation: rewrite.activations[s.op]!(s) } });
     } else {
       out.push(s);
     }

@@ -1,6 +1,7 @@
 // A static graph of kernel calls. Nodes are created in order, so creation order is a topological order;
 // autodiff appends the backward nodes after the forward ones and the program runs them in that order.
-import type { Shape, Tensor } from '../runtime/tensor.ts';
+import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
+import { opDef } from './registry.ts';
 
 export type Attrs = Record<string, unknown>;
 
@@ -21,23 +22,36 @@ export interface Node {
 export class Graph {
   readonly nodes: Node[] = [];
 
-  add(op: string, inputs: readonly Node[], attrs: Attrs, shape: Shape, extra: { name?: string; value?: Tensor } = {}): Node {
+  /** A node of op `op` (defined in the op table); its output shape comes from the op's shape rule, so a
+   *  graph that does not fit together fails here, naming the op and its input shapes. */
+  add(op: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
     for (const i of inputs) {
       if (i.graph !== this) throw new Error(`${op}: input ${describe(i)} belongs to another graph`);
     }
-    const node: Node = { id: this.nodes.length, graph: this, op, inputs, attrs, shape, ...extra };
-    this.nodes.push(node);
-    return node;
+    let shape: Shape;
+    try {
+      shape = opDef(op).shape(inputs.map((i) => i.shape), attrs);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`${op}: ${why} (inputs ${inputs.map((i) => shapeString(i.shape)).join(', ') || 'none'})`);
+    }
+    return this.push({ op, inputs, attrs, shape });
   }
 
   /** A value bound when the program runs (e.g. the image being optimised). */
   input(name: string, shape: Shape): Node {
-    return this.add('input', [], {}, shape, { name });
+    return this.push({ op: 'input', inputs: [], attrs: {}, shape, name });
   }
 
   /** A tensor fixed for the life of the graph (weights, targets). */
   constant(name: string, value: Tensor): Node {
-    return this.add('constant', [], {}, value.shape, { name, value });
+    return this.push({ op: 'constant', inputs: [], attrs: {}, shape: value.shape, name, value });
+  }
+
+  private push(n: Omit<Node, 'id' | 'graph'>): Node {
+    const node: Node = { id: this.nodes.length, graph: this, ...n };
+    this.nodes.push(node);
+    return node;
   }
 }
 

@@ -1,53 +1,127 @@
-// Graph ops: a constructor per op (shape-checked when the graph is built) and its definition in the op
-// table (how it runs on our kernels). Backward ops are ops like any other; gradients.ts says which
-// backward ops each forward op's gradient is made of.
+// Graph ops: a constructor per op and its definition in the op table (its shape rule, the one place an
+// output shape is computed, and how it runs on our kernels). Graph.add applies the shape rule, so a graph
+// is shape-checked as it is built. Backward ops are ops like any other; gradients.ts says which backward
+// ops each forward op's gradient is made of.
 import * as act from '../kernels/activation.ts';
 import * as conv from '../kernels/conv2d.ts';
 import * as ew from '../kernels/elementwise.ts';
+import * as resample from '../kernels/generator.ts';
 import { gramMatrix, gramMatrixBackward } from '../kernels/gram.ts';
 import { mseLoss, mseLossBackward, totalVariation, totalVariationBackward } from '../kernels/loss.ts';
+import * as norm from '../kernels/norm.ts';
 import * as pool from '../kernels/pool.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
-import { type Graph, type Node, describe } from './graph.ts';
+import type { Graph, Node } from './graph.ts';
 import { defineOp } from './registry.ts';
 
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
-function expectSame(op: string, a: Node, b: Node): void {
-  if (!same(a.shape, b.shape)) throw new Error(`${op}: shapes differ, ${describe(a)} vs ${describe(b)}`);
+/** Shape rule of ops whose inputs all have one shape, which is also the output's. */
+function sameShapes(s: readonly Shape[]): Shape {
+  for (const t of s.slice(1)) if (!same(s[0], t)) throw new Error(`shapes differ, ${s.map(shapeString).join(' vs ')}`);
+  return s[0];
 }
 const SCALAR: Shape = [1];
 
 // ---- elementwise
 
 export function fill(shape: Shape, value: number, g: Graph): Node {
-  return g.add('fill', [], { shape, value }, shape);
+  return g.add('fill', [], { shape, value });
 }
 defineOp<{ shape: Shape; value: number }>('fill', { shape: (_, a) => a.shape, run: (e, _, a) => ew.fill(e, a.shape, a.value) });
 
 export function add(a: Node, b: Node): Node {
-  expectSame('add', a, b);
-  return a.graph.add('add', [a, b], {}, a.shape);
+  return a.graph.add('add', [a, b]);
 }
-defineOp('add', { shape: (s) => s[0], run: (e, [a, b]) => ew.add(e, a, b) });
+defineOp('add', { shape: sameShapes, run: (e, [a, b]) => ew.add(e, a, b) });
 
 export function scale(x: Node, factor: number): Node {
-  return x.graph.add('scale', [x], { factor }, x.shape);
+  return x.graph.add('scale', [x], { factor });
 }
 defineOp<{ factor: number }>('scale', { shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) });
+
+/** alpha·x + y (one fused multiply-add per element). */
+export function axpy(alpha: number, x: Node, y: Node): Node {
+  return x.graph.add('axpy', [x, y], { alpha });
+}
+defineOp<{ alpha: number }>('axpy', { shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y) });
+
+/** Σ weights[i]·xs[i], accumulated in order (w₀·x₀, then one axpy per further term): style interpolation
+ *  and label-weighted branch sums. Built from scale and axpy nodes, so it needs no rule of its own. */
+export function weightedSum(xs: readonly Node[], weights: readonly number[]): Node {
+  if (xs.length === 0 || xs.length !== weights.length) throw new Error(`weightedSum: ${xs.length} terms and ${weights.length} weights`);
+  return xs.slice(1).reduce((sum, x, i) => axpy(weights[i + 1], x, sum), scale(xs[0], weights[0]));
+}
+
+/** a·x + b with scalars a, b. */
+export function scalarAffine(x: Node, a: number, b: number): Node {
+  return x.graph.add('scalarAffine', [x], { a, b });
+}
+defineOp<{ a: number; b: number }>('scalarAffine', { shape: (s) => s[0], run: (e, [x], a) => act.scalarAffine(e, x, a.a, a.b) });
+
+/** x·scale[c] + shift[c] over x [N, C, ...], scale and shift [C]. */
+export function affine(x: Node, scaleC: Node, shift: Node): Node {
+  return x.graph.add('affine', [x, scaleC, shift]);
+}
+function perChannel(x: Shape, ...params: Shape[]): void {
+  if (x.length < 2) throw new Error(`x must be [N, C, ...], got ${shapeString(x)}`);
+  for (const p of params) if (p.length !== 1 || p[0] !== x[1]) throw new Error(`per-channel parameter ${shapeString(p)} does not fit ${x[1]} channels`);
+}
+defineOp('affine', { shape: ([x, g, b]) => (perChannel(x, g, b), x), run: (e, [x, g, b]) => act.affine(e, x, g, b) });
+
+export type AffineInput = 'x' | 'scale' | 'shift';
+/** One gradient of affine(x, scale, ·) for upstream dy: d/dx = dy·scale[c], d/dscale = Σ dy·x, d/dshift = Σ dy
+ *  per channel (the kernel makes all three; the others are dropped). */
+export function affineBackward(x: Node, scaleC: Node, dy: Node, wrt: AffineInput): Node {
+  return x.graph.add('affineBackward', [x, scaleC, dy], { wrt });
+}
+defineOp<{ wrt: AffineInput }>('affineBackward', {
+  shape: ([x, g, dy], a) => (perChannel(x, g), sameShapes([x, dy]), a.wrt === 'x' ? x : [x[1]]),
+  run: (e, [x, g, dy], a) => {
+    const grads = act.affineBackward(e, x, g, dy);
+    const keep = a.wrt === 'x' ? grads.dx : a.wrt === 'scale' ? grads.dscale : grads.dshift;
+    for (const t of [grads.dx, grads.dscale, grads.dshift]) if (t !== keep) t.release();
+    return keep;
+  },
+});
 
 // ---- activations
 
 export function relu(x: Node): Node {
-  return x.graph.add('relu', [x], {}, x.shape);
+  return x.graph.add('relu', [x]);
 }
 defineOp('relu', { shape: (s) => s[0], run: (e, [x]) => act.relu(e, x) });
 
 /** dx = dy·[y > 0]; y may be relu's input or output (same sign). */
 export function reluBackward(y: Node, dy: Node): Node {
-  expectSame('reluBackward', y, dy);
-  return y.graph.add('reluBackward', [y, dy], {}, y.shape);
+  return y.graph.add('reluBackward', [y, dy]);
 }
-defineOp('reluBackward', { shape: (s) => s[0], run: (e, [y, dy]) => act.reluBackward(e, y, dy) });
+defineOp('reluBackward', { shape: sameShapes, run: (e, [y, dy]) => act.reluBackward(e, y, dy) });
+
+/** x > 0 ? x : slope·x */
+export function leakyRelu(x: Node, slope: number): Node {
+  return x.graph.add('leakyRelu', [x], { slope });
+}
+defineOp<{ slope: number }>('leakyRelu', { shape: (s) => s[0], run: (e, [x], a) => act.leakyRelu(e, x, a.slope) });
+
+/** dx = dy·(x > 0 ? 1 : slope); for slope ≥ 0, x may be leakyRelu's output instead (same sign). */
+export function leakyReluBackward(x: Node, dy: Node, slope: number): Node {
+  return x.graph.add('leakyReluBackward', [x, dy], { slope });
+}
+defineOp<{ slope: number }>('leakyReluBackward', { shape: sameShapes, run: (e, [x, dy], a) => act.leakyReluBackward(e, x, dy, a.slope) });
+
+export function tanh(x: Node): Node {
+  return x.graph.add('tanh', [x]);
+}
+defineOp('tanh', { shape: (s) => s[0], run: (e, [x]) => act.tanh(e, x) });
+
+/** dx = dy·(1 − y²) from tanh's output y. */
+export function tanhBackward(y: Node, dy: Node): Node {
+  return y.graph.add('tanhBackward', [y, dy]);
+}
+defineOp('tanhBackward', { shape: sameShapes, run: (e, [y, dy]) => act.tanhBackward(e, y, dy) });
+
+/** An activation in another op's epilogue (set by the fusion pass): the kernels' type, less 'none'. */
+export type Activation = Exclude<conv.Activation, 'none'>;
 
 // ---- convolution (weights [Cout, Cin, KH, KW]; bias optional)
 
@@ -56,14 +130,13 @@ export interface Conv2dAttrs extends Record<string, unknown> {
   padding: conv.Padding;
   padMode: conv.PadMode;
   /** Set by the fusion pass only. */
-  activation?: 'relu' | 'leakyRelu';
-  slope?: number;
+  activation?: Activation;
 }
 
 function convOutShape(x: Shape, w: Shape, a: Conv2dAttrs): Shape {
   const [N, Cin, H, W] = x;
   const [Cout, wCin, KH, KW] = w;
-  if (x.length !== 4 || w.length !== 4 || Cin !== wCin) throw new Error(`conv2d: input ${shapeString(x)} does not fit weight ${shapeString(w)}`);
+  if (x.length !== 4 || w.length !== 4 || Cin !== wCin) throw new Error(`input ${shapeString(x)} does not fit weight ${shapeString(w)}`);
   const p = a.padding;
   return [N, Cout, Math.floor((H + p.top + p.bottom - KH) / a.stride) + 1, Math.floor((W + p.left + p.right - KW) / a.stride) + 1];
 }
@@ -75,7 +148,7 @@ export function conv2d(x: Node, w: Node, bias: Node | undefined, opts: { stride?
     padding: typeof p === 'number' ? { top: p, bottom: p, left: p, right: p } : p,
     padMode: opts.padMode ?? 'zeros',
   };
-  return x.graph.add('conv2d', bias ? [x, w, bias] : [x, w], attrs, convOutShape(x.shape, w.shape, attrs));
+  return x.graph.add('conv2d', bias ? [x, w, bias] : [x, w], attrs);
 }
 defineOp<Conv2dAttrs>('conv2d', {
   shape: (s, a) => convOutShape(s[0], s[1], a),
@@ -85,12 +158,12 @@ defineOp<Conv2dAttrs>('conv2d', {
       stride: a.stride,
       padding: a.padding,
       padMode: a.padMode,
-      activation: a.activation === 'relu' ? 'relu' : a.activation === 'leakyRelu' ? { leakyRelu: a.slope! } : 'none',
+      activation: a.activation ?? 'none',
     }),
 });
 
 export function conv2dBackwardInput(dy: Node, w: Node, x: Node, attrs: Conv2dAttrs): Node {
-  return dy.graph.add('conv2dBackwardInput', [dy, w], { ...attrs, inputShape: x.shape }, x.shape);
+  return dy.graph.add('conv2dBackwardInput', [dy, w], { ...attrs, inputShape: x.shape });
 }
 defineOp<Conv2dAttrs & { inputShape: Shape }>('conv2dBackwardInput', {
   shape: (_, a) => a.inputShape,
@@ -98,7 +171,7 @@ defineOp<Conv2dAttrs & { inputShape: Shape }>('conv2dBackwardInput', {
 });
 
 export function conv2dBackwardWeight(x: Node, dy: Node, w: Node, attrs: Conv2dAttrs): Node {
-  return x.graph.add('conv2dBackwardWeight', [x, dy], { ...attrs, weightShape: w.shape }, w.shape);
+  return x.graph.add('conv2dBackwardWeight', [x, dy], { ...attrs, weightShape: w.shape });
 }
 defineOp<Conv2dAttrs & { weightShape: Shape }>('conv2dBackwardWeight', {
   shape: (_, a) => a.weightShape,
@@ -106,41 +179,219 @@ defineOp<Conv2dAttrs & { weightShape: Shape }>('conv2dBackwardWeight', {
 });
 
 export function conv2dBackwardBias(dy: Node): Node {
-  return dy.graph.add('conv2dBackwardBias', [dy], {}, [dy.shape[1]]);
+  return dy.graph.add('conv2dBackwardBias', [dy]);
 }
 defineOp('conv2dBackwardBias', { shape: (s) => [s[0][1]], run: (e, [dy]) => conv.conv2dBackwardBias(e, dy) });
+
+export interface ConvTranspose2dAttrs extends conv.ConvTranspose2dGeometry, Record<string, unknown> {}
+
+function convTransposeOutShape(x: Shape, w: Shape, a: ConvTranspose2dAttrs): Shape {
+  const [N, Cin, H, W] = x;
+  if (x.length !== 4 || w.length !== 4 || Cin !== w[0]) throw new Error(`input ${shapeString(x)} does not fit weight ${shapeString(w)} ([Cin, Cout, KH, KW])`);
+  const p = a.padding;
+  const back = (out: number, before: number, after: number, k: number) => Math.floor((out + before + after - k) / a.stride) + 1;
+  if (back(a.outH, p.top, p.bottom, w[2]) !== H || back(a.outW, p.left, p.right, w[3]) !== W) {
+    throw new Error(`output ${a.outH}×${a.outW} with padding ${JSON.stringify(p)} and stride ${a.stride} does not invert a conv to ${H}×${W}`);
+  }
+  return [N, w[1], a.outH, a.outW];
+}
+
+/** ConvTranspose2d: x [N, Cin, H, W], w [Cin, Cout, KH, KW] (PyTorch layout), bias [Cout]; the geometry from
+ *  torchConvTranspose2d() or tfConvTranspose2dSame() in kernels/conv2d.ts. */
+export function convTranspose2d(x: Node, w: Node, bias: Node | undefined, geometry: conv.ConvTranspose2dGeometry): Node {
+  const { stride, padding, outH, outW } = geometry;
+  return x.graph.add('convTranspose2d', bias ? [x, w, bias] : [x, w], { stride, padding, outH, outW });
+}
+defineOp<ConvTranspose2dAttrs>('convTranspose2d', {
+  shape: (s, a) => convTransposeOutShape(s[0], s[1], a),
+  run: (e, [x, w, bias], a) => conv.convTranspose2d(e, x, w, { ...a, bias }),
+});
+
+export function convTranspose2dBackwardInput(dy: Node, w: Node, x: Node, attrs: ConvTranspose2dAttrs): Node {
+  return dy.graph.add('convTranspose2dBackwardInput', [dy, w], { ...attrs, inputShape: x.shape });
+}
+defineOp<ConvTranspose2dAttrs & { inputShape: Shape }>('convTranspose2dBackwardInput', {
+  shape: (_, a) => a.inputShape,
+  run: (e, [dy, w], a) => conv.convTranspose2dBackwardInput(e, dy, w, a.inputShape, a),
+});
+
+export function convTranspose2dBackwardWeight(x: Node, dy: Node, w: Node, attrs: ConvTranspose2dAttrs): Node {
+  return x.graph.add('convTranspose2dBackwardWeight', [x, dy], { ...attrs, weightShape: w.shape });
+}
+defineOp<ConvTranspose2dAttrs & { weightShape: Shape }>('convTranspose2dBackwardWeight', {
+  shape: (_, a) => a.weightShape,
+  run: (e, [x, dy], a) => conv.convTranspose2dBackwardWeight(e, x, dy, a.weightShape, a),
+});
+
+// ---- normalisation (statistics per (n, c) over H·W)
+
+export interface MomentAttrs extends Record<string, unknown> {
+  /** Divide the squared deviations by H·W − 1 instead of H·W. */
+  unbiased: boolean;
+  /** Added to the variance before the square root. */
+  eps: number;
+}
+
+function features(x: Shape, { unbiased }: MomentAttrs, what = 'x'): Shape {
+  if (x.length !== 4 || x.some((d) => d === 0)) throw new Error(`${what} must be a non-empty [N, C, H, W] tensor, got ${shapeString(x)}`);
+  if (unbiased && x[2] * x[3] < 2) throw new Error(`unbiased variance needs H·W ≥ 2 positions per channel, ${what} is ${shapeString(x)}`);
+  return x;
+}
+
+export interface InstanceNormAttrs extends MomentAttrs {
+  /** Set by the fusion pass only (the kernel's epilogue offers ReLU). */
+  activation?: Activation;
+}
+
+/** (x − μ)/sqrt(σ² + eps) per (n, c), times gamma[c] plus beta[c] when given. Defaults as
+ *  torch.nn.functional.instance_norm (biased variance, eps 1e-5). */
+export function instanceNorm(x: Node, opts: { gamma?: Node; beta?: Node; eps?: number; unbiased?: boolean } = {}): Node {
+  if (!opts.gamma !== !opts.beta) throw new Error('instanceNorm: give both gamma and beta, or neither');
+  const attrs: InstanceNormAttrs = { unbiased: opts.unbiased ?? norm.INSTANCE_NORM_MOMENTS.unbiased, eps: opts.eps ?? norm.INSTANCE_NORM_MOMENTS.eps };
+  return x.graph.add('instanceNorm', opts.gamma && opts.beta ? [x, opts.gamma, opts.beta] : [x], attrs);
+}
+defineOp<InstanceNormAttrs>('instanceNorm', {
+  shape: ([x, ...params], a) => (perChannel(features(x, a), ...params), x),
+  run: (e, [x, gamma, beta], a) => {
+    if (a.activation && a.activation !== 'relu') throw new Error(`instanceNorm: no fused ${JSON.stringify(a.activation)} epilogue`);
+    return norm.instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu' });
+  },
+});
+
+export type InstanceNormInput = 'x' | 'gamma' | 'beta';
+/** One gradient of instanceNorm(x, gamma, ·) for upstream dy (before any fused activation): d/dx [N, C, H, W],
+ *  d/dgamma or d/dbeta [C]. The kernel makes those it is asked for together; the others are dropped. */
+export function instanceNormBackward(x: Node, dy: Node, gamma: Node | undefined, attrs: MomentAttrs, wrt: InstanceNormInput): Node {
+  return x.graph.add('instanceNormBackward', gamma ? [x, dy, gamma] : [x, dy], { unbiased: attrs.unbiased, eps: attrs.eps, wrt });
+}
+defineOp<MomentAttrs & { wrt: InstanceNormInput }>('instanceNormBackward', {
+  shape: ([x, dy, ...gamma], a) => {
+    perChannel(features(sameShapes([x, dy]), a), ...gamma);
+    if (a.wrt !== 'x' && gamma.length === 0) throw new Error(`no ${a.wrt} gradient without gamma`);
+    return a.wrt === 'x' ? x : [x[1]];
+  },
+  run: (e, [x, dy, gamma], a) => {
+    const grads = norm.instanceNormBackward(e, x, dy, { gamma, eps: a.eps, unbiased: a.unbiased });
+    const keep = a.wrt === 'x' ? grads.dx : a.wrt === 'gamma' ? grads.dgamma! : grads.dbeta!;
+    for (const t of [grads.dx, grads.dgamma, grads.dbeta]) if (t && t !== keep) t.release();
+    return keep;
+  },
+});
+
+const adainMoments = (o: { eps?: number; unbiased?: boolean }): MomentAttrs => ({ unbiased: o.unbiased ?? norm.ADAIN_MOMENTS.unbiased, eps: o.eps ?? norm.ADAIN_MOMENTS.eps });
+function adainShape([content, style]: readonly Shape[], a: MomentAttrs): Shape {
+  features(content, a, 'content');
+  features(style, a, 'style');
+  if (style[0] !== content[0] || style[1] !== content[1]) throw new Error(`style ${shapeString(style)} must have the batch and channels of content ${shapeString(content)}`);
+  return content;
+}
+
+/** AdaIN(c, s) = σ(s)·(c − μ(c))/σ(c) + μ(s) per (n, c). Defaults as pytorch-AdaIN (unbiased variance, eps 1e-5),
+ *  for both inputs' statistics. */
+export function adain(content: Node, style: Node, opts: { eps?: number; unbiased?: boolean } = {}): Node {
+  return content.graph.add('adain', [content, style], adainMoments(opts));
+}
+defineOp<MomentAttrs>('adain', { shape: adainShape, run: (e, [c, s], a) => norm.adain(e, c, s, a) });
+
+/** d adain / d content for upstream dy, σ(style) and μ(style) held constant. */
+export function adainBackward(content: Node, style: Node, dy: Node, attrs: MomentAttrs): Node {
+  return content.graph.add('adainBackward', [content, style, dy], { unbiased: attrs.unbiased, eps: attrs.eps });
+}
+defineOp<MomentAttrs>('adainBackward', {
+  shape: ([c, s, dy], a) => (sameShapes([c, dy]), adainShape([c, s], a)),
+  run: (e, [c, s, dy], a) => norm.adainBackward(e, c, s, dy, a),
+});
+
+/** AdaIN's statistics of x [N, C, H, W] as [N, C]: the mean, or sqrt(variance + eps). */
+export function channelMoment(x: Node, which: 'mean' | 'std', opts: { eps?: number; unbiased?: boolean } = {}): Node {
+  return x.graph.add('channelMoment', [x], { ...adainMoments(opts), which });
+}
+defineOp<MomentAttrs & { which: 'mean' | 'std' }>('channelMoment', {
+  shape: ([x], a) => (features(x, a), [x[0], x[1]]),
+  run: (e, [x], a) => {
+    const { mean, std } = norm.channelMeanStd(e, x, a);
+    (a.which === 'mean' ? std : mean).release();
+    return a.which === 'mean' ? mean : std;
+  },
+});
+
+// ---- resampling
+
+function image(x: Shape): Shape {
+  if (x.length !== 4) throw new Error(`x must be [N, C, H, W], got ${shapeString(x)}`);
+  return x;
+}
+
+/** Nearest-neighbour 2× upsampling [N, C, H, W] → [N, C, 2H, 2W]. */
+export function upsampleNearest2x(x: Node): Node {
+  return x.graph.add('upsampleNearest2x', [x]);
+}
+defineOp('upsampleNearest2x', { shape: ([x]) => { const [N, C, H, W] = image(x); return [N, C, 2 * H, 2 * W]; }, run: (e, [x]) => resample.upsampleNearest2x(e, x) });
+
+export function upsampleNearest2xBackward(dy: Node): Node {
+  return dy.graph.add('upsampleNearest2xBackward', [dy]);
+}
+defineOp('upsampleNearest2xBackward', {
+  shape: ([dy]) => {
+    const [N, C, H, W] = image(dy);
+    if (H % 2 || W % 2) throw new Error(`dy must have even H and W, got ${shapeString(dy)}`);
+    return [N, C, H / 2, W / 2];
+  },
+  run: (e, [dy]) => resample.upsampleNearest2xBackward(e, dy),
+});
+
+/** Bilinear resize to height × width, as F.interpolate(mode='bilinear', align_corners=False). */
+export function resizeBilinear(x: Node, height: number, width: number): Node {
+  return x.graph.add('resizeBilinear', [x], { height, width });
+}
+defineOp<{ height: number; width: number }>('resizeBilinear', {
+  shape: ([x], a) => {
+    const [N, C] = image(x);
+    if (!Number.isInteger(a.height) || !Number.isInteger(a.width) || a.height < 1 || a.width < 1) throw new Error(`cannot resize to ${a.height}×${a.width}`);
+    return [N, C, a.height, a.width];
+  },
+  run: (e, [x], a) => resample.resizeBilinear(e, x, a.height, a.width),
+});
+
+export function resizeBilinearBackward(dy: Node, x: Node): Node {
+  return dy.graph.add('resizeBilinearBackward', [dy], { inputShape: x.shape });
+}
+defineOp<{ inputShape: Shape }>('resizeBilinearBackward', { shape: (_, a) => a.inputShape, run: (e, [dy], a) => resample.resizeBilinearBackward(e, dy, a.inputShape) });
 
 // ---- pooling
 
 export interface PoolAttrs extends Record<string, unknown> {
   kernel: number;
   stride: number;
+  /** PyTorch's ceil_mode: round the output size up, the last window clipped at the edge. */
+  ceilMode?: boolean;
 }
 function poolShape(x: Shape, a: PoolAttrs): Shape {
   const [N, C, H, W] = x;
-  if (x.length !== 4 || H < a.kernel || W < a.kernel) throw new Error(`pool: window ${a.kernel} does not fit ${shapeString(x)}`);
-  return [N, C, Math.floor((H - a.kernel) / a.stride) + 1, Math.floor((W - a.kernel) / a.stride) + 1];
+  if (x.length !== 4 || H < a.kernel || W < a.kernel) throw new Error(`window ${a.kernel} does not fit ${shapeString(x)}`);
+  const round = a.ceilMode ? Math.ceil : Math.floor;
+  return [N, C, round((H - a.kernel) / a.stride) + 1, round((W - a.kernel) / a.stride) + 1];
 }
 
-export function maxPool2d(x: Node, kernel = 2, stride = kernel): Node {
-  const attrs: PoolAttrs = { kernel, stride };
-  return x.graph.add('maxPool2d', [x], attrs, poolShape(x.shape, attrs));
+export function maxPool2d(x: Node, kernel = 2, stride = kernel, opts: { ceilMode?: boolean } = {}): Node {
+  const attrs: PoolAttrs = { kernel, stride, ...(opts.ceilMode ? { ceilMode: true } : {}) };
+  return x.graph.add('maxPool2d', [x], attrs);
 }
 defineOp<PoolAttrs>('maxPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a) => pool.maxPool2d(e, x, a) });
 
 export function avgPool2d(x: Node, kernel = 2, stride = kernel): Node {
   const attrs: PoolAttrs = { kernel, stride };
-  return x.graph.add('avgPool2d', [x], attrs, poolShape(x.shape, attrs));
+  return x.graph.add('avgPool2d', [x], attrs);
 }
 defineOp<PoolAttrs>('avgPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a) => pool.avgPool2d(e, x, a) });
 
 export function maxPool2dBackward(x: Node, dy: Node, attrs: PoolAttrs): Node {
-  return x.graph.add('maxPool2dBackward', [x, dy], attrs, x.shape);
+  return x.graph.add('maxPool2dBackward', [x, dy], attrs);
 }
 defineOp<PoolAttrs>('maxPool2dBackward', { shape: (s) => s[0], run: (e, [x, dy], a) => pool.maxPool2dBackward(e, x, dy, a) });
 
 export function avgPool2dBackward(dy: Node, x: Node, attrs: PoolAttrs): Node {
-  return dy.graph.add('avgPool2dBackward', [dy], { ...attrs, inputShape: x.shape }, x.shape);
+  return dy.graph.add('avgPool2dBackward', [dy], { ...attrs, inputShape: x.shape });
 }
 defineOp<PoolAttrs & { inputShape: Shape }>('avgPool2dBackward', {
   shape: (_, a) => a.inputShape,
@@ -151,35 +402,33 @@ defineOp<PoolAttrs & { inputShape: Shape }>('avgPool2dBackward', {
 
 /** G = F·Fᵀ / norm, F [N, C, H, W] → [N, C, C]. */
 export function gram(F: Node, norm: number): Node {
-  const [N, C] = F.shape;
-  return F.graph.add('gram', [F], { norm }, [N, C, C]);
+  return F.graph.add('gram', [F], { norm });
 }
 defineOp<{ norm: number }>('gram', { shape: (s) => [s[0][0], s[0][1], s[0][1]], run: (e, [F], a) => gramMatrix(e, F, a.norm) });
 
 export function gramBackward(F: Node, dG: Node, norm: number): Node {
-  return F.graph.add('gramBackward', [F, dG], { norm }, F.shape);
+  return F.graph.add('gramBackward', [F, dG], { norm });
 }
 defineOp<{ norm: number }>('gramBackward', { shape: (s) => s[0], run: (e, [F, dG], a) => gramMatrixBackward(e, F, dG, a.norm) });
 
 /** mean((a − b)²) as [1]. */
 export function mse(a: Node, b: Node): Node {
-  expectSame('mse', a, b);
-  return a.graph.add('mse', [a, b], {}, SCALAR);
+  return a.graph.add('mse', [a, b]);
 }
-defineOp('mse', { shape: () => SCALAR, run: (e, [a, b]) => mseLoss(e, a, b) });
+defineOp('mse', { shape: (s) => (sameShapes(s), SCALAR), run: (e, [a, b]) => mseLoss(e, a, b) });
 
 export function mseBackward(a: Node, b: Node, dL: Node): Node {
-  return a.graph.add('mseBackward', [a, b, dL], {}, a.shape);
+  return a.graph.add('mseBackward', [a, b, dL]);
 }
 defineOp('mseBackward', { shape: (s) => s[0], run: (e, [a, b, dL]) => mseLossBackward(e, a, b, dL) });
 
 /** Σ squared differences of vertical and horizontal neighbours, over all channels, as [1]. */
 export function totalVariationLoss(x: Node): Node {
-  return x.graph.add('tv', [x], {}, SCALAR);
+  return x.graph.add('tv', [x]);
 }
 defineOp('tv', { shape: () => SCALAR, run: (e, [x]) => totalVariation(e, x) });
 
 export function totalVariationLossBackward(x: Node, dL: Node): Node {
-  return x.graph.add('tvBackward', [x, dL], {}, x.shape);
+  return x.graph.add('tvBackward', [x, dL]);
 }
 defineOp('tvBackward', { shape: (s) => s[0], run: (e, [x, dL]) => totalVariationBackward(e, x, dL) });

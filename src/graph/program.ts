@@ -5,7 +5,7 @@ import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { shapeString } from '../runtime/tensor.ts';
 import { type Attrs, type Node, describe } from './graph.ts';
-import { fuse } from './fusion.ts';
+import { type FusionOptions, fuse } from './fusion.ts';
 import { opDef } from './registry.ts';
 
 export interface Step {
@@ -17,8 +17,9 @@ export interface Step {
 }
 
 export interface ProgramOptions {
-  /** Run the fusion pass (default true); false keeps one step per graph op, for comparison. */
-  fusion?: boolean;
+  /** The fusion pass's rewrites (fusion.ts): all on by default; false keeps one step per graph op, for
+   *  comparison; or a switch per rewrite, e.g. { normAct: false }. */
+  fusion?: FusionOptions;
 }
 
 export interface RunStats {
@@ -49,7 +50,7 @@ export class Program {
     let steps: Step[] = g.nodes
       .filter((n) => needed.has(n) && n.op !== 'input' && n.op !== 'constant')
       .map((n) => ({ node: n, op: n.op, inputs: n.inputs, attrs: n.attrs }));
-    if (options.fusion ?? true) steps = fuse(steps, outputs);
+    steps = fuse(steps, outputs, options.fusion ?? true);
     this.steps = steps;
     steps.forEach((s, i) => s.inputs.forEach((n) => this.lastUse.set(n, i)));
   }

@@ -5,7 +5,8 @@ import type { Shape, Tensor } from '../runtime/tensor.ts';
 import type { Attrs } from './graph.ts';
 
 export interface OpDef<A extends Attrs = Attrs> {
-  /** Output shape from input shapes; throws, naming the op, on mismatch. */
+  /** Output shape from input shapes: the only place it is computed (Graph.add calls it). Throws on a
+   *  mismatch, saying what does not fit; Graph.add adds the op's name and the input shapes. */
   shape(inputs: readonly Shape[], attrs: A): Shape;
   /** Run the op; the result is a new tensor the program owns. */
   run(e: Engine, inputs: readonly Tensor[], attrs: A): Tensor;

@@ -7,7 +7,7 @@
 //   tv      = w_tv · Σ (x[i+1,j] − x[i,j])² + (x[i,j+1] − x[i,j])² over all channels
 import { axpy, scale } from '../kernels/elementwise.ts';
 import { resizeBilinear } from '../kernels/generator.ts';
-import { Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss } from '../graph/index.ts';
+import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide } from '../image/io.ts';
 import { adam } from '../lbfgs/adam.ts';
 import { lbfgs } from '../lbfgs/lbfgs.ts';
@@ -43,8 +43,8 @@ export interface GatysOptions {
   pooling?: 'max' | 'avg';
   contentLayers?: string[];
   styleLayers?: string[];
-  /** The graph's fusion pass (default on). */
-  fusion?: boolean;
+  /** The graph's fusion rewrites (default all on; false, or a switch per rewrite: graph/fusion.ts). */
+  fusion?: FusionOptions;
   /** Called after every function evaluation. Asking for it makes each evaluation read back its loss terms. */
   onEvaluation?: (e: GatysEvaluation) => void | Promise<void>;
   /** Called after every optimiser iteration with the current image, when `wantImage(iteration)` says so. */
