@@ -8,32 +8,23 @@
 //   styleModulatedNorm  instance norm of x [N, C, H, W] scaled by gamma [N, C] and shifted by beta [N, C], per
 //                    sample: StyleGAN's AdaIN, whose scale and shift come from each image's style vector (not
 //                    from a style image's statistics, as the AdaIN op of style transfer does)
-//   upsampleNearest2x, leakyRelu, convTranspose2d: general ops the generator needs and the op table lacks today
-//                    (helper "graph-path" is adding general ops; these move there when it provides them)
-import { leakyRelu as leakyReluKernel } from '../kernels/activation.ts';
-import { convTranspose2d as convTranspose2dKernel, torchConvTranspose2d } from '../kernels/conv2d.ts';
+// The general ops it also uses (conv2d, convTranspose2d, leakyRelu, upsampleNearest2x, add, scale) are in ops.ts.
 import * as gen from '../kernels/generator.ts';
 import { INSTANCE_NORM_MOMENTS, NormParams, instanceNormAffineKernel } from '../kernels/norm.ts';
 import { grid1d } from '../runtime/kernel.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
 import type { Attrs, Node } from './graph.ts';
-import { defineOp, opDef } from './registry.ts';
+import { defineOp } from './registry.ts';
 
-/** A node whose shape comes from its op's shape rule (the rule is the one place the shape is computed). */
-function node(op: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
-  const shape = opDef(op).shape(
-    inputs.map((i) => i.shape),
-    attrs,
-  );
-  return inputs[0].graph.add(op, inputs, attrs, shape);
-}
+const node = (op: string, inputs: readonly Node[], attrs: Attrs = {}): Node => inputs[0].graph.add(op, inputs, attrs);
 
 const sameShape = (a: Shape, b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-function expectShape(op: string, what: string, got: Shape, want: readonly number[]): void {
-  if (!sameShape(got, want)) throw new Error(`${op}: ${what} must be ${shapeString(want)}, got ${shapeString(got)}`);
+// Shape rules say what does not fit; Graph.add prefixes the op's name and its input shapes.
+function expectShape(what: string, got: Shape, want: readonly number[]): void {
+  if (!sameShape(got, want)) throw new Error(`${what} must be ${shapeString(want)}, got ${shapeString(got)}`);
 }
-function image(op: string, s: Shape): [number, number, number, number] {
-  if (s.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${shapeString(s)}`);
+function image(s: Shape): [number, number, number, number] {
+  if (s.length !== 4) throw new Error(`input must be [N, C, H, W], got ${shapeString(s)}`);
   return s as unknown as [number, number, number, number];
 }
 
@@ -44,8 +35,8 @@ export interface EqualLinearAttrs extends Attrs {
   biasScale: number;
 }
 function linearShape([x, w, bias]: readonly Shape[]): Shape {
-  if (w.length !== 2 || x.length !== 2 || x[1] !== w[1]) throw new Error(`equalLinear: x ${shapeString(x)} does not fit weight ${shapeString(w)} ([Out, In])`);
-  if (bias) expectShape('equalLinear', 'bias', bias, [w[0]]);
+  if (w.length !== 2 || x.length !== 2 || x[1] !== w[1]) throw new Error(`x ${shapeString(x)} does not fit weight ${shapeString(w)} ([Out, In])`);
+  if (bias) expectShape('bias', bias, [w[0]]);
   return [x[0], w[0]];
 }
 /** y = weightScale·x·Wᵀ + biasScale·bias, x [N, In], W [Out, In], bias [Out]. */
@@ -64,7 +55,7 @@ export function pixelNorm(x: Node): Node {
 }
 defineOp('pixelNorm', {
   shape: ([x]) => {
-    if (x.length < 2) throw new Error(`pixelNorm: x must be [N, C, …], got ${shapeString(x)}`);
+    if (x.length < 2) throw new Error(`x must be [N, C, …], got ${shapeString(x)}`);
     return x;
   },
   run: (e, [x]) => gen.pixelNorm(e, x, 1e-8),
@@ -76,9 +67,9 @@ export function noiseInjection(x: Node, weight: Node, noise: Node): Node {
 }
 defineOp('noiseInjection', {
   shape: ([x, w, noise]) => {
-    const [N, C, H, W] = image('noiseInjection', x);
-    expectShape('noiseInjection', 'weight', w, [C]);
-    expectShape('noiseInjection', 'noise', noise, [N, 1, H, W]);
+    const [N, C, H, W] = image(x);
+    expectShape('weight', w, [C]);
+    expectShape('noise', noise, [N, 1, H, W]);
     return x;
   },
   run: (e, [x, w, noise]) => gen.noiseInjection(e, x, w, noise),
@@ -87,7 +78,7 @@ defineOp('noiseInjection', {
 export function blur3x3(x: Node): Node {
   return node('blur3x3', [x]);
 }
-defineOp('blur3x3', { shape: ([x]) => (image('blur3x3', x), x), run: (e, [x]) => gen.blur3x3(e, x) });
+defineOp('blur3x3', { shape: ([x]) => (image(x), x), run: (e, [x]) => gen.blur3x3(e, x) });
 
 // ---- AdaIN driven by a style vector
 
@@ -98,9 +89,9 @@ export function styleModulatedNorm(x: Node, gamma: Node, beta: Node): Node {
 }
 defineOp('styleModulatedNorm', {
   shape: ([x, gamma, beta]) => {
-    const [N, C] = image('styleModulatedNorm', x);
-    expectShape('styleModulatedNorm', 'gamma', gamma, [N, C]);
-    expectShape('styleModulatedNorm', 'beta', beta, [N, C]);
+    const [N, C] = image(x);
+    expectShape('gamma', gamma, [N, C]);
+    expectShape('beta', beta, [N, C]);
     return x;
   },
   run: (e, [x, gamma, beta]) => {
@@ -117,43 +108,4 @@ defineOp('styleModulatedNorm', {
     });
     return y;
   },
-});
-
-// ---- general ops the generator needs (see the header)
-
-export function upsampleNearest2x(x: Node): Node {
-  return node('upsampleNearest2x', [x]);
-}
-defineOp('upsampleNearest2x', {
-  shape: ([x]) => {
-    const [N, C, H, W] = image('upsampleNearest2x', x);
-    return [N, C, 2 * H, 2 * W];
-  },
-  run: (e, [x]) => gen.upsampleNearest2x(e, x),
-});
-
-export function leakyRelu(x: Node, slope: number): Node {
-  return node('leakyRelu', [x], { slope });
-}
-defineOp<{ slope: number }>('leakyRelu', { shape: ([x]) => x, run: (e, [x], a) => leakyReluKernel(e, x, a.slope) });
-
-export interface ConvTransposeAttrs extends Attrs {
-  stride: number;
-  padding: number;
-}
-function convTransposeShape([x, w, bias]: readonly Shape[], a: ConvTransposeAttrs): Shape {
-  const [N, Cin, H, W] = image('convTranspose2d', x);
-  if (w.length !== 4 || w[0] !== Cin) throw new Error(`convTranspose2d: input ${shapeString(x)} does not fit weight ${shapeString(w)} ([Cin, Cout, KH, KW])`);
-  if (bias) expectShape('convTranspose2d', 'bias', bias, [w[1]]);
-  const g = torchConvTranspose2d(H, W, w[2], w[3], a.stride, a.padding);
-  return [N, w[1], g.outH, g.outW];
-}
-/** torch's conv_transpose2d(x, w, bias, stride, padding): w [Cin, Cout, KH, KW]. */
-export function convTranspose2d(x: Node, w: Node, bias: Node | undefined, attrs: ConvTransposeAttrs): Node {
-  return node('convTranspose2d', bias ? [x, w, bias] : [x, w], attrs);
-}
-defineOp<ConvTransposeAttrs>('convTranspose2d', {
-  shape: convTransposeShape,
-  run: (e, [x, w, bias], a) =>
-    convTranspose2dKernel(e, x, w, { ...torchConvTranspose2d(x.shape[2], x.shape[3], w.shape[2], w.shape[3], a.stride, a.padding), bias }),
 });

@@ -18,7 +18,8 @@
 import type { RgbaImage } from '../image/io.ts';
 import { planesToImage } from '../image/io.ts';
 import { Graph, type Node, Program } from '../graph/index.ts';
-import { add, conv2d, scale } from '../graph/ops.ts';
+import { add, conv2d, convTranspose2d, leakyRelu, scale, upsampleNearest2x } from '../graph/ops.ts';
+import { torchConvTranspose2d } from '../kernels/conv2d.ts';
 import * as sg from '../graph/styleganOps.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
@@ -329,7 +330,7 @@ export class StyledGenerator {
   private mapping(z: Node): Node {
     const g = z.graph;
     return this.mappingLayers.reduce(
-      (x, l, k) => sg.leakyRelu(sg.equalLinear(x, g.constant(`style.${2 * k + 1}.weight`, l.weight), g.constant(`style.${2 * k + 1}.bias`, l.bias), { weightScale: l.weightScale, biasScale: 1 }), SLOPE),
+      (x, l, k) => leakyRelu(sg.equalLinear(x, g.constant(`style.${2 * k + 1}.weight`, l.weight), g.constant(`style.${2 * k + 1}.bias`, l.bias), { weightScale: l.weightScale, biasScale: 1 }), SLOPE),
       sg.pixelNorm(z),
     );
   }
@@ -360,13 +361,13 @@ export class StyledGenerator {
       if (b.conv1) {
         const conv1 = b.conv1;
         const up = conv1.fused
-          ? sg.convTranspose2d(x, c(conv1.weight, `${name}.conv1.weight`), c(conv1.bias, `${name}.conv1.bias`), { stride: 2, padding: 1 })
-          : conv2d(sg.upsampleNearest2x(x), c(conv1.weight, `${name}.conv1.weight`), c(conv1.bias, `${name}.conv1.bias`), { padding: 1 });
+          ? convTranspose2d(x, c(conv1.weight, `${name}.conv1.weight`), c(conv1.bias, `${name}.conv1.bias`), torchConvTranspose2d(x.shape[2], x.shape[3], 4, 4, 2, 1))
+          : conv2d(upsampleNearest2x(x), c(conv1.weight, `${name}.conv1.weight`), c(conv1.bias, `${name}.conv1.bias`), { padding: 1 });
         x = sg.blur3x3(up);
       }
       for (const j of [0, 1] as const) {
         if (j === 1) x = conv2d(x, c(b.conv2.weight, `${name}.conv2.weight`), c(b.conv2.bias, `${name}.conv2.bias`), { padding: 1 });
-        x = sg.leakyRelu(sg.noiseInjection(x, c(b.noise[j], `${name}.noise${j + 1}`), noise), SLOPE);
+        x = leakyRelu(sg.noiseInjection(x, c(b.noise[j], `${name}.noise${j + 1}`), noise), SLOPE);
         const { gamma, beta } = b.adain[j];
         x = sg.styleModulatedNorm(x, lin(w, gamma, `${name}.adain${j + 1}.gamma`), lin(w, beta, `${name}.adain${j + 1}.beta`));
       }
@@ -374,7 +375,7 @@ export class StyledGenerator {
     const toRgb = (t: Node, i: number) => conv2d(t, c(this.blocks[i].toRgb.weight, `to_rgb.${i}.weight`), c(this.blocks[i].toRgb.bias, `to_rgb.${i}.bias`));
     let rgb = toRgb(x, o.step);
     if (o.fade !== undefined) {
-      const skip = sg.upsampleNearest2x(toRgb(previous, o.step - 1));
+      const skip = upsampleNearest2x(toRgb(previous, o.step - 1));
       rgb = add(scale(skip, 1 - o.fade), scale(rgb, o.fade));
     }
     return { outputs: [rgb], constant };
