@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { imageToPlanes } from '../src/image/io.ts';
-import { resizeBilinear } from '../src/kernels/generator.ts';
+import { resizeBilinear } from '../src/kernels/resample.ts';
 import { FastStyleNet } from '../src/models/fastStyle.ts';
 import { readImageFile } from '../src/node/files.ts';
 import { Engine } from '../src/runtime/engine.ts';

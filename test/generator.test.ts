@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  blur3x3,
-  linear,
-  noiseInjection,
-  pixelNorm,
-  residualAdd,
-  resizeBilinear,
-  resizeBilinearBackward,
-  upsampleNearest2x,
-  upsampleNearest2xBackward,
-} from '../src/kernels/generator.ts';
+import { residualAdd } from '../src/kernels/elementwise.ts';
+import { resizeBilinear, resizeBilinearBackward, upsampleNearest2x, upsampleNearest2xBackward } from '../src/kernels/resample.ts';
+import { blur3x3, linear, noiseInjection, pixelNorm } from '../src/kernels/stylegan.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { leakyRelu, leakyReluBackward, tanh, tanhBackward } from '../src/kernels/activation.ts';
-import { resizeBilinear, resizeBilinearBackward } from '../src/kernels/generator.ts';
+import { resizeBilinear, resizeBilinearBackward } from '../src/kernels/resample.ts';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from '../src/kernels/pool.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';

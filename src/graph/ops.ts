@@ -5,7 +5,7 @@
 import * as act from '../kernels/activation.ts';
 import * as conv from '../kernels/conv2d.ts';
 import * as ew from '../kernels/elementwise.ts';
-import * as resample from '../kernels/generator.ts';
+import * as resample from '../kernels/resample.ts';
 import { gramMatrix, gramMatrixBackward } from '../kernels/gram.ts';
 import { mseLoss, mseLossBackward, totalVariation, totalVariationBackward } from '../kernels/loss.ts';
 import * as norm from '../kernels/norm.ts';

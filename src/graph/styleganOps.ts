@@ -9,7 +9,7 @@
 //                    sample: StyleGAN's AdaIN, whose scale and shift come from each image's style vector (not
 //                    from a style image's statistics, as the AdaIN op of style transfer does)
 // The general ops it also uses (conv2d, convTranspose2d, leakyRelu, upsampleNearest2x, add, scale) are in ops.ts.
-import * as gen from '../kernels/generator.ts';
+import * as gen from '../kernels/stylegan.ts';
 import { INSTANCE_NORM_MOMENTS, NormParams, instanceNormAffineKernel } from '../kernels/norm.ts';
 import { grid1d } from '../runtime/kernel.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';

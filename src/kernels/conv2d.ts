@@ -7,18 +7,15 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
+import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputShape, convTransposeMismatch, paddingOf } from './geometry.ts';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import {
   type Lanes, NARROW_MAX_CHANNELS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, narrowPaddedSize, kxkGradientWidth, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 
-export interface Padding {
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
+export type { ConvTranspose2dGeometry, Padding } from './geometry.ts';
+export { samePadding, tfConvTranspose2dSame, torchConvTranspose2d } from './geometry.ts';
 /** 'reflect' mirrors without repeating the edge, as torch.nn.ReflectionPad2d (every pad < that side's size). */
 export type PadMode = 'zeros' | 'reflect';
 export type Activation = 'none' | 'relu' | { leakyRelu: number };
@@ -67,14 +64,6 @@ export interface Conv2dOptions extends Conv2dGeometry, KernelChoice {
   /** Applied after the bias. Its backward is not part of this family: see conv2dBackwardInput. */
   activation?: Activation;
 }
-/** A transposed convolution as the adjoint of the conv2d that maps [outH, outW] to its input size with
- *  `padding` (zero padding; top/left crop the full output, bottom/right may be negative for extra rows). */
-export interface ConvTranspose2dGeometry {
-  stride: number;
-  padding: Padding;
-  outH: number;
-  outW: number;
-}
 
 const WG = 64;
 /** padInput: vec4 per invocation, rows of a few dozen vec4, so small workgroups waste few lanes. */
@@ -103,7 +92,6 @@ const packWeightsKernel = kernel(module, { entryPoint: 'packWeights', bindings: 
 /** packTaps for conv2d3x3: 4 output channels (one vec4) per input channel and tap, 36 values per workgroup. */
 const packTaps4Kernel = kernel(module, { entryPoint: 'packTaps', bindings: ['w', 'packedTaps'], uniforms: PackParams, constants: { WG: 36, CO_TILE: 4 } });
 const NO_DEFINES = { BIAS: false, RELU: false, LEAKY_RELU: false, REFLECT: false };
-const NO_PADDING: Padding = { top: 0, bottom: 0, left: 0, right: 0 };
 
 /** Blocked kernels: 16 channels × 4 pixels (fastest on lavapipe), fewer channels for narrow layers so no tile
  *  is mostly padding. */
@@ -111,39 +99,7 @@ export function defaultTile(channels: number): Tile {
   return { co: Math.min(16, Math.ceil(channels / 4) * 4), px: 4 };
 }
 
-// ---- geometry helpers
-
-/** TensorFlow's SAME padding for a conv2d: output ceil(in / stride), the odd pixel of padding at the bottom/right. */
-export function samePadding(inH: number, inW: number, kH: number, kW: number, stride: number): Padding & { outH: number; outW: number } {
-  const side = (n: number, k: number) => {
-    const out = Math.ceil(n / stride);
-    const total = Math.max((out - 1) * stride + k - n, 0);
-    return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
-  };
-  const h = side(inH, kH);
-  const w = side(inW, kW);
-  return { top: h.before, bottom: h.after, left: w.before, right: w.after, outH: h.out, outW: w.out };
-}
-
-/** torch.nn.ConvTranspose2d(stride, padding, output_padding): out = (in − 1)·stride − 2·padding + k + output_padding. */
-export function torchConvTranspose2d(inH: number, inW: number, kH: number, kW: number, stride: number, padding = 0, outputPadding = 0): ConvTranspose2dGeometry {
-  return {
-    stride,
-    padding: { top: padding, left: padding, bottom: padding - outputPadding, right: padding - outputPadding },
-    outH: (inH - 1) * stride - 2 * padding + kH + outputPadding,
-    outW: (inW - 1) * stride - 2 * padding + kW + outputPadding,
-  };
-}
-
-/** tf.nn.conv2d_transpose with SAME padding: out = in·stride, cropped as the SAME conv2d of that size pads. */
-export function tfConvTranspose2dSame(inH: number, inW: number, kH: number, kW: number, stride: number): ConvTranspose2dGeometry {
-  const { top, bottom, left, right } = samePadding(inH * stride, inW * stride, kH, kW, stride);
-  return { stride, padding: { top, bottom, left, right }, outH: inH * stride, outW: inW * stride };
-}
-
-function convOut(size: number, before: number, after: number, k: number, stride: number): number {
-  return Math.floor((size + before + after - k) / stride) + 1;
-}
+// ---- validation
 
 interface Geometry {
   stride: number;
@@ -153,8 +109,7 @@ interface Geometry {
 
 function resolve(op: string, g: Conv2dGeometry, H: number, W: number): Geometry {
   const stride = g.stride ?? 1;
-  const p = g.padding ?? 0;
-  const pad = typeof p === 'number' ? { top: p, bottom: p, left: p, right: p } : p;
+  const pad = paddingOf(g.padding);
   const reflect = (g.padMode ?? 'zeros') === 'reflect';
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
   for (const side of ['top', 'bottom', 'left', 'right'] as const) {
@@ -532,20 +487,11 @@ function weightGradient(e: Engine, op: string, x: Tensor, dy: Tensor, KH: number
 
 // ---- conv2d
 
-function conv2dOut(op: string, xs: Shape, ws: Shape, g: Geometry): Shape {
-  const OH = convOut(xs[2], g.pad.top, g.pad.bottom, ws[2], g.stride);
-  const OW = convOut(xs[3], g.pad.left, g.pad.right, ws[3], g.stride);
-  if (OH < 1 || OW < 1) throw new Error(`${op}: kernel ${ws[2]}×${ws[3]} is larger than the padded input ${shapeString(xs)} (padding ${JSON.stringify(g.pad)})`);
-  return [xs[0], ws[0], OH, OW];
-}
-
 /** Validates x (or its shape) against w [Cout, Cin, KH, KW] and returns the geometry and output shape. */
 function conv2dSetup(op: string, xs: Shape, w: Shape, opts: Conv2dGeometry) {
   if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
-  if (w.length !== 4) throw new Error(`${op}: weight must be 4-D, got ${shapeString(w)}`);
-  checkChannels(op, xs, w, 1);
   const g = resolve(op, opts, xs[2], xs[3]);
-  return { g, outShape: conv2dOut(op, xs, w, g) };
+  return { g, outShape: conv2dOutputShape(op, xs, w, g.stride, g.pad) };
 }
 
 /** y = act(conv2d(pad(x), w) + bias): x [N, Cin, H, W], w [Cout, Cin, KH, KW], bias [Cout];
@@ -590,15 +536,9 @@ function transposeSetup(op: string, xs: Shape, w: Shape, t: ConvTranspose2dGeome
   if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
   if (w.length !== 4) throw new Error(`${op}: weight must be 4-D, got ${shapeString(w)}`);
   checkChannels(op, xs, w, 0);
-  const { stride, padding: p, outH, outW } = t;
-  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
-  if (!(p.top >= 0 && p.left >= 0) || ![p.top, p.bottom, p.left, p.right, outH, outW].every(Number.isInteger)) {
-    throw new Error(`${op}: padding ${JSON.stringify(p)} needs integers with top, left ≥ 0`);
-  }
-  if (outH < 1 || outW < 1 || convOut(outH, p.top, p.bottom, w[2], stride) !== xs[2] || convOut(outW, p.left, p.right, w[3], stride) !== xs[3]) {
-    throw new Error(`${op}: output ${outH}×${outW} with padding ${JSON.stringify(p)} and stride ${stride} does not invert a conv to ${xs[2]}×${xs[3]}`);
-  }
-  return { stride, pad: p, reflect: false };
+  const mismatch = convTransposeMismatch(xs[2], xs[3], w[2], w[3], t);
+  if (mismatch) throw new Error(`${op}: ${mismatch}`);
+  return { stride: t.stride, pad: t.padding, reflect: false };
 }
 
 /** y = conv_transpose2d(x, w) + bias: x [N, Cin, H, W], w [Cin, Cout, KH, KW] (PyTorch ConvTranspose2d

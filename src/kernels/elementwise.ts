@@ -65,3 +65,11 @@ export function fill(e: Engine, shape: Shape, value: number): Tensor {
   e.run(fillKernel, { bindings: { out }, ...items(e, out.size, value) });
   return out;
 }
+
+/** a + b for two tensors of the same shape (a residual connection; add() itself only checks the sizes). */
+export function residualAdd(e: Engine, a: Tensor, b: Tensor): Tensor {
+  if (shapeString(a.shape) !== shapeString(b.shape)) {
+    throw new Error(`residualAdd: shapes differ, ${shapeString(a.shape)} vs ${shapeString(b.shape)}`);
+  }
+  return add(e, a, b);
+}

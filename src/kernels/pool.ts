@@ -4,6 +4,7 @@ import { grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/pool.wgsl?raw';
+import { type PoolWindow, poolGeometry } from './geometry.ts';
 
 const WG = 256;
 export const PoolParams = uniformStruct('PoolParams', {
@@ -25,28 +26,8 @@ export const maxPoolBackwardDisjointKernel = kernel(module, { entryPoint: 'maxPo
 export const avgPoolKernel = kernel(module, { entryPoint: 'avgPool', bindings: ['x', 'out'], uniforms: PoolParams, constants });
 export const avgPoolBackwardKernel = kernel(module, { entryPoint: 'avgPoolBackward', bindings: ['dy', 'out'], uniforms: PoolParams, constants });
 
-export interface PoolOptions {
-  /** Window side k (square window). */
-  kernel: number;
-  /** Step between windows; defaults to k, as in PyTorch. */
-  stride?: number;
-  /** PyTorch's ceil_mode: round the output size up, the last window clipped at the edge (default false). */
-  ceilMode?: boolean;
-}
-
-/** Geometry of a pooling of an [N, C, H, W] input; checks the window fits. */
-function geometry(op: string, inputShape: Shape, { kernel: k, stride: s = k, ceilMode = false }: PoolOptions) {
-  if (inputShape.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${shapeString(inputShape)}`);
-  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(s) || s < 1) {
-    throw new Error(`${op}: kernel and stride must be positive integers, got kernel ${k}, stride ${s}`);
-  }
-  const [N, C, H, W] = inputShape;
-  if (H < k || W < k) throw new Error(`${op}: kernel ${k} does not fit input ${shapeString(inputShape)}`);
-  const round = ceilMode ? Math.ceil : Math.floor;
-  const outHeight = round((H - k) / s) + 1;
-  const outWidth = round((W - k) / s) + 1;
-  return { outShape: [N, C, outHeight, outWidth], height: H, width: W, outHeight, outWidth, kernel: k, stride: s };
-}
+/** Window side, stride (default the side) and ceil mode. */
+export type PoolOptions = PoolWindow;
 
 function checkGradShape(op: string, dy: Tensor, outShape: Shape): void {
   if (shapeString(dy.shape) !== shapeString(outShape)) {
@@ -54,7 +35,7 @@ function checkGradShape(op: string, dy: Tensor, outShape: Shape): void {
   }
 }
 
-type Geometry = ReturnType<typeof geometry>;
+type Geometry = ReturnType<typeof poolGeometry>;
 
 /** Dispatch one pooling kernel with one invocation per element of a new tensor of `shape`. */
 function runPool(e: Engine, k: typeof maxPoolKernel, bindings: Record<string, Tensor>, g: Geometry, shape: Shape): Tensor {
@@ -71,7 +52,7 @@ function runPool(e: Engine, k: typeof maxPoolKernel, bindings: Record<string, Te
 
 /** max over each k×k window of x [N, C, H, W] (stride s, no padding); ties pick the first in row-major order. */
 export function maxPool2d(e: Engine, x: Tensor, opts: PoolOptions): Tensor {
-  const g = geometry('maxPool2d', x.shape, opts);
+  const g = poolGeometry('maxPool2d', x.shape, opts);
   return runPool(e, maxPoolKernel, { x }, g, g.outShape);
 }
 
@@ -79,7 +60,7 @@ export function maxPool2d(e: Engine, x: Tensor, opts: PoolOptions): Tensor {
  *  Disjoint windows (stride ≥ kernel) scatter, one invocation per window; overlapping ones gather, one per
  *  input element. */
 export function maxPool2dBackward(e: Engine, x: Tensor, dy: Tensor, opts: PoolOptions): Tensor {
-  const g = geometry('maxPool2dBackward', x.shape, opts);
+  const g = poolGeometry('maxPool2dBackward', x.shape, opts);
   checkGradShape('maxPool2dBackward', dy, g.outShape);
   const [N, C] = x.shape;
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
@@ -99,13 +80,13 @@ export function maxPool2dBackward(e: Engine, x: Tensor, dy: Tensor, opts: PoolOp
 
 /** Mean over each k×k window of x [N, C, H, W] (stride s, no padding). */
 export function avgPool2d(e: Engine, x: Tensor, opts: PoolOptions): Tensor {
-  const g = geometry('avgPool2d', x.shape, opts);
+  const g = poolGeometry('avgPool2d', x.shape, opts);
   return runPool(e, avgPoolKernel, { x }, g, g.outShape);
 }
 
 /** ∂/∂x of avgPool2d for an input of `inputShape`: each dy spreads dy/k² over its window. */
 export function avgPool2dBackward(e: Engine, dy: Tensor, inputShape: Shape, opts: PoolOptions): Tensor {
-  const g = geometry('avgPool2dBackward', inputShape, opts);
+  const g = poolGeometry('avgPool2dBackward', inputShape, opts);
   checkGradShape('avgPool2dBackward', dy, g.outShape);
   return runPool(e, avgPoolBackwardKernel, { dy }, g, inputShape);
 }

@@ -15,7 +15,7 @@
 // multiples of 8, else up to 7 pixels larger, as upstream.
 import { conv2d } from '../kernels/conv2d.ts';
 import { axpyInPlace, fill, scale } from '../kernels/elementwise.ts';
-import { upsampleNearest2x } from '../kernels/generator.ts';
+import { upsampleNearest2x } from '../kernels/resample.ts';
 import { adain, channelMeanStd } from '../kernels/norm.ts';
 import { maxPool2d } from '../kernels/pool.ts';
 import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';

@@ -4,7 +4,7 @@
 import { scalarAffine, tanh } from '../kernels/activation.ts';
 import { conv2d, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../kernels/conv2d.ts';
 import { add } from '../kernels/elementwise.ts';
-import { resizeBilinear } from '../kernels/generator.ts';
+import { resizeBilinear } from '../kernels/resample.ts';
 import { instanceNorm } from '../kernels/norm.ts';
 import { type RgbaImage, fitLongestSide, imageToPlanes, planesToImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';

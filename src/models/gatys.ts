@@ -6,7 +6,7 @@
 //   style   = Σ_l w_s · mean((G_l(x) − Σ_k b_k G_l(s_k))²),  b normalised to sum 1
 //   tv      = w_tv · Σ (x[i+1,j] − x[i,j])² + (x[i,j+1] − x[i,j])² over all channels
 import { axpy, scale } from '../kernels/elementwise.ts';
-import { resizeBilinear } from '../kernels/generator.ts';
+import { resizeBilinear } from '../kernels/resample.ts';
 import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide } from '../image/io.ts';
 import { adam } from '../lbfgs/adam.ts';

@@ -1,6 +1,6 @@
 // What the PyTorch feed-forward models (Gated GAN, AdaIN) share: conv weights uploaded from a state dict by name,
 // and running a sequence of ops that frees each intermediate tensor as soon as the next op is recorded.
-import { resizeBilinear } from '../kernels/generator.ts';
+import { resizeBilinear } from '../kernels/resample.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, loadWeights } from '../weights/index.ts';

@@ -19,7 +19,7 @@ import type { RgbaImage } from '../image/io.ts';
 import { planesToImage } from '../image/io.ts';
 import { Graph, type Node, Program } from '../graph/index.ts';
 import { add, conv2d, convTranspose2d, leakyRelu, scale, upsampleNearest2x } from '../graph/ops.ts';
-import { torchConvTranspose2d } from '../kernels/conv2d.ts';
+import { torchConvTranspose2d } from '../kernels/geometry.ts';
 import * as sg from '../graph/styleganOps.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';

@@ -1,7 +1,9 @@
 // Declarative kernels (after ORT-web's ProgramInfo): a shader module is one .wgsl file plus the uniform
 // structs it uses; a kernel is one entry point of it with its bindings by name, its override constants
 // (workgroup size, tile shape) and its uniform struct. Models and kernel wrappers never touch WebGPU.
-import type { UniformFields, UniformStruct } from './uniforms.ts';
+import type { Engine } from './engine.ts';
+import type { Shape, Tensor } from './tensor.ts';
+import type { UniformFields, UniformStruct, UniformValues } from './uniforms.ts';
 import type { Defines } from './wgsl.ts';
 
 export interface ShaderModuleSpec {
@@ -61,4 +63,17 @@ export function grid1d(n: number, workgroupSize: number, maxPerDimension = 65535
   const y = Math.ceil(groups / maxPerDimension);
   if (y > maxPerDimension) throw new Error(`grid1d: ${n} invocations need more than ${maxPerDimension}² workgroups`);
   return [Math.ceil(groups / y), y, 1];
+}
+
+/** Runs a 1-D kernel of `invocations` invocations (workgroups of its constant WG, grid1d) that writes the
+ *  binding `out`, a new tensor of `shape`, which it returns. */
+export function runInto<F extends UniformFields>(
+  e: Engine, k: KernelSpec<F>, shape: Shape, bindings: Record<string, Tensor>, uniforms: UniformValues<F>, invocations: number, defines?: Defines,
+): Tensor {
+  const workgroupSize = k.constants.WG;
+  if (!workgroupSize) throw new Error(`kernel ${k.name}: runInto needs the workgroup size as override constant WG`);
+  const out = e.empty(shape);
+  const workgroups = grid1d(invocations, workgroupSize, e.ctx.limits.maxComputeWorkgroupsPerDimension);
+  e.run(k, { bindings: { ...bindings, out }, uniforms, workgroups, defines });
+  return out;
 }

@@ -1,77 +1,25 @@
-// Building blocks of the feed-forward / StyleGAN generators (NCHW f32).
+// Resampling of NCHW f32 images: nearest 2× upsampling and bilinear resize, each with its backward.
 //
-// Bindings: x, w, bias, noise, dy (read); out (read_write).
-// Dispatch: grid1d(n, WG), one invocation per element written (per pixel for pixelNorm).
-//
-// LinearParams {batch, inFeatures, outFeatures, weightScale, biasScale}; n = batch·outFeatures:
-//   linear:  out[b, o] = weightScale · Σ_i x[b, i]·w[o, i] + biasScale · bias[o]
-//            (StyleGAN EqualLinear: weightScale = lr_mul/√in, biasScale = lr_mul; the bias term only in the BIAS variant)
-// ChannelParams {n, channels, plane, eps, weightStride}, x [N, C, plane]:
-//   pixelNorm:       out = x / √(mean_c x² + eps) per (n, pixel), n = N·plane invocations     (StyleGAN PixelNorm)
-//   noiseInjection:  out[n, c, p] = x[n, c, p] + w[c·weightStride]·noise[n, 0, p]  (weightStride 0: one scalar w)
-// ResizeParams {n, height, width, outHeight, outWidth, scaleY, scaleX}, n = elements written:
+// Bindings: x, dy (read); out (read_write).
+// Dispatch: grid1d(n, WG), one invocation per element written.
+// ResizeParams {n, height, width, outHeight, outWidth, scaleY, scaleX}; n = elements written:
 //   upsampleNearest2x:          out[h, w] = x[⌊h/2⌋, ⌊w/2⌋]
 //   upsampleNearest2xBackward:  dx[h, w] = Σ of dy over its 2×2 children
 //   resizeBilinear:             PyTorch interpolate(mode='bilinear', align_corners=False): source coordinate
 //                               max(scale·(o + 0.5) − 0.5, 0) with scale = in/out, neighbours clamped to the edge
 //   resizeBilinearBackward:     dx[h, w] = Σ_{oh, ow} wy(oh, h)·wx(ow, w)·dy[oh, ow], gathered over the outputs
 //                               whose taps can reach (h, w); n = input elements
-//   blur3x3:                    depthwise [1,2,1]ᵀ[1,2,1]/16, zero padding 1 (StyleGAN's Blur), same size
 
 override WG: u32 = 256;
 
-@group(0) @binding(0) var<uniform> linearParams: LinearParams;
-@group(0) @binding(1) var<uniform> channelParams: ChannelParams;
-@group(0) @binding(2) var<uniform> resizeParams: ResizeParams;
-@group(0) @binding(3) var<storage, read> x: array<f32>;
-@group(0) @binding(4) var<storage, read> w: array<f32>;
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read> noise: array<f32>;
-@group(0) @binding(7) var<storage, read> dy: array<f32>;
-@group(0) @binding(8) var<storage, read_write> out: array<f32>;
-
-@compute @workgroup_size(WG)
-fn linear(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = linearParams;
-  let i = flatIndex(gid, nwg, WG);
-  if (i >= p.batch * p.outFeatures) { return; }
-  let o = i % p.outFeatures;
-  let xRow = (i / p.outFeatures) * p.inFeatures;
-  let wRow = o * p.inFeatures;
-  var acc = 0.0;
-  for (var k = 0u; k < p.inFeatures; k++) { acc = fma(x[xRow + k], w[wRow + k], acc); }
-  var y = p.weightScale * acc;
-#if BIAS
-  y = fma(p.biasScale, bias[o], y);
-#endif
-  out[i] = y;
-}
-
-@compute @workgroup_size(WG)
-fn pixelNorm(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = channelParams;
-  let i = flatIndex(gid, nwg, WG);
-  if (i >= p.n) { return; }
-  let base = (i / p.plane) * p.channels * p.plane + i % p.plane;
-  var sumSq = 0.0;
-  for (var c = 0u; c < p.channels; c++) { sumSq = fma(x[base + c * p.plane], x[base + c * p.plane], sumSq); }
-  let inv = inverseSqrt(sumSq / f32(p.channels) + p.eps);
-  for (var c = 0u; c < p.channels; c++) { out[base + c * p.plane] = x[base + c * p.plane] * inv; }
-}
-
-@compute @workgroup_size(WG)
-fn noiseInjection(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = channelParams;
-  let i = flatIndex(gid, nwg, WG);
-  if (i >= p.n) { return; }
-  let c = (i / p.plane) % p.channels;
-  let pixel = (i / (p.plane * p.channels)) * p.plane + i % p.plane;
-  out[i] = fma(w[c * p.weightStride], noise[pixel], x[i]);
-}
+@group(0) @binding(0) var<uniform> params: ResizeParams;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
 fn upsampleNearest2x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = resizeParams;
+  let p = params;
   let i = flatIndex(gid, nwg, WG);
   if (i >= p.n) { return; }
   let ow = i % p.outWidth;
@@ -82,7 +30,7 @@ fn upsampleNearest2x(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
 
 @compute @workgroup_size(WG)
 fn upsampleNearest2xBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = resizeParams;
+  let p = params;
   let i = flatIndex(gid, nwg, WG);
   if (i >= p.n) { return; }
   let iw = i % p.width;
@@ -102,7 +50,7 @@ fn bilinearTap(o: u32, scale: f32, size: u32) -> vec3f {
 
 @compute @workgroup_size(WG)
 fn resizeBilinear(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = resizeParams;
+  let p = params;
   let i = flatIndex(gid, nwg, WG);
   if (i >= p.n) { return; }
   let ow = i % p.outWidth;
@@ -132,7 +80,7 @@ fn bilinearReach(i: u32, scale: f32, outSize: u32) -> vec2i {
 
 @compute @workgroup_size(WG)
 fn resizeBilinearBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = resizeParams;
+  let p = params;
   let i = flatIndex(gid, nwg, WG);
   if (i >= p.n) { return; }
   let iw = i % p.width;
@@ -151,25 +99,4 @@ fn resizeBilinearBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(nu
     acc = fma(wy, row, acc);
   }
   out[i] = acc;
-}
-
-@compute @workgroup_size(WG)
-fn blur3x3(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let p = resizeParams;
-  let i = flatIndex(gid, nwg, WG);
-  if (i >= p.n) { return; }
-  let col = i32(i % p.width);
-  let row = i32((i / p.width) % p.height);
-  let base = (i / (p.width * p.height)) * p.height * p.width;
-  var acc = 0.0;
-  for (var dr = -1; dr <= 1; dr++) {
-    for (var dc = -1; dc <= 1; dc++) {
-      let r = row + dr;
-      let c = col + dc;
-      if (r >= 0 && r < i32(p.height) && c >= 0 && c < i32(p.width)) {
-        acc += f32((2 - abs(dr)) * (2 - abs(dc))) * x[base + u32(r) * p.width + u32(c)];
-      }
-    }
-  }
-  out[i] = acc / 16.0;
 }
