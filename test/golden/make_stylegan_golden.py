@@ -174,12 +174,12 @@ class StyledConvBlock(nn.Module):
 
 
 class Generator(nn.Module):
-    def __init__(self, style_dim):
+    def __init__(self, style_dim, channels, fused_from):
         super().__init__()
         blocks, rgb = [], []
-        for i, c in enumerate(CHANNELS):
-            cin = CHANNELS[max(i - 1, 0)]
-            blocks.append(StyledConvBlock(cin, c, style_dim, initial=i == 0, fused=i >= FUSED_FROM))
+        for i, c in enumerate(channels):
+            cin = channels[max(i - 1, 0)]
+            blocks.append(StyledConvBlock(cin, c, style_dim, initial=i == 0, fused=i >= fused_from))
             rgb.append(EqualConv2d(c, 3, 1))
         self.progression = nn.ModuleList(blocks)
         self.to_rgb = nn.ModuleList(rgb)
@@ -200,9 +200,12 @@ class Generator(nn.Module):
 
 
 class StyledGenerator(nn.Module):
-    def __init__(self, code_dim):
+    """channels: output width of each progression block (upstream: 512, 512, 512, 512, 256, 128, 64, 32, 16);
+    fused_from: the first block with FusedUpsample (upstream: 5)."""
+
+    def __init__(self, code_dim, channels=CHANNELS, fused_from=FUSED_FROM):
         super().__init__()
-        self.generator = Generator(code_dim)
+        self.generator = Generator(code_dim, channels, fused_from)
         layers = [PixelNorm()]
         for _ in range(N_MLP):
             layers += [EqualLinear(code_dim, code_dim), nn.LeakyReLU(0.2)]
