@@ -31,17 +31,16 @@ g_running a different random set), tiny.safetensors (g_running's keys as a plain
 noise.npy (the noise maps 4² … 32² of one image, concatenated) and test/golden/stylegan.json: latents, noise
 and outputs computed in float64 on the float32 weights.
 """
-import collections
 import json
 import math
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from make_gatedgan_golden import write_safetensors
 from png_rgb import tensor_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,20 +238,6 @@ def randomise(net, gen):
                 p.copy_(0.2 * torch.randn(p.shape, generator=gen))
             if name.startswith("generator.to_rgb"):
                 p.mul_(0.25)  # keep most output pixels inside [-1, 1], where the saved image is not clamped
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = collections.OrderedDict(), [], 0
-    header["__metadata__"] = {"format": "pt"}
-    for name, t in tensors.items():
-        data = t.contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def noise_maps(flat, batch, step):
