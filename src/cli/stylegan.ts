@@ -43,8 +43,9 @@ export const stylegan: Command = {
                   column's styles in --mix-range
   --mix-range     blocks that take the mixing latent's style: A-B (block i is the 4·2^i px layer pair), or
                   coarse (0-1: 4²–8²), middle (2-3: 16²–32²), fine (4-last: 64² and up); default coarse
-  --noise         const (default: fixed per seed), random (fresh each run), none, or FILE.npy: float32 noise
-                  maps 4×4, 8×8, … size×size flattened and concatenated, one row for all images or one per image
+  --noise         const (default: fixed per seed; with --z, per row index), random (fresh each run), none, or
+                  FILE.npy: float32 noise maps 4×4, 8×8, … size×size flattened and concatenated, one row for all
+                  images or one per image (a mixing-matrix cell uses its row's noise)
   --alpha         fade-in between the last two resolutions, 0 … 1 (default 1: none)
   --overwrite     replace --output if it exists
 

@@ -168,15 +168,14 @@ export class StyledGenerator {
     for (let i = 0; i < arch.channels.length; i++) {
       const p = `generator.progression.${i}`;
       const C = arch.channels[i];
+      /** AdaIN's style affine [2C, D]: rows 0…C−1 give gamma, rows C…2C−1 beta (upstream's chunk(2, 1)). */
       const adain = async (j: number) => {
-        const full = await linear(`${p}.adain${j}.style.linear`);
-        const [w, b] = await Promise.all([full.weight.read(), full.bias.read()]);
-        full.weight.release();
-        full.bias.release();
+        const p2 = `${p}.adain${j}.style.linear`;
+        const [w, b] = [await get(`${p2}.weight_orig`), await get(`${p2}.bias`)];
         const half = (from: number): Linear => ({
           weight: upload([C, arch.codeDim], w.subarray(from * arch.codeDim, (from + C) * arch.codeDim)),
           bias: upload([C], b.subarray(from, from + C)),
-          weightScale: full.weightScale,
+          weightScale: equalLrMultiplier(arch.codeDim),
         });
         return { gamma: half(0), beta: half(C) };
       };
@@ -219,10 +218,7 @@ export class StyledGenerator {
   /** Styles w [N, codeDim] of latents z [N, codeDim] (the mapping network). */
   async map(latents: Float32Array): Promise<Float32Array> {
     const N = this.batchOf(latents, 'latents');
-    const { program } = this.compiled(`map|${N}`, () => {
-      const g = new Graph();
-      return { outputs: [this.mapping(g.input('z', [N, this.codeDim]))] };
-    });
+    const { program } = this.compiled(`map|${N}`, (g) => ({ outputs: [this.mapping(g.input('z', [N, this.codeDim]))] }));
     return this.runToArray(program, { z: latents }, [N, this.codeDim]);
   }
 
@@ -318,7 +314,12 @@ export class StyledGenerator {
 
   private async runToArray(program: Program, data: Record<string, Float32Array>, outShape: number[]): Promise<Float32Array> {
     const e = this.engine;
-    const inputs = Object.fromEntries(program.inputs.map((n) => [n.name!, e.tensor(n.shape, data[n.name!])]));
+    const inputs = Object.fromEntries(
+      program.inputs.map((n) => {
+        if (!data[n.name!]) throw new Error(`StyledGenerator: no data for program input '${n.name}'`);
+        return [n.name!, e.tensor(n.shape, data[n.name!])];
+      }),
+    );
     const [out] = program.run(e, inputs);
     Object.values(inputs).forEach((t) => t.release());
     if (out.shape.join() !== outShape.join()) throw new Error(`StyledGenerator: program made ${fmtShape([...out.shape])}, expected ${fmtShape(outShape)}`);
@@ -337,10 +338,11 @@ export class StyledGenerator {
 
   private synthesis(g: Graph, o: { step: number; N: number; fade?: number; mixRange?: readonly [number, number]; psi?: number }): { outputs: Node[]; constant: Tensor } {
     const D = this.codeDim;
-    const truncate = (w: Node, mean: Node) => (o.psi === undefined ? w : add(scale(w, o.psi), scale(mean, 1 - o.psi)));
     const mean = o.psi === undefined ? undefined : g.input('meanStyle', [o.N, D]);
-    const w1 = truncate(this.mapping(g.input('z', [o.N, D])), mean!);
-    const w2 = o.mixRange ? truncate(this.mapping(g.input('z2', [o.N, D])), mean!) : w1;
+    // mean + ψ·(w − mean), as ψ·w + (1 − ψ)·mean.
+    const truncate = (w: Node) => (mean && o.psi !== undefined ? add(scale(w, o.psi), scale(mean, 1 - o.psi)) : w);
+    const w1 = truncate(this.mapping(g.input('z', [o.N, D])));
+    const w2 = o.mixRange ? truncate(this.mapping(g.input('z2', [o.N, D]))) : w1;
     const c = (t: Tensor, name: string) => g.constant(name, t);
     const lin = (x: Node, l: Linear, name: string) => sg.equalLinear(x, c(l.weight, `${name}.weight`), c(l.bias, `${name}.bias`), { weightScale: l.weightScale, biasScale: 1 });
 
