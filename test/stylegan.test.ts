@@ -75,7 +75,9 @@ describe('StyledGenerator against rosinality/style-based-gan-pytorch', () => {
     return loaded.get(which)!;
   };
 
-  it('reads the architecture from the checkpoint', async () => {
+  it('reads the architecture from a checkpoint as train.py saves it', async () => {
+    const names = (await loadWeights(MODEL)).names();
+    for (const entry of ['generator', 'discriminator', 'g_optimizer', 'd_optimizer', 'g_running']) expect(names.some((n) => n.startsWith(`${entry}.`)), entry).toBe(true);
     const g = await generator('g_running');
     expect(g.architecture.codeDim).toBe(golden.codeDim);
     expect(g.architecture.mappingLayers).toBe(8);

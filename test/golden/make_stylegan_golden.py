@@ -26,8 +26,8 @@ is the first with the fused upsample, as upstream's Generator(fused=True). All w
 ~ N(0, 1) as upstream initialises them; biases, noise weights and the AdaIN bias perturbed so that every term
 matters).
 
-Writes test/fixtures/stylegan/tiny.model (torch.save({'generator': …, 'g_running': …}), as train.py saves, with
-g_running a different random set), tiny.safetensors (g_running's keys as a plain state dict, written by hand),
+Writes test/fixtures/stylegan/tiny.model (torch.save of {'generator', 'discriminator', 'g_optimizer',
+'d_optimizer', 'g_running'}, as train.py saves it, g_running a different random set from generator), tiny.safetensors (g_running's keys as a plain state dict, written by hand),
 noise.npy (the noise maps 4² … 32² of one image, concatenated) and test/golden/stylegan.json: latents, noise
 and outputs computed in float64 on the float32 weights.
 """
@@ -240,6 +240,22 @@ def randomise(net, gen):
                 p.mul_(0.25)  # keep most output pixels inside [-1, 1], where the saved image is not clamped
 
 
+def training_checkpoint(sd_generator, sd_running):
+    """What train.py saves: both generators, plus a discriminator and the two Adam optimizers' states (here of
+    throwaway modules after one step: their values do not matter, only that a loader gets past them)."""
+    torch.manual_seed(1)
+    spare = StyledGenerator(CODE_DIM)
+    disc = nn.ModuleDict({"from_rgb": EqualConv2d(3, 8, 1), "linear": EqualLinear(8, 1)})
+    g_optimizer = torch.optim.Adam([{"params": spare.generator.parameters()}, {"params": spare.style.parameters(), "lr": 1e-5, "mult": 0.01}], lr=1e-3, betas=(0.0, 0.99))
+    d_optimizer = torch.optim.Adam(disc.parameters(), lr=1e-3, betas=(0.0, 0.99))
+    for opt, module in ((g_optimizer, spare), (d_optimizer, disc)):
+        for p in module.parameters():
+            p.grad = torch.randn(p.shape)
+        opt.step()
+    return {"generator": sd_generator, "discriminator": disc.state_dict(), "g_optimizer": g_optimizer.state_dict(),
+            "d_optimizer": d_optimizer.state_dict(), "g_running": sd_running}
+
+
 def noise_maps(flat, batch, step):
     """The concatenated flat maps 4², 8², … (4·2^step)² of one image → the per-block [batch, 1, s, s] list."""
     maps, at = [], 0
@@ -262,7 +278,7 @@ def main():
     randomise(g_running, gen)
     randomise(generator, gen)
     sd_running, sd_generator = g_running.state_dict(), generator.state_dict()
-    torch.save({"generator": sd_generator, "g_running": sd_running}, os.path.join(FIXTURES, "tiny.model"))
+    torch.save(training_checkpoint(sd_generator, sd_running), os.path.join(FIXTURES, "tiny.model"))
     write_safetensors(os.path.join(FIXTURES, "tiny.safetensors"), sd_running)
 
     z = torch.randn(4, CODE_DIM, generator=gen)
