@@ -1,7 +1,6 @@
 // Graph ops that only the StyleGAN generator uses (src/models/styleGan.ts), each a constructor (shape-checked
 // when the graph is built) and its op-table entry (how it runs on our kernels):
-//   equalLinear      x·Wᵀ·weightScale + bias·biasScale (EqualLinear: the equalised-lr multiplier applied in the
-//                    kernel, so the checkpoint's weight_orig is used as stored)
+//   equalLinear      x·Wᵀ·weightScale + bias·biasScale (EqualLinear; the multipliers are applied in the kernel)
 //   pixelNorm        x / √(mean over channels of x² + 1e-8)
 //   noiseInjection   x + weight[c]·noise[n, 0, h, w]
 //   blur3x3          depthwise [1,2,1]ᵀ[1,2,1]/16, zero padding 1
@@ -39,8 +38,9 @@ function linearShape([x, w, bias]: readonly Shape[]): Shape {
   if (bias) expectShape('bias', bias, [w[0]]);
   return [x[0], w[0]];
 }
-/** y = weightScale·x·Wᵀ + biasScale·bias, x [N, In], W [Out, In], bias [Out]. */
-export function equalLinear(x: Node, w: Node, bias: Node | undefined, attrs: EqualLinearAttrs): Node {
+/** y = weightScale·x·Wᵀ + biasScale·bias, x [N, In], W [Out, In], bias [Out]. The multipliers default to 1 (for a
+ *  weight already scaled by its equalised-lr multiplier); lr_mul-style layers pass theirs. */
+export function equalLinear(x: Node, w: Node, bias: Node | undefined, attrs: EqualLinearAttrs = { weightScale: 1, biasScale: 1 }): Node {
   return node('equalLinear', bias ? [x, w, bias] : [x, w], attrs);
 }
 defineOp<EqualLinearAttrs>('equalLinear', {
