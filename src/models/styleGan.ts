@@ -268,15 +268,15 @@ export class StyledGenerator {
     }
     for (let i = 0; i <= step; i++) {
       const s = 4 * 2 ** i;
-      if (o.noise === 'zeros') inputs[`noise${i}`] = new Float32Array(N * s * s);
-      else {
+      if (o.noise !== 'zeros') {
         const map = o.noise[i];
         if (!map || map.length !== N * s * s) throw new Error(`noise map ${i} (${s}×${s}): needs ${N * s * s} values for ${N} images, got ${map?.length ?? 'none'}`);
         inputs[`noise${i}`] = map;
       }
     }
-    const key = `synth|${step}|${fade}|${N}|${o.mix?.range.join('-')}|${psi}`;
-    const { program } = this.compiled(key, (g) => this.synthesis(g, { step, N, fade, mixRange: o.mix?.range, psi }));
+    const noise = o.noise !== 'zeros';
+    const key = `synth|${step}|${fade}|${N}|${o.mix?.range.join('-')}|${psi}|${noise}`;
+    const { program } = this.compiled(key, (g) => this.synthesis(g, { step, N, fade, mixRange: o.mix?.range, psi, noise }));
     return this.runToArray(program, inputs, [N, 3, o.size, o.size]);
   }
 
@@ -351,7 +351,8 @@ export class StyledGenerator {
     );
   }
 
-  private synthesis(g: Graph, o: { step: number; N: number; fade?: number; mixRange?: readonly [number, number]; psi?: number }): { outputs: Node[]; constant: Tensor } {
+  /** Without noise (o.noise false) the noise injections are left out: x + w·0 = x exactly for finite w. */
+  private synthesis(g: Graph, o: { step: number; N: number; fade?: number; mixRange?: readonly [number, number]; psi?: number; noise: boolean }): { outputs: Node[]; constant: Tensor } {
     const D = this.codeDim;
     const mean = o.psi === undefined ? undefined : g.input('meanStyle', [o.N, D]);
     // mean + ψ·(w − mean), as ψ·w + (1 − ψ)·mean.
@@ -373,7 +374,7 @@ export class StyledGenerator {
       const b = this.blocks[i];
       const name = `progression.${i}`;
       const w = o.mixRange && o.mixRange[0] <= i && i <= o.mixRange[1] ? w2 : w1;
-      const noise = g.input(`noise${i}`, [o.N, 1, 4 * 2 ** i, 4 * 2 ** i]);
+      const noise = o.noise ? g.input(`noise${i}`, [o.N, 1, 4 * 2 ** i, 4 * 2 ** i]) : undefined;
       previous = x;
       if (b.conv1) {
         const conv1 = b.conv1;
@@ -384,7 +385,8 @@ export class StyledGenerator {
       }
       for (const j of [0, 1] as const) {
         if (j === 1) x = conv2d(x, c(b.conv2.weight, `${name}.conv2.weight`), c(b.conv2.bias, `${name}.conv2.bias`), { padding: 1 });
-        x = leakyRelu(sg.noiseInjection(x, c(b.noise[j], `${name}.noise${j + 1}`), noise), SLOPE);
+        if (noise) x = sg.noiseInjection(x, c(b.noise[j], `${name}.noise${j + 1}`), noise);
+        x = leakyRelu(x, SLOPE);
         const { gamma, beta } = b.adain[j];
         x = sg.styleModulatedNorm(x, lin(w, gamma, `${name}.adain${j + 1}.gamma`), lin(w, beta, `${name}.adain${j + 1}.beta`));
       }
