@@ -1,4 +1,4 @@
-// StyleGAN generator: ms per image (batch 1, noise off, alpha 1) on our engine, beside PyTorch CPU running the same
+// StyleGAN generator: ms per image (batch 1, noise maps on, alpha 1) on our engine, beside PyTorch CPU running the same
 // generator in the same run (bench/stylegan_torch.py: the golden script's port of rosinality's StyledGenerator,
 // denormals flushed). PyTorch runs with every core and with one thread, and the faster is the baseline: on a
 // machine whose cores other processes also use, OpenMP's spinning threads can make the all-core run many times
@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type StyleGanArchitecture, StyledGenerator, styleGanShapes } from '../src/models/styleGan.ts';
-import { latentsForSeeds, meanStyleLatents } from '../src/models/styleGanControls.ts';
+import { latentsForSeeds, meanStyleLatents, noiseForSeed, splitNoise } from '../src/models/styleGanControls.ts';
 import { Engine } from '../src/runtime/engine.ts';
 import { type TensorEntry, type WeightSet, numel, weightSet } from '../src/weights/tensors.ts';
 
@@ -45,7 +45,7 @@ for (const config of values.configs!.split(',')) {
   const times: number[] = [];
   for (let r = 0; r <= reps; r++) {
     const t0 = performance.now();
-    await g.synthesize({ size, latents: latentsForSeeds([r], g.codeDim), noise: 'zeros' });
+    await g.synthesize({ size, latents: latentsForSeeds([r], g.codeDim), noise: splitNoise([noiseForSeed(r, size)], size) });
     if (r) times.push(performance.now() - t0);
   }
   // Truncation's one-off cost: the mean style over 10240 mapped latents (the CLI's default, generate.py's count).

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch CPU running the same StyleGAN generator as bench/stylegan.ts (which runs it beside ours): the port of
-rosinality's StyledGenerator in test/golden/make_stylegan_golden.py, batch 1, zero noise, alpha 1.
+rosinality's StyledGenerator in test/golden/make_stylegan_golden.py, batch 1, random noise maps, alpha 1.
   /usr/bin/python3 bench/stylegan_torch.py tiny SIZE REPS [THREADS]   the test checkpoint (g_running of tiny.model)
   /usr/bin/python3 bench/stylegan_torch.py full SIZE REPS [THREADS]   upstream's widths (512 … 16, code dim 512), random
 → one JSON line on stdout: {"msPerImage": median over REPS after one warm-up image, "threads"}.
@@ -36,7 +36,7 @@ times = []
 with torch.no_grad():
     for r in range(reps + 1):
         z = torch.randn(1, dim)
-        noise = [torch.zeros(1, 1, 4 * 2 ** i, 4 * 2 ** i) for i in range(step + 1)]
+        noise = [torch.randn(1, 1, 4 * 2 ** i, 4 * 2 ** i) for i in range(step + 1)]
         t0 = time.perf_counter()
         net([z], noise, step)
         if r:

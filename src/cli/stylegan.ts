@@ -39,7 +39,7 @@ export const stylegan: Command = {
                   --mix-range, row 0 is the main latent and row 1 the mixing latent (one image)
   --truncation    ψ: each style w becomes mean + ψ·(w − mean) (upstream samples with 0.7); default none
   --mean-samples  latents mapped for the mean style (default 10240, as generate.py's 10 × 1024; at code dim
-                  512 that is ~43 GFLOP, 17 s on lavapipe on a 2-core machine: lower it to start faster)
+                  512 that is ~43 GFLOP, 5–17 s on lavapipe on a busy 2-core machine: lower it to start faster)
   --mix-seeds     columns of a style-mixing matrix (rows: --seeds): each cell takes its row's latent and the
                   column's styles in --mix-range
   --mix-range     blocks that take the mixing latent's style: A-B (block i is the 4·2^i px layer pair), or
