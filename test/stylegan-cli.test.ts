@@ -79,6 +79,15 @@ describe('stylegpu stylegan', () => {
     g.release();
   });
 
+  it('takes a crossover range A-: block A to the last', async () => {
+    const out = path.join(dir, 'crossover.png');
+    expect(await run('--size', `${S}`, '--seeds', '1', '--mix-seeds', '2', '--mix-range', '2-', '--noise', 'none', '--output', out)).toBe(0);
+    const g = await StyledGenerator.load(engine(), MODEL);
+    const [want] = await g.images({ size: S, latents: latentsForSeeds([1], g.codeDim), mix: { latents: latentsForSeeds([2], g.codeDim), range: [2, 5] }, noise: 'zeros' });
+    expect(maxByteDiff(cell(await readImageFile(out), 1, 1), want.data)).toBe(0);
+    g.release();
+  });
+
   it('takes latents and noise from .npy files and reproduces the PyTorch golden', async () => {
     const out = path.join(dir, 'z.png');
     expect(await run('--size', `${S}`, '--z', fixture('z.npy'), '--noise', fixture('noise32.npy'), '--output', out)).toBe(0);
@@ -104,7 +113,8 @@ describe('stylegpu stylegan', () => {
         [['--size', '256', '--output', out], /--size: 256 px is not one this checkpoint can produce \(4, 8, 16, 32, 64, 128\)/],
         [['--noise', 'loud', '--output', out], /--noise: expected const, random, none or a \.npy file/],
         [['--seeds', '1', '--mix-seeds', '2', '--mix-range', '3-1', '--output', out], /--mix-range: expected A-B with A ≤ B/],
-        [['--seeds', '1', '--mix-seeds', '2', '--mix-range', '0-9', '--output', out], /--mix-range: blocks 0-9 do not exist; this checkpoint has blocks 0-5/],
+        [['--seeds', '1', '--mix-seeds', '2', '--mix-range', '0-9', '--output', out], /--mix-range: 0-9 names blocks this checkpoint lacks; it has blocks 0-5/],
+        [['--seeds', '1', '--mix-seeds', '2', '--mix-range', '7-', '--output', out], /--mix-range: 7- names blocks this checkpoint lacks; it has blocks 0-5/],
         [['--z', fixture('z.npy'), '--seeds', '1', '--output', out], /--z: give latents either from a file or from --seeds/],
         [['--seeds', '1,x', '--output', out], /--seeds: expected an integer/],
         [['--size', `${S}`, '--noise', fixture('noise32.npy'), '--seeds', '1', '--output', path.join(dir, 'n.png'), '--size', '64'], /--noise: .* a 64 px image needs 5456/],

@@ -42,8 +42,9 @@ export const stylegan: Command = {
                   512 that is ~43 GFLOP, 5–17 s on lavapipe on a busy 2-core machine: lower it to start faster)
   --mix-seeds     columns of a style-mixing matrix (rows: --seeds): each cell takes its row's latent and the
                   column's styles in --mix-range
-  --mix-range     blocks that take the mixing latent's style: A-B (block i is the 4·2^i px layer pair), or
-                  coarse (0-1: 4²–8²), middle (2-3: 16²–32²), fine (4-last: 64² and up); default coarse
+  --mix-range     blocks that take the mixing latent's style: A-B (block i is the 4·2^i px layer pair), A- (a
+                  crossover: block A to the last), or coarse (0-1: 4²–8²), middle (2-3: 16²–32²), fine (4-: 64²
+                  and up); default coarse
   --noise         const (default: fixed per seed; with --z, per row index), random (fresh each run), none, or
                   FILE.npy: float32 noise maps 4×4, 8×8, … size×size flattened and concatenated, one row for all
                   images or one per image (a mixing-matrix cell uses its row's noise)
@@ -103,8 +104,8 @@ the same image on every machine. Pixels are round((clamp(x, −1, 1) + 1)/2 · 2
       const D = g.codeDim;
       if (zFile && zFile.shape[1] !== D) throw new UsageError(`--z: rows of ${zFile.shape[1]} values, the checkpoint's code dimension is ${D}`);
       const blocks = g.sizes.length;
-      const range = parsedRange && (typeof parsedRange === 'string' ? namedMixRange(parsedRange, blocks) : parsedRange);
-      if (range && !(range[0] <= range[1] && range[1] < blocks)) throw new UsageError(`--mix-range: blocks ${range[0]}-${range[1]} do not exist; this checkpoint has blocks 0-${blocks - 1}`);
+      const range = parsedRange && (typeof parsedRange === 'string' ? namedMixRange(parsedRange, blocks) : ([parsedRange[0], parsedRange[1] === Infinity ? blocks - 1 : parsedRange[1]] as [number, number]));
+      if (range && !(range[0] <= range[1] && range[1] < blocks)) throw new UsageError(`--mix-range: ${mixRangeText} names blocks this checkpoint lacks; it has blocks 0-${blocks - 1}`);
       const images = zFile ? (mixRangeText !== undefined ? 1 : zFile.shape[0]) : seeds.length + mixSeeds.length;
       const noise: NoiseSource = noiseFile ? { kind: 'file', rows: noiseRows(noiseFile, outSize, images, noiseOption) } : ({ kind: noiseOption } as NoiseSource);
 
@@ -155,11 +156,13 @@ function parseSeeds(text: string | undefined, flag: string): number[] {
   });
 }
 
+/** 'A-B', 'A-' (a crossover: block A to the last, Infinity until the checkpoint says which that is), or a name. */
 function parseMixRange(text: string): [number, number] | 'coarse' | 'middle' | 'fine' {
   if (text === 'coarse' || text === 'middle' || text === 'fine') return text;
-  const m = /^(\d+)-(\d+)$/.exec(text);
-  if (!m || Number(m[1]) > Number(m[2])) throw new UsageError(`--mix-range: expected A-B with A ≤ B (blocks), or coarse, middle, fine; got '${text}'`);
-  return [Number(m[1]), Number(m[2])];
+  const m = /^(\d+)-(\d*)$/.exec(text);
+  const range: [number, number] | undefined = m ? [Number(m[1]), m[2] === '' ? Infinity : Number(m[2])] : undefined;
+  if (!range || range[0] > range[1]) throw new UsageError(`--mix-range: expected A-B with A ≤ B (blocks), A- (block A to the last), or coarse, middle, fine; got '${text}'`);
+  return range;
 }
 
 async function readNpy(path: string, flag: string): Promise<NpyArray> {
