@@ -23,6 +23,11 @@ function weightsMirror(): Plugin {
   };
 }
 
+/** The kernel test files (src/kernels/**), the ones whose 'auto' choices depend on the adapter profile. */
+const KERNEL_TESTS = ['conv2d', 'convTranspose2d', 'gram', 'pool', 'pool_act_golden', 'norm', 'norm-golden', 'activation', 'generator', 'vector', 'loss', 'lbfgs'].map(
+  (name) => `test/${name}.test.ts`,
+);
+
 export default defineConfig({
   // The demo (index.html), the in-browser test page (test/browser/) and benchmark page (bench/browser/).
   root: '.',
@@ -30,11 +35,15 @@ export default defineConfig({
   server: { host: 'localhost', strictPort: false },
   build: { target: 'es2022' },
   test: {
-    include: ['test/**/*.test.ts'],
     // Dawn's native addon is happiest in child processes, not worker threads.
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 10_000,
+    projects: [
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'] } },
+      // The kernel tests again under the 'gpu' adapter profile, so its planner choices ('auto') run on lavapipe too.
+      { extends: true, test: { name: 'profile-gpu', include: KERNEL_TESTS, env: { STYLEGPU_PROFILE: 'gpu' } } },
+    ],
   },
 });

@@ -93,26 +93,26 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const w = random(e, [C, C, 3, 3], 2);
     const tx = tf?.randomNormal([1, S, S, C]);
     const tw = tf?.randomNormal([3, 3, C, C]);
-    // ours: the default path (on CPU adapters with subgroups the subgroup 3×3 kernel, else direct3x3);
-    // ours-direct3x3: the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
+    // ours: 'auto' (the 'cpu' profile: conv3x3Subgroup where subgroups exist, else conv2d3x3);
+    // ours-direct3x3: conv2d3x3, the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
     await race(`conv3x3 ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2d(e, x, w, { padding: 1 })),
-      ...general(ours('ours-direct3x3', () => conv2d(e, x, w, { padding: 1, impl: 'direct3x3' }))),
-      ...general(ours('ours-blocked', () => conv2d(e, x, w, { padding: 1, impl: 'blocked' }))),
-      ...reference(ours('ours-naive', () => conv2d(e, x, w, { padding: 1, impl: 'naive' }))),
+      ...general(ours('ours-direct3x3', () => conv2d(e, x, w, { padding: 1, impl: 'conv2d3x3' }))),
+      ...general(ours('ours-blocked', () => conv2d(e, x, w, { padding: 1, impl: 'conv2dBlocked' }))),
+      ...reference(ours('ours-naive', () => conv2d(e, x, w, { padding: 1, impl: 'conv2dNaive' }))),
       ...theirs(() => tf!.conv2d(tx!, tw!, 1, 'same')),
     ]);
     await race(`conv3x3 dX ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1 })),
-      ...general(ours('ours-direct3x3', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'direct3x3' }))),
-      ...general(ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'blocked' }))),
-      ...reference(ours('ours-naive', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'naive' }))),
+      ...general(ours('ours-direct3x3', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'conv2d3x3' }))),
+      ...general(ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'convTranspose2dBlocked' }))),
+      ...reference(ours('ours-naive', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'convTranspose2dNaive' }))),
       ...theirs(() => tf!.conv2dTranspose(tx!, tw!, [1, S, S, C], 1, 'same')),
     ]);
     // The weight gradient (training only; nothing here trains): no public tfjs op to compare with.
     await race(`conv3x3 dW ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2dBackwardWeight(e, x, x, w.shape, { padding: 1 })),
-      ...reference(ours('ours-naive', () => conv2dBackwardWeight(e, x, x, w.shape, { padding: 1, impl: 'naive' }))),
+      ...reference(ours('ours-naive', () => conv2dBackwardWeight(e, x, x, w.shape, { padding: 1, impl: 'conv2dBackwardWeight' }))),
     ]);
     x.release();
     w.release();
@@ -136,7 +136,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const b = tf?.randomNormal([n, n]);
     await race('matmul 1024³ (conv 1×1)', 2 * n * n * n, [
       ours('ours', () => conv2d(e, x, w)),
-      ...reference(ours('ours-naive', () => conv2d(e, x, w, { impl: 'naive' }))),
+      ...reference(ours('ours-naive', () => conv2d(e, x, w, { impl: 'conv2dNaive' }))),
       ...theirs(() => tf!.matMul(a!, b!)),
     ]);
     x.release();
@@ -157,7 +157,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
       const flop = transposed ? 2 * Cin * Cout * K * K * S * S : 2 * Cin * Cout * K * K * outS * outS;
       await race(name, flop, [
         ours('ours', () => (transposed ? convTranspose2d(e, xs, ws, geometry) : conv2d(e, xs, ws, { stride, padding }))),
-        ...general(ours('ours-blocked', () => (transposed ? convTranspose2d(e, xs, ws, { ...geometry, impl: 'blocked' }) : conv2d(e, xs, ws, { stride, padding, impl: 'blocked' })))),
+        ...general(ours('ours-blocked', () => (transposed ? convTranspose2d(e, xs, ws, { ...geometry, impl: 'convTranspose2dBlocked' }) : conv2d(e, xs, ws, { stride, padding, impl: 'conv2dBlocked' })))),
         ...theirs(() => (transposed ? tf!.conv2dTranspose(tx!, tw!, [1, outS, outS, Cout], stride, 'same') : tf!.conv2d(tx!, tw!, stride, 'same'))),
       ]);
       xs.release();

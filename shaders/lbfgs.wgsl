@@ -1,14 +1,11 @@
-// Optimiser kernels: the vector and scalar steps of L-BFGS whose coefficients stay on the GPU, absolute-value
-// reductions for its step size and tolerances, and one fused Adam step (src/kernels/lbfgs.ts, src/lbfgs/).
+// Optimiser kernels: the vector and scalar steps of L-BFGS whose coefficients stay on the GPU and one fused
+// Adam step (src/kernels/lbfgs.ts, src/lbfgs/); its absolute-value reductions are reduce.wgsl's.
 //
 // The two-loop recursion of torch/optim/lbfgs.py (LBFGS.step) scales vectors by numbers that are themselves GPU
 // results: ρᵢ = 1/yᵢᵀsᵢ, αᵢ = ρᵢ·sᵢᵀq, βᵢ = ρᵢ·yᵢᵀr, H = yᵀs/yᵀy. They live in `coef`, a small f32 array the host
 // never reads; uniforms carry slot indices into it (dst, a, b), so the loop needs no read-back.
 //
-// Bindings: params: LbfgsParams {n, groups, dst, a, b}; adam: AdamParams.
-//   sumAbsPartial, maxAbsPartial   x (read) → partial (read_write), one value per workgroup; `groups` workgroups
-//                                  (folded by grid1d) of WG·ITEMS consecutive elements, added (or maxed) strided
-//                                  by WG, then pairwise in shared memory as in shaders/reduce.wgsl.
+// Bindings: params: LbfgsParams {n, dst, a, b}; adam: AdamParams.
 //   axpyCoef      y ← y + (coefIn[a] − coefIn[b])·x     x (read), y (read_write), coefIn (read); grid1d(n, WG)
 //   scaleByCoef   y ← coefIn[a]·y                        y (read_write), coefIn (read); grid1d(n, WG)
 //   coefProduct   coef[dst] ← coef[a]·value[0]           value (read, [1]), coef (read_write); one invocation
@@ -19,14 +16,12 @@
 //                   param ← param + (−stepSize·m) / (√v / √(1 − β₂ᵗ) + eps),   stepSize = lr / (1 − β₁ᵗ)
 //                 param, expAvg (m), expAvgSq (v) (read_write), grad (read); grid1d(n, WG)
 
-override WG: u32 = 256;    // power of two, at most 256 (the size of `scratch`)
-override ITEMS: u32 = 8;
+override WG: u32 = 256;
 
 @group(0) @binding(0) var<uniform> params: LbfgsParams;
 @group(0) @binding(1) var<uniform> adam: AdamParams;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(5) var<storage, read_write> coef: array<f32>;
 @group(0) @binding(6) var<storage, read> coefIn: array<f32>;
 @group(0) @binding(7) var<storage, read> value: array<f32>;
@@ -36,54 +31,6 @@ override ITEMS: u32 = 8;
 @group(0) @binding(11) var<storage, read> grad: array<f32>;
 @group(0) @binding(12) var<storage, read_write> expAvg: array<f32>;
 @group(0) @binding(13) var<storage, read_write> expAvgSq: array<f32>;
-
-var<workgroup> scratch: array<f32, 256>;
-
-fn sumWorkgroup(lid: u32, v: f32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = scratch[lid] + scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  return scratch[0];
-}
-
-fn maxWorkgroup(lid: u32, v: f32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = max(scratch[lid], scratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  return scratch[0];
-}
-
-@compute @workgroup_size(WG)
-fn sumAbsPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let group = wid.x + wid.y * nwg.x;
-  let base = group * WG * ITEMS + lid;
-  var acc = 0.0;
-  for (var k = 0u; k < ITEMS; k++) {
-    let i = base + k * WG;
-    if (i < params.n) { acc += abs(x[i]); }
-  }
-  let total = sumWorkgroup(lid, acc);
-  if (lid == 0u && group < params.groups) { partial[group] = total; }
-}
-
-@compute @workgroup_size(WG)
-fn maxAbsPartial(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let group = wid.x + wid.y * nwg.x;
-  let base = group * WG * ITEMS + lid;
-  var acc = 0.0;
-  for (var k = 0u; k < ITEMS; k++) {
-    let i = base + k * WG;
-    if (i < params.n) { acc = max(acc, abs(x[i])); }
-  }
-  let total = maxWorkgroup(lid, acc);
-  if (lid == 0u && group < params.groups) { partial[group] = total; }
-}
 
 @compute @workgroup_size(WG)
 fn axpyCoef(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

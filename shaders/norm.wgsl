@@ -36,21 +36,8 @@ override WG: u32 = 64;    // power of two, at most 256
 @group(0) @binding(10) var<storage, read_write> dbeta: array<f32>;
 #endif
 
-var<workgroup> scratch: array<vec2f, 256>;
-
-// Sum of v over the workgroup, returned to every invocation (two sums at once: passes often need a pair).
-fn workgroupSum(lid: u32, v: vec2f) -> vec2f {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride >> 1u) {
-    if (lid < stride) { scratch[lid] = scratch[lid] + scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  // Everyone has read the total before a later call overwrites scratch.
-  workgroupBarrier();
-  return total;
-}
+// Two sums at once (workgroupSum, workgroupReduce.wgsl): the passes often need a pair.
+alias ReduceItem = vec2f;
 
 fn groupIndex(wid: vec3u, nwg: vec3u) -> u32 {
   return wid.x + wid.y * nwg.x;

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  type Activation, type Padding, type Tile, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, samePadding,
+  type Activation, type Padding, type Tile, conv2d, conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dProblems, correlationKernels, gatherKernels, samePadding,
+  weightGradientKernels,
 } from '../src/kernels/conv2d.ts';
 import { subgroupConvSupported, subgroupLanes } from '../src/kernels/conv2dSubgroup.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
+import { choiceLabel, tableChoices } from './helpers/kernelTables.ts';
 import { uniform } from './helpers/random.ts';
 import * as ref from './reference/conv.ts';
 
@@ -49,9 +51,9 @@ const CASES: Case[] = [
   { name: 'stride 2, reflect 4 with a 9×9 kernel', xs: [1, 2, 9, 10], ws: [3, 2, 9, 9], stride: 2, pad: sym(4), mode: 'reflect' },
   { name: 'stride 3, 5×5, reflect 2', xs: [1, 2, 11, 8], ws: [3, 2, 5, 5], stride: 3, pad: sym(2), mode: 'reflect' },
   { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
-  // Narrow outputs (subgroupNarrow): 3 channels, rows over 3 blocks of 8 lanes, 37 columns over 5 tiles of 8.
+  // Narrow outputs (convNarrowSubgroup): 3 channels, rows over 3 blocks of 8 lanes, 37 columns over 5 tiles of 8.
   { name: '7×7 to 3 channels, reflect 3, batch 2, 19×37', xs: [2, 5, 19, 37], ws: [3, 5, 7, 7], stride: 1, pad: sym(3), mode: 'reflect', bias: true },
-  // A matrix product (subgroup1x1): 9 rows over 8-lane blocks, 5 inputs (not a multiple of 4), 24 columns.
+  // A matrix product (matmulSubgroup): 9 rows over 8-lane blocks, 5 inputs (not a multiple of 4), 24 columns.
   { name: '1×1 kernel, stride 1, 4×6, leaky relu', xs: [2, 5, 4, 6], ws: [9, 5, 1, 1], stride: 1, pad: sym(0), mode: 'zeros', bias: true, activation: { leakyRelu: 0.1 } },
   { name: '1×3 kernel, padding (0, 0, 1, 1)', xs: [1, 3, 4, 6], ws: [4, 3, 1, 3], stride: 1, pad: { top: 0, bottom: 0, left: 1, right: 1 }, mode: 'zeros' },
   { name: 'reflect 1 on a 2×2 image', xs: [1, 1, 2, 2], ws: [2, 1, 3, 3], stride: 1, pad: sym(1), mode: 'reflect' },
@@ -60,49 +62,8 @@ const CASES: Case[] = [
   { name: '3×3 padding (0, 2, 1, 0)', xs: [1, 3, 6, 7], ws: [5, 3, 3, 3], stride: 1, pad: { top: 0, bottom: 2, left: 1, right: 0 }, mode: 'zeros', bias: true },
 ];
 
-type Impl = 'naive' | 'blocked' | 'direct3x3' | 'subgroup1x1' | 'subgroupNarrow' | 'subgroup3x3' | 'subgroupKxK';
-/** An implementation, and for the subgroup kernels the lane count (4, SwiftShader's, also runs on 8-lane
- *  subgroups). */
-type Choice = { impl: Impl; lanes?: 4 | 8 };
-
-/** The kernels that compute `c`: subgroup1x1 serves unpadded 1×1 stride-1 convolutions over H·W a multiple of
- *  4, subgroupNarrow forward passes with ≤ 4 output channels (kernels ≤ 9×9, stride 1 or 2), direct3x3 and subgroup3x3 3×3 stride-1 convolutions, subgroupKxK kernels up to 9×9 at stride 1 or 2.
- *  Input gradients (gathers): at stride 1 with zero padding of at most K − 1 per side or reflect padding, all
- *  three (by kernel); at stride 2 subgroupKxK, phase by phase, for kernels of 2 … 18. The subgroup kernels
- *  need subgroups of ≥ 4 lanes, which lavapipe (CI) has — asserted below, so they cannot drop out of these
- *  tests unnoticed. */
-function impls(e: Engine, c: Case, backward = false): Choice[] {
-  const [, , KH, KW] = c.ws;
-  const { top, bottom, left, right } = c.pad;
-  const out: Choice[] = [{ impl: 'naive' }, { impl: 'blocked' }];
-  const lanes = subgroupLanes(e.ctx);
-  const subgroups = (impl: Impl): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
-  const side = (k: number) => k >= 1 && k <= 9;
-  if (!backward) {
-    const unpadded = !top && !bottom && !left && !right;
-    if (KH === 1 && KW === 1 && c.stride === 1 && unpadded && (c.xs[2] * c.xs[3]) % 4 === 0) out.push(...subgroups('subgroup1x1'));
-    if (c.ws[0] <= 4 && side(KH) && side(KW) && c.stride <= 2) out.push(...subgroups('subgroupNarrow'));
-    if (KH === 3 && KW === 3 && c.stride === 1) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
-    if (side(KH) && side(KW) && c.stride <= 2) out.push(...subgroups('subgroupKxK'));
-    return out;
-  }
-  const stride1 = c.stride === 1 && (c.mode === 'reflect' || (top <= KH - 1 && bottom <= KH - 1 && left <= KW - 1 && right <= KW - 1));
-  if (stride1 && KH === 3 && KW === 3) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
-  if ((stride1 && side(KH) && side(KW)) || (c.stride === 2 && Math.min(KH, KW) >= 2 && Math.max(KH, KW) <= 18)) out.push(...subgroups('subgroupKxK'));
-  return out;
-}
-
-/** Weight gradients: the naive kernel, and subgroupKxK (both lane counts) for kernels up to 9×9 at stride 1 or 2. */
-function weightImpls(e: Engine, c: Case): WeightChoice[] {
-  const [, , KH, KW] = c.ws;
-  const lanes = subgroupLanes(e.ctx);
-  const fits = KH <= 9 && KW <= 9 && c.stride <= 2;
-  const sub: WeightChoice[] = !fits ? [] : lanes === 8 ? [{ impl: 'subgroupKxK', lanes: 8 }, { impl: 'subgroupKxK', lanes: 4 }] : lanes === 4 ? [{ impl: 'subgroupKxK', lanes: 4 }] : [];
-  return [{ impl: 'naive' }, ...sub];
-}
-type WeightChoice = { impl: 'naive' | 'subgroupKxK'; lanes?: 4 | 8 };
-
-const label = (c: Choice | WeightChoice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
+const label = choiceLabel;
+const choices = tableChoices;
 
 function data(c: Case, seed: number) {
   const geometry = { stride: c.stride, pad: c.pad, mode: c.mode };
@@ -128,8 +89,13 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, d.b, c.activation);
     const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
     const bias = d.b && e.tensor([c.ws[0]], d.b);
-    for (const choice of impls(e, c)) {
-      const y = conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice });
+    for (const { reason, ...choice } of choices(correlationKernels, e, (lanes) => conv2dProblems('conv2d', c.xs, c.ws, { ...d.opts, lanes }).forward)) {
+      const run = () => conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice });
+      if (reason) {
+        expect(run, label(choice)).toThrow(`conv2d: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const y = run();
       expect(y.shape).toEqual(d.ys);
       expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${label(choice)}`);
     }
@@ -142,8 +108,13 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2dBackwardInput(d.dy, d.w, c.ws, c.xs, d.geometry);
     // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
     const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
-    for (const choice of impls(e, c, true)) {
-      const dx = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice }).read();
+    for (const { reason, ...choice } of choices(gatherKernels, e, (lanes) => conv2dProblems('conv2dBackwardInput', c.xs, c.ws, { ...d.opts, lanes }).inputGradient)) {
+      const run = () => conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice });
+      if (reason) {
+        expect(run, label(choice)).toThrow(`conv2dBackwardInput: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const dx = await run().read();
       expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${label(choice)}`);
       gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${label(choice)}` });
     }
@@ -154,8 +125,13 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const x = e.tensor(c.xs, d.x);
     const dy = e.tensor(d.ys, d.dy);
     const want = ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry);
-    for (const choice of weightImpls(e, c)) {
-      const dw = await conv2dBackwardWeight(e, x, dy, c.ws, { ...d.opts, ...choice }).read();
+    for (const { reason, ...choice } of choices(weightGradientKernels, e, (lanes) => conv2dProblems('conv2dBackwardWeight', c.xs, c.ws, { ...d.opts, lanes }).weightGradient)) {
+      const run = () => conv2dBackwardWeight(e, x, dy, c.ws, { ...d.opts, ...choice });
+      if (reason) {
+        expect(run, label(choice)).toThrow(`conv2dBackwardWeight: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const dw = await run().read();
       expectClose(dw, want, atol(outTerms), RTOL, `dw ${label(choice)}`);
       gradCheck((v) => ref.conv2d(d.x, c.xs, v, c.ws, d.geometry), d.w, d.dy, dw, { atol: atol(outTerms), maxPoints: 150, what: `dw ${label(choice)}` });
     }
@@ -170,7 +146,7 @@ describe('conv2d: the subgroup kernels', () => {
   it('are what auto picks on lavapipe (CI), so the suites above test them', () => {
     const e = engine();
     if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) {
-      expect(e.ctx.cpuAdapter).toBe(true);
+      expect(e.ctx.detectedProfile).toBe('cpu');
       expect(subgroupLanes(e.ctx)).toBe(8);
     }
     const x = e.tensor([1, 2, 4, 4], uniform(32, 1));
@@ -178,7 +154,7 @@ describe('conv2d: the subgroup kernels', () => {
     const before = { ...e.stats.byKernel };
     conv2d(e, x, w, { padding: 1 }).release();
     const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
-    const sub = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
+    const sub = e.ctx.profile === 'cpu' && subgroupConvSupported(e.ctx);
     expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2d3x3')).toBe(sub ? 0 : 1);
     // Other kernels up to 9×9 at stride 1 or 2 go to convKxKSubgroup; the rest to the blocked kernel.
@@ -244,14 +220,14 @@ describe('conv2d: the subgroup kernels', () => {
     const bd = uniform(ws[0], 9);
     const x = e.tensor(xs, xd);
     const w = e.tensor(ws, wd);
-    const y = conv2d(e, x, w, { padding: 1, bias: e.tensor([ws[0]], bd), activation: { leakyRelu: 0.3 }, impl: 'subgroup3x3', lanes });
+    const y = conv2d(e, x, w, { padding: 1, bias: e.tensor([ws[0]], bd), activation: { leakyRelu: 0.3 }, impl: 'conv3x3Subgroup', lanes });
     expectClose(await y.read(), ref.conv2d(xd, xs, wd, ws, geometry, bd, { leakyRelu: 0.3 }), atol(ws[1] * 9), RTOL, 'y');
     const ys = ref.conv2dOutShape(xs, ws, geometry);
     const dyd = uniform(size(ys), 10);
-    const dx = conv2dBackwardInput(e, e.tensor(ys, dyd), w, xs, { padding: 1, impl: 'subgroup3x3', lanes });
+    const dx = conv2dBackwardInput(e, e.tensor(ys, dyd), w, xs, { padding: 1, impl: 'conv3x3Subgroup', lanes });
     expectClose(await dx.read(), ref.conv2dBackwardInput(dyd, wd, ws, xs, geometry), atol(ws[0] * 9), RTOL, 'dx');
     // The weight gradient's 16-column chunks: one whole, one and a column, over a batch.
-    const dw = conv2dBackwardWeight(e, x, e.tensor(ys, dyd), ws, { padding: 1, impl: 'subgroupKxK', lanes });
+    const dw = conv2dBackwardWeight(e, x, e.tensor(ys, dyd), ws, { padding: 1, impl: 'convKxKSubgroupBackwardWeight', lanes });
     expectClose(await dw.read(), ref.conv2dBackwardWeight(xd, xs, dyd, ws, geometry), atol(ys[0] * ys[2] * ys[3]), RTOL, 'dw');
   });
 });
@@ -266,9 +242,11 @@ describe('conv2d: subgroup weight gradient over several 16-column chunks', () =>
     const e = engine();
     const d = data(c, 700 + SHAPES.indexOf(c));
     const want = ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry);
-    const choices = weightImpls(e, c).filter((w) => w.impl !== 'naive');
-    if (!choices.length) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ 4 lanes`);
-    for (const choice of choices) {
+    const subgroup = choices(weightGradientKernels, e, (lanes) => conv2dProblems('conv2dBackwardWeight', c.xs, c.ws, { ...d.opts, lanes }).weightGradient)
+      .filter((w) => w.impl === 'convKxKSubgroupBackwardWeight' && !w.reason)
+      .map(({ reason: _, ...choice }) => choice);
+    if (!subgroup.length) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ 4 lanes`);
+    for (const choice of subgroup) {
       const dw = await conv2dBackwardWeight(e, e.tensor(c.xs, d.x), e.tensor(d.ys, d.dy), c.ws, { ...d.opts, ...choice }).read();
       expectClose(dw, want, atol(d.ys[0] * d.ys[2] * d.ys[3]), RTOL, `dw ${label(choice)}`);
     }
@@ -286,13 +264,13 @@ describe('conv2d: naive and blocked forward agree', () => {
       const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
       const bias = d.b && e.tensor([c.ws[0]], d.b);
       const opts = { ...d.opts, bias, activation: c.activation };
-      const naive = await conv2d(e, x, w, { ...opts, impl: 'naive' }).read();
-      const blocked = await conv2d(e, x, w, { ...opts, impl: 'blocked', tile }).read();
+      const naive = await conv2d(e, x, w, { ...opts, impl: 'conv2dNaive' }).read();
+      const blocked = await conv2d(e, x, w, { ...opts, impl: 'conv2dBlocked', tile }).read();
       expectClose(blocked, naive, atol(c.ws[1] * c.ws[2] * c.ws[3]), RTOL, `${c.name}, tile ${tile.co}×${tile.px}`);
       // The input gradient's blocked gather against the naive one, on the same tiles.
       const dy = e.tensor(d.ys, d.dy);
-      const dxBlocked = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl: 'blocked', tile }).read();
-      const dxGather = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl: 'naive' }).read();
+      const dxBlocked = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl: 'convTranspose2dBlocked', tile }).read();
+      const dxGather = await conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, impl: 'convTranspose2dNaive' }).read();
       expectClose(dxBlocked, dxGather, atol(9 * c.ws[0] * c.ws[2] * c.ws[3]), RTOL, `dx of ${c.name}, tile ${tile.co}×${tile.px}`);
     }
   });
@@ -314,11 +292,13 @@ describe('conv2d geometry and validation', () => {
     expect(() => conv2d(e, x, e.tensor([2, 3, 7, 7]))).toThrow(/conv2d: kernel 7×7 is larger/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { bias: e.tensor([3]) })).toThrow(/conv2d: bias must be \[2\]/);
     expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { tile: { co: 6, px: 2 } })).toThrow(/tile/);
-    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'direct3x3' })).toThrow(/conv2d: impl 'direct3x3' needs a 3×3 kernel and stride 1/);
-    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'subgroup3x3' })).toThrow(/conv2d: impl 'subgroup3x3' needs a 3×3 kernel and stride 1/);
-    expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 8, 8]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 3, impl: 'direct3x3' })).toThrow(
-      /conv2dBackwardInput: impl 'direct3x3' serves this gather only at stride 1 with every pad ≤ K − 1/,
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'conv2d3x3' })).toThrow(/conv2d: impl 'conv2d3x3' needs a 3×3 kernel and stride 1/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { stride: 2, impl: 'conv3x3Subgroup' })).toThrow(/conv2d: impl 'conv3x3Subgroup' needs a 3×3 kernel and stride 1/);
+    expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 8, 8]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 3, impl: 'conv2d3x3' })).toThrow(
+      /conv2dBackwardInput: impl 'conv2d3x3' serves a gather only at stride 1 with every pad ≤ K − 1/,
     );
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { impl: 'direct3x3' })).toThrow(/conv2d: unknown impl 'direct3x3'; .* has 'matmulSubgroup', .*'conv2dNaive' or 'auto'/);
+    expect(() => conv2d(e, x, e.tensor([2, 3, 3, 3]), { impl: 'conv2d3x3', lanes: 4 })).toThrow(/conv2d: impl 'conv2d3x3' takes no lanes/);
     expect(() => conv2dBackwardInput(e, e.tensor([1, 2, 3, 3]), e.tensor([2, 3, 3, 3]), [1, 3, 4, 4], { padding: 1 })).toThrow(
       /conv2dBackwardInput: output gradient \[1, 2, 3, 3\] does not match the forward output \[1, 2, 4, 4\]/,
     );

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type ConvTranspose2dGeometry, type Tile, conv2dBackwardBias, convTranspose2d, convTranspose2dBackwardInput, convTranspose2dBackwardWeight,
-  tfConvTranspose2dSame, torchConvTranspose2d,
+  convTranspose2dProblems, correlationKernels, gatherKernels, tfConvTranspose2dSame, torchConvTranspose2d, weightGradientKernels,
 } from '../src/kernels/conv2d.ts';
-import { subgroupLanes } from '../src/kernels/conv2dSubgroup.ts';
-import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
+import { choiceLabel, tableChoices } from './helpers/kernelTables.ts';
 import { uniform } from './helpers/random.ts';
 import * as ref from './reference/conv.ts';
 
@@ -48,39 +47,9 @@ const CASES: Case[] = [
   tfCase('1×1 kernel (no overlap, zero pad)', [1, 3, 3, 2], [3, 2, 1, 1], 2),
 ];
 
-type Choice = { impl: 'naive' | 'blocked' | 'direct3x3' | 'subgroup3x3' | 'subgroupKxK'; lanes?: 4 | 8 };
-
-/** The kernels that compute `c`: its input gradient is a plain correlation (direct3x3 and subgroup3x3 for 3×3
- *  at stride 1, subgroupKxK for kernels ≤ 9×9 at stride 1 or 2); the transposed convolution itself is a
- *  gather, which they serve at stride 1 with every pad ≤ K − 1, and subgroupKxK at stride 2 phase by phase
- *  (kernels of 2 … 18). */
-function impls(e: Engine, c: Case, backward = false): Choice[] {
-  const { stride, padding: p } = c.geometry;
-  const [, , KH, KW] = c.ws;
-  const out: Choice[] = [{ impl: 'naive' }, { impl: 'blocked' }];
-  const lanes = subgroupLanes(e.ctx);
-  const subgroups = (impl: Choice['impl']): Choice[] => (lanes === 8 ? [{ impl, lanes: 8 }, { impl, lanes: 4 }] : lanes === 4 ? [{ impl, lanes: 4 }] : []);
-  if (backward) {
-    if (KH === 3 && KW === 3 && stride === 1) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
-    if (KH <= 9 && KW <= 9 && stride <= 2) out.push(...subgroups('subgroupKxK'));
-    return out;
-  }
-  const stride1 = stride === 1 && p.top <= KH - 1 && p.bottom <= KH - 1 && p.left <= KW - 1 && p.right <= KW - 1;
-  if (stride1 && KH === 3 && KW === 3) out.push({ impl: 'direct3x3' }, ...subgroups('subgroup3x3'));
-  if ((stride1 && KH <= 9 && KW <= 9) || (stride === 2 && Math.min(KH, KW) >= 2 && Math.max(KH, KW) <= 18)) out.push(...subgroups('subgroupKxK'));
-  return out;
-}
-
-/** Weight gradients: naive, and subgroupKxK (both lane counts) for kernels ≤ 9×9 at stride 1 or 2. */
-function weightImpls(e: Engine, c: Case): Choice[] {
-  const [, , KH, KW] = c.ws;
-  const lanes = subgroupLanes(e.ctx);
-  const fits = KH <= 9 && KW <= 9 && c.geometry.stride <= 2;
-  const sub: Choice[] = !fits ? [] : lanes === 8 ? [{ impl: 'subgroupKxK', lanes: 8 }, { impl: 'subgroupKxK', lanes: 4 }] : lanes === 4 ? [{ impl: 'subgroupKxK', lanes: 4 }] : [];
-  return [{ impl: 'naive' }, ...sub];
-}
-
-const label = (c: Choice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
+/** The problems of case `c` with `lanes`, as the kernels' planners see them. */
+const problems = (c: Case, lanes?: 4) => convTranspose2dProblems('convTranspose2d', c.xs, c.ws, { ...c.geometry, lanes });
+const label = choiceLabel;
 
 describe.each(CASES)('convTranspose2d, $name', (c) => {
   const seed = 300 + CASES.indexOf(c) * 10;
@@ -100,8 +69,13 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
     const e = engine();
     const want = ref.convTranspose2d(x, c.xs, w, c.ws, rg, b);
     const bias = b && e.tensor([c.ws[1]], b);
-    for (const choice of impls(e, c)) {
-      const y = convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, ...choice });
+    for (const { reason, ...choice } of tableChoices(gatherKernels, e, (lanes) => problems(c, lanes).forward)) {
+      const run = () => convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, ...choice });
+      if (reason) {
+        expect(run, label(choice)).toThrow(`convTranspose2d: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const y = run();
       expect(y.shape).toEqual(ys);
       expectClose(await y.read(), want, atol(forwardTerms), RTOL, `y ${label(choice)}`);
     }
@@ -110,8 +84,13 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
   it('convTranspose2dBackwardInput matches the reference and finite differences', async () => {
     const e = engine();
     const want = ref.convTranspose2dBackwardInput(dyData, w, c.ws, c.xs, rg);
-    for (const choice of impls(e, c, true)) {
-      const dx = await convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, ...choice }).read();
+    for (const { reason, ...choice } of tableChoices(correlationKernels, e, (lanes) => problems(c, lanes).inputGradient)) {
+      const run = () => convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, ...choice });
+      if (reason) {
+        expect(run, label(choice)).toThrow(`convTranspose2dBackwardInput: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const dx = await run().read();
       expectClose(dx, want, atol(inputTerms), RTOL, `dx ${label(choice)}`);
       gradCheck((v) => ref.convTranspose2d(v, c.xs, w, c.ws, rg), x, dyData, dx, { atol: atol(inputTerms), maxPoints: 150, what: `dx ${label(choice)}` });
     }
@@ -121,8 +100,13 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
     const e = engine();
     const dy = e.tensor(ys, dyData);
     const want = ref.convTranspose2dBackwardWeight(x, c.xs, dyData, c.ws, rg);
-    for (const choice of weightImpls(e, c)) {
-      const dw = await convTranspose2dBackwardWeight(e, e.tensor(c.xs, x), dy, c.ws, { ...g, ...(choice as { impl: 'naive' | 'subgroupKxK' }) }).read();
+    for (const { reason, ...choice } of tableChoices(weightGradientKernels, e, (lanes) => problems(c, lanes).weightGradient)) {
+      const run = () => convTranspose2dBackwardWeight(e, e.tensor(c.xs, x), dy, c.ws, { ...g, ...choice });
+      if (reason) {
+        expect(run, label(choice)).toThrow(`convTranspose2dBackwardWeight: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const dw = await run().read();
       expectClose(dw, want, atol(weightTerms), RTOL, `dw ${label(choice)}`);
       gradCheck((v) => ref.convTranspose2d(x, c.xs, v, c.ws, rg), w, dyData, dw, { atol: atol(weightTerms), maxPoints: 150, what: `dw ${label(choice)}` });
     }
@@ -141,7 +125,7 @@ describe('convTranspose2d: naive and blocked gather agree', () => {
       const x = e.tensor(c.xs, uniform(size(c.xs), 5));
       const w = e.tensor(c.ws, uniform(size(c.ws), 6));
       const bias = c.bias ? e.tensor([c.ws[1]], uniform(c.ws[1], 7)) : undefined;
-      const naive = await convTranspose2d(e, x, w, { ...c.geometry, bias, impl: 'naive' }).read();
+      const naive = await convTranspose2d(e, x, w, { ...c.geometry, bias, impl: 'convTranspose2dNaive' }).read();
       const blocked = await convTranspose2d(e, x, w, { ...c.geometry, bias, tile }).read();
       expectClose(blocked, naive, atol(c.ws[0] * c.ws[2] * c.ws[3]), RTOL, `${c.name}, tile ${tile.co}×${tile.px}`);
     }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { subgroupLanes } from '../src/kernels/conv2dSubgroup.ts';
-import { type GramChoice, gramMatrix, gramMatrixBackward } from '../src/kernels/gram.ts';
+import { gramBackwardKernels, gramKernels, gramMatrix, gramMatrixBackward } from '../src/kernels/gram.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
+import { choiceLabel, tableChoices } from './helpers/kernelTables.ts';
 import { rng, uniform } from './helpers/random.ts';
 import * as ref from './reference/gram.ts';
 
@@ -27,14 +28,7 @@ const SHAPES: [number, number, number, number][] = [
 const ATOL = 1e-6;
 const RTOL = 1e-5;
 
-/** The kernels that serve F [.., H, W]: blocked, and the subgroup kernels at both lane counts where H·W is a
- *  multiple of 4 (lavapipe, CI, has 8-lane subgroups: asserted in conv2d.test.ts). */
-function impls(e: Engine, H: number, W: number): GramChoice[] {
-  const lanes = subgroupLanes(e.ctx);
-  const sub: GramChoice[] = (H * W) % 4 ? [] : lanes === 8 ? [{ impl: 'subgroup', lanes: 8 }, { impl: 'subgroup', lanes: 4 }] : lanes === 4 ? [{ impl: 'subgroup', lanes: 4 }] : [];
-  return [{ impl: 'blocked' }, ...sub];
-}
-const label = (c: GramChoice) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl!);
+const label = choiceLabel;
 
 describe.each(SHAPES)('gram [%i, %i, %i, %i]', (N, C, H, W) => {
   const P = H * W;
@@ -44,8 +38,13 @@ describe.each(SHAPES)('gram [%i, %i, %i, %i]', (N, C, H, W) => {
 
   it('gramMatrix matches the float64 reference', async () => {
     const e = engine();
-    for (const choice of impls(e, H, W)) {
-      const G = gramMatrix(e, e.tensor([N, C, H, W], F), norm, choice);
+    for (const { reason, ...choice } of tableChoices(gramKernels, e, (lanes) => ({ F: [N, C, H, W], lanes }))) {
+      const run = () => gramMatrix(e, e.tensor([N, C, H, W], F), norm, choice);
+      if (reason) {
+        expect(run, label(choice)).toThrow(`gramMatrix: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const G = run();
       expect(G.shape).toEqual([N, C, C]);
       expectClose(await G.read(), ref.gram(F, N, C, P, norm), ATOL, RTOL, `G ${label(choice)}`);
     }
@@ -53,8 +52,13 @@ describe.each(SHAPES)('gram [%i, %i, %i, %i]', (N, C, H, W) => {
 
   it('gramMatrixBackward matches the reference and finite differences', async () => {
     const e = engine();
-    for (const choice of impls(e, H, W)) {
-      const dF = await gramMatrixBackward(e, e.tensor([N, C, H, W], F), e.tensor([N, C, C], dG), norm, choice).read();
+    for (const { reason, ...choice } of tableChoices(gramBackwardKernels, e, (lanes) => ({ F: [N, C, H, W], lanes }))) {
+      const run = () => gramMatrixBackward(e, e.tensor([N, C, H, W], F), e.tensor([N, C, C], dG), norm, choice);
+      if (reason) {
+        expect(run, label(choice)).toThrow(`gramMatrixBackward: impl '${choice.impl}' ${reason}`);
+        continue;
+      }
+      const dF = await run().read();
       expectClose(dF, ref.gramBackward(F, dG, N, C, P, norm), ATOL, RTOL, `dF ${label(choice)}`);
       gradCheck((x) => ref.gram(x, N, C, P, norm), F, dG, dF, { atol: 1e-5, rtol: 1e-4, maxPoints: 200, what: `dF ${label(choice)}` });
     }
@@ -70,7 +74,7 @@ describe('gram at style-layer scale', () => {
     const e = engine();
     const input = e.tensor([N, C, H, W], F);
     const started = performance.now();
-    const G = await gramMatrix(e, input, norm, { impl }).read();
+    const G = await gramMatrix(e, input, norm, { impl: impl === 'blocked' ? 'gram' : impl }).read();
     const ms = performance.now() - started;
     // Each entry is an f32 sum of P/4 dot products of vec4s done in order: |error| ≤ (P/4 + 4)·2⁻²⁴·Σ|F_i F_j|
     // (the classic γ_n bound of recursive summation), plus one rounding for the division by norm.
@@ -91,7 +95,7 @@ describe('gram at style-layer scale', () => {
     // Backward at the same scale: dF[i, p] is an f32 sum over the C channels j of (dG[i, j] + dG[j, i])·F[j, p],
     // |error| ≤ (C + 2)·2⁻²⁴·Σ_j |(dG[i, j] + dG[j, i])·F[j, p]| / norm (plus the division's rounding).
     const dG = uniform(C * C, 98);
-    const dF = await gramMatrixBackward(e, input, e.tensor([N, C, C], dG), norm, { impl }).read();
+    const dF = await gramMatrixBackward(e, input, e.tensor([N, C, C], dG), norm, { impl: impl === 'blocked' ? 'gramBackward' : impl }).read();
     input.release();
     worst = 0;
     for (let k = 0; k < 120; k++) {
@@ -123,7 +127,7 @@ describe('gram kernel choice', () => {
     gramMatrix(e, F, 1).release();
     gramMatrixBackward(e, F, dG, 1).release();
     gramMatrix(e, e.tensor([1, 6, 3, 3], uniform(54, 3)), 1).release();
-    const sub = e.ctx.cpuAdapter && subgroupLanes(e.ctx) > 0;
+    const sub = e.ctx.profile === 'cpu' && subgroupLanes(e.ctx) > 0;
     expect(ran('matmulSubgroup.gramSubgroup')).toBe(sub ? 1 : 0);
     expect(ran('matmulSubgroup.matmulSubgroup')).toBe(sub ? 1 : 0);
     expect(ran('gram.gram')).toBe(sub ? 1 : 2);

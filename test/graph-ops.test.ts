@@ -3,9 +3,9 @@
 // against finite differences of that reference, on small awkward shapes. The loss is Σ (y − t)² for a fixed
 // random target t, so the gradients are O(1).
 import { describe, expect, it } from 'vitest';
-import { torchConvTranspose2d, tfConvTranspose2dSame } from '../src/kernels/conv2d.ts';
+import { tfConvTranspose2dSame, torchConvTranspose2d } from '../src/kernels/geometry.ts';
 import {
-  Graph, type Node, Program, adain, affine, channelMoment, convTranspose2d, grad, instanceNorm, leakyRelu, maxPool2d, mse, relu, resizeBilinear, scalarAffine, scale,
+  Graph, type Node, Program, adain, affine, channelMoment, conv2d, convTranspose2d, grad, instanceNorm, leakyRelu, maxPool2d, mse, relu, reshape, resizeBilinear, scalarAffine, scale,
   tanh, upsampleNearest2x, weightedSum,
 } from '../src/graph/index.ts';
 import type { Shape } from '../src/runtime/tensor.ts';
@@ -80,6 +80,8 @@ describe('graph ops: forward and gradient rule against float64 finite difference
 
   it('tanh', () => check({ shapes: [[1, 2, 3, 5]], build: ([x]) => tanh(x), reference: elementwise(Math.tanh) }));
 
+  it('reshape (a view)', () => check({ shapes: [[2, 3, 4]], build: ([x]) => tanh(reshape(scale(x, 2), [6, 4])), reference: elementwise((v) => Math.tanh(2 * v)) }));
+
   it('scalarAffine', () => check({ shapes: [[3, 7]], build: ([x]) => scalarAffine(x, 1.7, -0.3), reference: elementwise((v) => 1.7 * v - 0.3) }));
 
   it('weightedSum (scale, then one axpy per term)', () =>
@@ -146,6 +148,18 @@ describe('graph ops: forward and gradient rule against float64 finite difference
     expect(m.shape).toEqual([2, 3]);
     (await m.read()).forEach((got, i) => expect(got).toBeCloseTo(want.mean[i], 5));
     (await s.read()).forEach((got, i) => expect(got).toBeCloseTo(want.std[i], 5));
+  });
+
+  it('conv2d (reflect padding, stride 2) → leaky ReLU, fused by convAct, differentiated in x, w and bias', () => {
+    const xs = [1, 3, 7, 6] as const;
+    const ws = [4, 3, 3, 3] as const;
+    const pad = { top: 1, bottom: 2, left: 1, right: 1 };
+    return check({
+      shapes: [xs, ws, [4]],
+      build: ([x, w, b]) => leakyRelu(conv2d(x, w, b, { stride: 2, padding: pad, padMode: 'reflect' }), 0.1),
+      reference: ([x, w, b]) => refConv.conv2d(x, xs, w, ws, { stride: 2, pad, mode: 'reflect' }, b, { leakyRelu: 0.1 }),
+      tol: { atol: 5e-4, rtol: 3e-3 },
+    });
   });
 
   it('convTranspose2d: PyTorch geometry with output padding, and TensorFlow SAME', async () => {

@@ -3,10 +3,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { add, addKernel, fillKernel, scale } from '../src/kernels/elementwise.ts';
 import { conv2d } from '../src/kernels/conv2d.ts';
+import { PROFILE_ENV, detectProfile, requestedProfile } from '../src/runtime/device.ts';
 import { GpuError } from '../src/runtime/engine.ts';
 import { formatKernelTimes } from '../src/runtime/profiler.ts';
 import { grid1d, kernel, shaderModule } from '../src/runtime/kernel.ts';
 import { sizeClass } from '../src/runtime/pool.ts';
+import { derivedKey } from '../src/runtime/tensor.ts';
 import { uniformStruct } from '../src/runtime/uniforms.ts';
 import { parseBindings, preprocess } from '../src/runtime/wgsl.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -140,7 +142,7 @@ describe('derived tensors', () => {
     const e = engine();
     const x = e.tensor([3], [1, 2, 3]);
     let made = 0;
-    const twice = () => x.derived('twice', () => {
+    const twice = () => x.derived(derivedKey('twice'), () => {
       made++;
       return scale(e, x, 2);
     });
@@ -208,7 +210,7 @@ describe('kernel profiling', () => {
     const t0 = performance.now();
     e.startProfiling();
     expect(() => e.startProfiling()).toThrow(/already profiling/);
-    const y = conv2d(e, x, w, { padding: 1, impl: 'naive' });
+    const y = conv2d(e, x, w, { padding: 1, impl: 'conv2dNaive' });
     let s = small;
     for (let i = 0; i < 600; i++) s = add(e, s, small); // more dispatches than one batch holds
     const times = await e.stopProfiling();
@@ -285,5 +287,41 @@ describe('device', () => {
     e.device.destroy();
     await e.device.lost;
     expect(() => add(e, x, x)).toThrow(/GPU device lost \(destroyed\).*last kernel recorded: elementwise\.add/);
+  });
+});
+
+describe('adapter profiles', () => {
+  it("detects software adapters as 'cpu', anything else as 'gpu'", () => {
+    const info = (device: string, architecture = '') => ({ architecture, device, description: '' });
+    expect(detectProfile(info('llvmpipe (LLVM 19.1.7, 256 bits)'))).toBe('cpu');
+    expect(detectProfile(info('SwiftShader Device (Subzero)'))).toBe('cpu');
+    expect(detectProfile(info('', 'software'))).toBe('cpu');
+    expect(detectProfile(info('NVIDIA H100 80GB HBM3', 'hopper'))).toBe('gpu');
+    expect(detectProfile(info('whatever'), true)).toBe('cpu');
+  });
+
+  it('the engine option overrides STYLEGPU_PROFILE, which overrides detection; unknown names fail', async () => {
+    const saved = process.env[PROFILE_ENV];
+    try {
+      process.env[PROFILE_ENV] = 'gpu';
+      expect(requestedProfile()).toBe('gpu');
+      expect(requestedProfile('cpu')).toBe('cpu');
+      process.env[PROFILE_ENV] = 'tpu';
+      expect(() => requestedProfile()).toThrow(/STYLEGPU_PROFILE: unknown adapter profile 'tpu'; use cpu or gpu/);
+      delete process.env[PROFILE_ENV];
+      expect(requestedProfile()).toBeUndefined();
+      expect(() => requestedProfile('fast')).toThrow(/profile option: unknown adapter profile 'fast'/);
+    } finally {
+      if (saved === undefined) delete process.env[PROFILE_ENV];
+      else process.env[PROFILE_ENV] = saved;
+    }
+    const e = engine();
+    const other = e.ctx.detectedProfile === 'cpu' ? 'gpu' : 'cpu';
+    const { Engine } = await import('../src/runtime/engine.ts');
+    const forced = await Engine.create({ profile: other });
+    expect(forced.ctx.profile).toBe(other);
+    expect(forced.ctx.detectedProfile).toBe(e.ctx.detectedProfile);
+    expect(forced.describe()).toContain(`kernel profile '${other}'`);
+    await forced.destroy();
   });
 });

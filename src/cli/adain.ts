@@ -24,6 +24,7 @@ export const adainCommand: Command = {
                                 original AdaIN-style's test.lua); any size, resized to the feature map
   --image-size N                first resize the content (bilinear, on the GPU) so its longest side is N
   --style-size N                the same for the style images
+  --no-fusion                   switch the graph's fusion rewrites off (for comparison)
 
 Images are RGB 0…1; the result is clipped to 0…1. An H×W content gives a 8⌈H/8⌉ × 8⌈W/8⌉ result (its size
 for multiples of 8, else up to 7 pixels larger), as upstream; images need H, W ≥ 9.`,
@@ -34,6 +35,7 @@ for multiples of 8, else up to 7 pixels larger), as upstream; images need H, W �
         vgg: { type: 'string' }, decoder: { type: 'string' }, content: { type: 'string' }, style: { type: 'string' },
         output: { type: 'string' }, alpha: { type: 'string' }, 'style-interpolation-weights': { type: 'string' },
         'preserve-color': { type: 'boolean' }, mask: { type: 'string' }, 'image-size': { type: 'string' }, 'style-size': { type: 'string' },
+        'no-fusion': { type: 'boolean' },
       },
     });
     const vgg = requireOption(v.vgg, '--vgg', 'adain');
@@ -56,7 +58,7 @@ for multiples of 8, else up to 7 pixels larger), as upstream; images need H, W �
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
-      const model = await AdaIN.load(engine, vgg, decoder);
+      const model = await AdaIN.load(engine, vgg, decoder, { fusion: !v['no-fusion'] });
       const t1 = performance.now();
       const opts = { alpha, weights, mask, preserveColor: !!v['preserve-color'], longestSide: size('image-size'), styleLongestSide: size('style-size') };
       const out = await model.stylize(contentImg, styleImgs, opts);

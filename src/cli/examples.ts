@@ -25,13 +25,13 @@ const LAYERS = { contentLayers: ['relu3_2'], styleLayers: ['relu1_1', 'relu2_1',
 export const examples: Command = {
   name: 'examples',
   summary: 'Gatys style transfer on the bundled images in examples/ (writes --out, default out/)',
-  usage: `stylegpu examples [--out DIR] [--image-size N] [--iterations N] [--weights ID|PATH|DIR|URL]
+  usage: `stylegpu examples [--out DIR] [--image-size N] [--iterations N] [--weights ID|PATH|DIR|URL] [--no-fusion]
 
 Runs ${PAIRS.map((p) => `${p.content}×${p.style}`).join(', ')} with content layer ${LAYERS.contentLayers} and style
 layers ${LAYERS.styleLayers.join(', ')} (default 96 px, 50 L-BFGS iterations). Weights: vgg19-tfjs, downloaded
 once into the cache, or read from $STYLEGPU_WEIGHTS_MIRROR.`,
   async run(args) {
-    const { values: v } = parseArgs({ args, options: { out: { type: 'string', default: 'out' }, 'image-size': { type: 'string' }, iterations: { type: 'string' }, weights: { type: 'string' } } });
+    const { values: v } = parseArgs({ args, options: { out: { type: 'string', default: 'out' }, 'image-size': { type: 'string' }, iterations: { type: 'string' }, weights: { type: 'string' }, 'no-fusion': { type: 'boolean' } } });
     const imageSize = parseNumber(v['image-size'], '--image-size', 96, { integer: true, min: 1 });
     const iterations = parseNumber(v.iterations, '--iterations', 50, { integer: true, min: 1 });
     const engine = await Engine.create();
@@ -43,7 +43,7 @@ once into the cache, or read from $STYLEGPU_WEIGHTS_MIRROR.`,
         const content = await readImageFile(join(PACKAGE_ROOT, 'examples', 'content', `${pair.content}.png`));
         const style = await readImageFile(join(PACKAGE_ROOT, 'examples', 'style', `${pair.style}.png`));
         const bar = progressBar(`${pair.content} × ${pair.style}`, iterations, { stream: process.stdout, every: iterations });
-        const r = await gatys(engine, vgg, content, [style], { imageSize, iterations, originalColors: pair.originalColors, ...LAYERS, onIteration: ({ iteration, loss }) => bar.update(iteration, { loss }) });
+        const r = await gatys(engine, vgg, content, [style], { imageSize, iterations, originalColors: pair.originalColors, ...LAYERS, fusion: !v['no-fusion'], onIteration: ({ iteration, loss }) => bar.update(iteration, { loss }) });
         bar.done();
         const output = join(v.out!, `${pair.content}-${pair.style}.png`);
         await writePngFile(output, r.image);

@@ -8,7 +8,7 @@ import { type Command, UsageError, parseList, parseNumber, requireOption } from 
 export const gatedgan: Command = {
   name: 'gatedgan',
   summary: 'stylize an image with a Gated GAN generator (several styles in one network, mixed by weights)',
-  usage: `stylegpu gatedgan --checkpoint PATH --content PATH --output PATH --style-weights W0,W1,… [--image-size N]
+  usage: `stylegpu gatedgan --checkpoint PATH --content PATH --output PATH --style-weights W0,W1,… [--image-size N] [--no-fusion]
 
   --checkpoint     the generator's state dict as saved by colemiller94/gatedgan (torch.save .pth, or the same
                    tensors as .safetensors); a path or URL
@@ -20,6 +20,7 @@ export const gatedgan: Command = {
                    Gogh, 0,0,0,0.5,0.5 half of it. The network computes Σ w_i · branch_i(features) with the weights
                    as given (not normalised), as upstream does.
   --image-size     first resize the content (bilinear, on the GPU) so its longest side is N pixels
+  --no-fusion      switch the graph's fusion rewrites off (for comparison)
 
 Input pixels are mapped to [-1, 1] and the tanh output back by 127.5·(y + 1), as upstream. An H×W input gives
 a 4⌈H/4⌉ × 4⌈W/4⌉ output: the same size for multiples of 4, otherwise up to 3 pixels larger.`,
@@ -28,7 +29,7 @@ a 4⌈H/4⌉ × 4⌈W/4⌉ output: the same size for multiples of 4, otherwise u
       args,
       options: {
         checkpoint: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' },
-        'style-weights': { type: 'string' }, 'image-size': { type: 'string' },
+        'style-weights': { type: 'string' }, 'image-size': { type: 'string' }, 'no-fusion': { type: 'boolean' },
       },
     });
     const checkpoint = requireOption(values.checkpoint, '--checkpoint', 'gatedgan');
@@ -40,7 +41,7 @@ a 4⌈H/4⌉ × 4⌈W/4⌉ output: the same size for multiples of 4, otherwise u
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
-      const gen = await GatedGanGenerator.load(engine, checkpoint);
+      const gen = await GatedGanGenerator.load(engine, checkpoint, { fusion: !values['no-fusion'] });
       if (weights.length !== gen.styles + 1) {
         throw new UsageError(`--style-weights: ${checkpoint} has ${gen.styles} styles; give ${gen.styles + 1} weights (the last is the identity branch), got ${weights.length}`);
       }

@@ -10,7 +10,7 @@ import { progressBar } from './progress.ts';
 export const transfer: Command = {
   name: 'transfer',
   summary: 'stylize an image with a pretrained feed-forward network (fast style transfer, ml5 checkpoints)',
-  usage: `stylegpu transfer --model DIR|URL|NAME --content PATH --output PATH [--image-size N]
+  usage: `stylegpu transfer --model DIR|URL|NAME --content PATH --output PATH [--image-size N] [--no-fusion]
 
   --model       a style: ${ML5_STYLES.join(', ')}
                 (downloaded from ml5's repository on first use, or read from STYLEGPU_WEIGHTS_MIRROR), or the
@@ -18,13 +18,14 @@ export const transfer: Command = {
   --content     the image to stylize (PNG or JPEG)
   --output      where to write the result (PNG)
   --image-size  first resize the content (bilinear, on the GPU) so its longest side is N pixels
+  --no-fusion   switch the graph's fusion rewrites off (for comparison)
 
 The network's output is 4⌈H/4⌉ × 4⌈W/4⌉ for an H×W input, as in TensorFlow and ml5: the input's size when
 both sides are multiples of 4, otherwise up to 3 pixels larger.`,
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { model: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' }, 'image-size': { type: 'string' } },
+      options: { model: { type: 'string' }, content: { type: 'string' }, output: { type: 'string' }, 'image-size': { type: 'string' }, 'no-fusion': { type: 'boolean' } },
     });
     const model = requireOption(values.model, '--model', 'transfer');
     const content = requireOption(values.content, '--content', 'transfer');
@@ -34,7 +35,7 @@ both sides are multiples of 4, otherwise up to 3 pixels larger.`,
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
-      const net = await FastStyleNet.load(engine, model);
+      const net = await FastStyleNet.load(engine, model, { fusion: !values['no-fusion'] });
       const t1 = performance.now();
       const bar = progressBar('transfer', 16, { every: 4 });
       const out = await net.stylize(img, { longestSide, onProgress: (done) => bar.update(done) });

@@ -16,10 +16,21 @@ function beforeActivation(y: Node, dy: Node, activation: Activation | undefined)
   return op.leakyReluBackward(y, dy, slope);
 }
 
+/** Gradients of a convolution-like node (x, w, bias?) for dy before any activation, from its family's input-
+ *  and weight-gradient ops; the bias gradient is Σ dy per channel for all of them. */
+function convGradients(
+  n: Node, dy: Node, needs: readonly boolean[],
+  backward: { input: (dy: Node, w: Node, x: Node) => Node; weight: (x: Node, dy: Node, w: Node) => Node },
+): (Node | undefined)[] {
+  const [x, w] = n.inputs;
+  return [needs[0] ? backward.input(dy, w, x) : undefined, needs[1] ? backward.weight(x, dy, w) : undefined, needs[2] ? op.conv2dBackwardBias(dy) : undefined];
+}
+
 export const GRADIENTS: Record<string, GradientRule> = {
   add: (_, dy) => [dy, dy],
   scale: (n, dy) => [op.scale(dy, n.attrs.factor as number)],
   axpy: (n, dy, needs) => [needs[0] ? op.scale(dy, n.attrs.alpha as number) : undefined, dy],
+  reshape: (n, dy) => [op.reshape(dy, n.inputs[0].shape)],
   scalarAffine: (n, dy) => [op.scale(dy, n.attrs.a as number)],
   affine: (n, dy, needs) => {
     const [x, s] = n.inputs;
@@ -33,24 +44,19 @@ export const GRADIENTS: Record<string, GradientRule> = {
   },
   tanh: (n, dy) => [op.tanhBackward(n, dy)],
   conv2d: (n, dy, needs) => {
-    const [x, w] = n.inputs;
     const a = n.attrs as Conv2dAttrs;
-    const d = beforeActivation(n, dy, a.activation);
     const geometry = { stride: a.stride, padding: a.padding, padMode: a.padMode };
-    return [
-      needs[0] ? op.conv2dBackwardInput(d, w, x, geometry) : undefined,
-      needs[1] ? op.conv2dBackwardWeight(x, d, w, geometry) : undefined,
-      needs[2] ? op.conv2dBackwardBias(d) : undefined,
-    ];
+    return convGradients(n, beforeActivation(n, dy, a.activation), needs, {
+      input: (d, w, x) => op.conv2dBackwardInput(d, w, x, geometry),
+      weight: (x, d, w) => op.conv2dBackwardWeight(x, d, w, geometry),
+    });
   },
   convTranspose2d: (n, dy, needs) => {
-    const [x, w] = n.inputs;
     const a = n.attrs as ConvTranspose2dAttrs;
-    return [
-      needs[0] ? op.convTranspose2dBackwardInput(dy, w, x, a) : undefined,
-      needs[1] ? op.convTranspose2dBackwardWeight(x, dy, w, a) : undefined,
-      needs[2] ? op.conv2dBackwardBias(dy) : undefined,
-    ];
+    return convGradients(n, dy, needs, {
+      input: (d, w, x) => op.convTranspose2dBackwardInput(d, w, x, a),
+      weight: (x, d, w) => op.convTranspose2dBackwardWeight(x, d, w, a),
+    });
   },
   instanceNorm: (n, dy, needs) => {
     const [x, gamma] = n.inputs;

@@ -5,6 +5,8 @@
 import * as act from '../kernels/activation.ts';
 import * as conv from '../kernels/conv2d.ts';
 import * as ew from '../kernels/elementwise.ts';
+import type * as epilogue from '../kernels/epilogue.ts';
+import * as geometry from '../kernels/geometry.ts';
 import * as resample from '../kernels/resample.ts';
 import { gramMatrix, gramMatrixBackward } from '../kernels/gram.ts';
 import { mseLoss, mseLossBackward, totalVariation, totalVariationBackward } from '../kernels/loss.ts';
@@ -38,6 +40,20 @@ export function scale(x: Node, factor: number): Node {
   return x.graph.add('scale', [x], { factor });
 }
 defineOp<{ factor: number }>('scale', { shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) });
+
+/** The same values under another shape of the same size (row-major): a view, no copy. */
+export function reshape(x: Node, shape: Shape): Node {
+  return x.graph.add('reshape', [x], { shape });
+}
+defineOp<{ shape: Shape }>('reshape', {
+  shape: ([x], a) => {
+    const n = (s: Shape) => s.reduce((p, d) => p * d, 1);
+    if (n(x) !== n(a.shape) || !a.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`cannot view ${shapeString(x)} as ${shapeString(a.shape)}`);
+    return a.shape;
+  },
+  run: (_, [x], a) => x.reshape(a.shape),
+  view: true,
+});
 
 /** alpha·x + y (one fused multiply-add per element). */
 export function axpy(alpha: number, x: Node, y: Node): Node {
@@ -121,13 +137,13 @@ export function tanhBackward(y: Node, dy: Node): Node {
 defineOp('tanhBackward', { shape: sameShapes, run: (e, [y, dy]) => act.tanhBackward(e, y, dy) });
 
 /** An activation in another op's epilogue (set by the fusion pass): the kernels' type, less 'none'. */
-export type Activation = Exclude<conv.Activation, 'none'>;
+export type Activation = Exclude<epilogue.Activation, 'none'>;
 
 // ---- convolution (weights [Cout, Cin, KH, KW]; bias optional)
 
 export interface Conv2dAttrs extends Record<string, unknown> {
   stride: number;
-  padding: conv.Padding;
+  padding: geometry.Padding;
   padMode: conv.PadMode;
   /** Set by the fusion pass only. */
   activation?: Activation;
@@ -137,15 +153,16 @@ function convOutShape(x: Shape, w: Shape, a: Conv2dAttrs): Shape {
   const [N, Cin, H, W] = x;
   const [Cout, wCin, KH, KW] = w;
   if (x.length !== 4 || w.length !== 4 || Cin !== wCin) throw new Error(`input ${shapeString(x)} does not fit weight ${shapeString(w)}`);
-  const p = a.padding;
-  return [N, Cout, Math.floor((H + p.top + p.bottom - KH) / a.stride) + 1, Math.floor((W + p.left + p.right - KW) / a.stride) + 1];
+  const [outH, outW] = geometry.conv2dOutputSize(H, W, KH, KW, a.stride, a.padding);
+  if (outH < 1 || outW < 1) throw new Error(`kernel ${KH}×${KW} is larger than the padded input ${shapeString(x)} (padding ${JSON.stringify(a.padding)})`);
+  return [N, Cout, outH, outW];
 }
 
-export function conv2d(x: Node, w: Node, bias: Node | undefined, opts: { stride?: number; padding?: number | conv.Padding; padMode?: conv.PadMode } = {}): Node {
+export function conv2d(x: Node, w: Node, bias: Node | undefined, opts: { stride?: number; padding?: number | geometry.Padding; padMode?: conv.PadMode } = {}): Node {
   const p = opts.padding ?? 0;
   const attrs: Conv2dAttrs = {
     stride: opts.stride ?? 1,
-    padding: typeof p === 'number' ? { top: p, bottom: p, left: p, right: p } : p,
+    padding: geometry.paddingOf(p),
     padMode: opts.padMode ?? 'zeros',
   };
   return x.graph.add('conv2d', bias ? [x, w, bias] : [x, w], attrs);
@@ -183,23 +200,20 @@ export function conv2dBackwardBias(dy: Node): Node {
 }
 defineOp('conv2dBackwardBias', { shape: (s) => [s[0][1]], run: (e, [dy]) => conv.conv2dBackwardBias(e, dy) });
 
-export interface ConvTranspose2dAttrs extends conv.ConvTranspose2dGeometry, Record<string, unknown> {}
+export interface ConvTranspose2dAttrs extends geometry.ConvTranspose2dGeometry, Record<string, unknown> {}
 
 function convTransposeOutShape(x: Shape, w: Shape, a: ConvTranspose2dAttrs): Shape {
   const [N, Cin, H, W] = x;
   if (x.length !== 4 || w.length !== 4 || Cin !== w[0]) throw new Error(`input ${shapeString(x)} does not fit weight ${shapeString(w)} ([Cin, Cout, KH, KW])`);
-  const p = a.padding;
-  const back = (out: number, before: number, after: number, k: number) => Math.floor((out + before + after - k) / a.stride) + 1;
-  if (back(a.outH, p.top, p.bottom, w[2]) !== H || back(a.outW, p.left, p.right, w[3]) !== W) {
-    throw new Error(`output ${a.outH}×${a.outW} with padding ${JSON.stringify(p)} and stride ${a.stride} does not invert a conv to ${H}×${W}`);
-  }
+  const mismatch = geometry.convTransposeMismatch(H, W, w[2], w[3], a);
+  if (mismatch) throw new Error(mismatch);
   return [N, w[1], a.outH, a.outW];
 }
 
 /** ConvTranspose2d: x [N, Cin, H, W], w [Cin, Cout, KH, KW] (PyTorch layout), bias [Cout]; the geometry from
  *  torchConvTranspose2d() or tfConvTranspose2dSame() in kernels/conv2d.ts. */
-export function convTranspose2d(x: Node, w: Node, bias: Node | undefined, geometry: conv.ConvTranspose2dGeometry): Node {
-  const { stride, padding, outH, outW } = geometry;
+export function convTranspose2d(x: Node, w: Node, bias: Node | undefined, g: geometry.ConvTranspose2dGeometry): Node {
+  const { stride, padding, outH, outW } = g;
   return x.graph.add('convTranspose2d', bias ? [x, w, bias] : [x, w], { stride, padding, outH, outW });
 }
 defineOp<ConvTranspose2dAttrs>('convTranspose2d', {
@@ -369,8 +383,7 @@ export interface PoolAttrs extends Record<string, unknown> {
 function poolShape(x: Shape, a: PoolAttrs): Shape {
   const [N, C, H, W] = x;
   if (x.length !== 4 || H < a.kernel || W < a.kernel) throw new Error(`window ${a.kernel} does not fit ${shapeString(x)}`);
-  const round = a.ceilMode ? Math.ceil : Math.floor;
-  return [N, C, round((H - a.kernel) / a.stride) + 1, round((W - a.kernel) / a.stride) + 1];
+  return [N, C, geometry.poolOutputSize(H, a.kernel, a.stride, a.ceilMode), geometry.poolOutputSize(W, a.kernel, a.stride, a.ceilMode)];
 }
 
 export function maxPool2d(x: Node, kernel = 2, stride = kernel, opts: { ceilMode?: boolean } = {}): Node {

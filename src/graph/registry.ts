@@ -8,8 +8,11 @@ export interface OpDef<A extends Attrs = Attrs> {
   /** Output shape from input shapes: the only place it is computed (Graph.add calls it). Throws on a
    *  mismatch, saying what does not fit; Graph.add adds the op's name and the input shapes. */
   shape(inputs: readonly Shape[], attrs: A): Shape;
-  /** Run the op; the result is a new tensor the program owns. */
+  /** Run the op; the result is a new tensor the program owns (a view of inputs[0] for a view op). */
   run(e: Engine, inputs: readonly Tensor[], attrs: A): Tensor;
+  /** The result shares inputs[0]'s buffer (Tensor.reshape): no work, and the program keeps the input
+   *  alive while the view is. */
+  view?: boolean;
 }
 
 const OPS = new Map<string, OpDef>();

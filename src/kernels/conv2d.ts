@@ -1,54 +1,51 @@
-// 2-D convolution family (shaders/conv2d.wgsl): conv2d forward (naive, register-blocked, and a direct 3×3
-// stride-1 kernel) with fused bias and activation, its input, weight and bias gradients, and ConvTranspose2d
-// with its gradients, all in PyTorch's NCHW / weight layouts. Padding is given per side so PyTorch's
-// symmetric padding and TensorFlow's asymmetric SAME padding are both expressible.
+// 2-D convolution family (shaders/conv2d.wgsl, conv2dSubgroup.wgsl, matmulSubgroup.wgsl): conv2d forward with
+// fused bias and activation, its input, weight and bias gradients, and ConvTranspose2d with its gradients, in
+// PyTorch's NCHW / weight layouts. Every pass is a correlation (conv2d, convTranspose2d's input gradient), a
+// gather, its adjoint (conv2d's input gradient, convTranspose2d), or a weight gradient; each has a kernel
+// table (correlationKernels, gatherKernels, weightGradientKernels) that the planner (planner.ts) picks from
+// by the device's adapter profile — on 'cpu' the subgroup kernels (conv3x3Subgroup, convKxKSubgroup,
+// convNarrowSubgroup, matmulSubgroup for 1×1) where they fit, on 'gpu' the register-tiled conv2d3x3 and the
+// blocked kernels; the naive kernels are the references.
 import type { Engine } from '../runtime/engine.ts';
-import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
-import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
+import type { GpuContext } from '../runtime/device.ts';
+import { type KernelSpec, grid1d, kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
+import { type Shape, type Tensor, derivedKey, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
 import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputShape, convTransposeMismatch, paddingOf } from './geometry.ts';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import {
-  type Lanes, NARROW_MAX_CHANNELS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, narrowPaddedSize, kxkGradientWidth, kxkPaddedSize, kxkSubgroupFits, packTapsRows, packTapsSubgroup, subgroupConvSupported, subgroupLanes, subgroupPaddedSize,
+  KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, SUBGROUP_TILE, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
+  kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize,
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
+import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
+import { type KernelCandidate, kernelTable, plan } from './planner.ts';
 
 export type { ConvTranspose2dGeometry, Padding } from './geometry.ts';
 export { samePadding, tfConvTranspose2dSame, torchConvTranspose2d } from './geometry.ts';
 /** 'reflect' mirrors without repeating the edge, as torch.nn.ReflectionPad2d (every pad < that side's size). */
 export type PadMode = 'zeros' | 'reflect';
-export type Activation = 'none' | 'relu' | { leakyRelu: number };
+export type { Activation } from './epilogue.ts';
 /** Outputs per invocation of the blocked kernels: `co` channels (4, 8, 12 or 16) × `px` pixels of a row. */
 export interface Tile {
   co: number;
   px: number;
 }
-/** Direct kernels serve correlations — conv2d, convTranspose2dBackwardInput, and at stride 1 the gathers
- *  conv2dBackwardInput (reflect padding, or zero padding ≤ K − 1 per side) and convTranspose2d (every pad
- *  ≤ K − 1):
- *  - 'subgroup3x3' and 'subgroupKxK' (conv2dSubgroup.wgsl; for CPU adapters: one output channel per
- *    subgroup lane; need the 'subgroups' feature with ≥ 4 invocations per subgroup; `lanes` picks 4 or 8,
- *    default the most the subgroups hold): 3 × 3 at stride 1, and square kernels up to 9 × 9 at stride 1 or 2;
- *  - 'direct3x3': 4 channels × 4 × 4 pixels per invocation, 3 × 3 at stride 1.
- *  conv2d's forward pass alone also has 'subgroup1x1' (matmulSubgroup.wgsl: 1 × 1, stride 1, unpadded, H·W a
- *  multiple of 4, as a matrix product) and 'subgroupNarrow' (conv2dSubgroup.wgsl: ≤ 4 output channels,
- *  kernels up to 9 × 9 at stride 1 or 2, one output row per lane). 'auto' (the default) takes, on a CPU
- *  adapter with subgroups, subgroup1x1, subgroupNarrow (kernels larger than 3 × 3), subgroup3x3 or else
- *  subgroupKxK where they fit; elsewhere direct3x3 for 3 × 3 stride 1; and the blocked kernels otherwise, or whenever a `tile` is
- *  given (tiles are theirs, default defaultTile(output channels)); 'naive' (one output per invocation) is
- *  kept as a reference for tests and benchmarks. */
+/** Which kernel runs a pass: `impl` names a row of the pass's table (correlationKernels for conv2d and
+ *  convTranspose2dBackwardInput, gatherKernels for conv2dBackwardInput and convTranspose2d) or is 'auto'
+ *  (default): the first row that fits in the device profile's order. `tile` is the blocked kernels' option
+ *  (default defaultTile(output channels)), `lanes` the subgroup kernels' (4 or 8; default the most the
+ *  subgroups hold); a kernel given an option it does not take does not fit. */
 export interface KernelChoice {
-  impl?: 'auto' | 'subgroup1x1' | 'subgroupNarrow' | 'subgroup3x3' | 'subgroupKxK' | 'direct3x3' | 'blocked' | 'naive';
+  impl?: string;
   tile?: Tile;
   lanes?: Lanes;
 }
 
-/** Weight gradients: 'subgroupKxK' (conv2dSubgroup.wgsl, kernels up to 9 × 9 at stride 1 or 2, subgroups of
- *  ≥ 4 invocations; `lanes` 4 or 8) or 'naive' (one weight per invocation, any geometry, kept as the
- *  reference); 'auto' (the default) takes subgroupKxK on CPU adapters where it fits. */
+/** The weight gradients' choice: a row of weightGradientKernels or 'auto'; `lanes` as in KernelChoice. */
 export interface WeightGradientChoice {
-  impl?: 'auto' | 'subgroupKxK' | 'naive';
+  impl?: string;
   lanes?: Lanes;
 }
 
@@ -80,14 +77,11 @@ export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH
 const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl]);
 
 type ConvKernel = KernelSpec<typeof ConvParams.fields>;
-const kernels = new Map<string, ConvKernel>();
-/** Kernel specs per entry point, bias binding and tile (the bias binding exists only with BIAS defined). */
-function convKernel(entryPoint: string, bindings: string[], constants: Record<string, number> = { WG }): ConvKernel {
-  const key = `${entryPoint}|${bindings}|${JSON.stringify(constants)}`;
-  let k = kernels.get(key);
-  if (!k) kernels.set(key, (k = kernel(module, { entryPoint, bindings, uniforms: ConvParams, constants })));
-  return k;
-}
+/** Kernel specs per entry point, bindings (the bias binding exists only with BIAS defined) and tile. */
+const convKernelVariant = kernelVariants(
+  (entryPoint: string, bindings: string[], constants: Record<string, number>): ConvKernel => kernel(module, { entryPoint, bindings, uniforms: ConvParams, constants }),
+);
+const convKernel = (entryPoint: string, bindings: string[], constants: Record<string, number> = { WG }) => convKernelVariant(entryPoint, bindings, constants);
 const packWeightsKernel = kernel(module, { entryPoint: 'packWeights', bindings: ['w', 'packed'], uniforms: PackParams, constants: { WG } });
 /** packTaps for conv2d3x3: 4 output channels (one vec4) per input channel and tap, 36 values per workgroup. */
 const packTaps4Kernel = kernel(module, { entryPoint: 'packTaps', bindings: ['w', 'packedTaps'], uniforms: PackParams, constants: { WG: 36, CO_TILE: 4 } });
@@ -144,12 +138,13 @@ function checkOutputGradient(op: string, dy: Tensor, want: Shape): void {
   }
 }
 
-function blockedTile(op: string, c: KernelChoice, channels: number): Tile {
-  const t = c.tile ?? defaultTile(channels);
+/** Why the blocked kernels cannot run `tile`, or undefined. */
+function tileReason(t: Tile | undefined): string | undefined {
+  if (!t) return undefined;
   if (!Number.isInteger(t.co) || t.co % 4 !== 0 || t.co < 4 || t.co > 4 * MAX_VEC || !Number.isInteger(t.px) || t.px < 1 || (t.co / 4) * t.px > MAX_ACC) {
-    throw new Error(`${op}: tile ${JSON.stringify(t)} must have co ∈ {4, 8, 12, 16}, px ≥ 1 and (co/4)·px ≤ ${MAX_ACC}`);
+    return `needs a tile with co ∈ {4, 8, 12, 16}, px ≥ 1 and (co/4)·px ≤ ${MAX_ACC}, got ${JSON.stringify(t)}`;
   }
-  return t;
+  return undefined;
 }
 
 // ---- dispatch
@@ -173,7 +168,7 @@ function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number):
   const [A, B, KH, KW] = w.shape;
   const [rows, cols] = transposed ? [B, A] : [A, B];
   const rowVecs = (Math.ceil(cols / tileCo) * tileCo) / 4;
-  const packed = w.derived(`conv2d.packWeights ${transposed} ${tileCo}`, () => {
+  const packed = w.derived(derivedKey('conv2d.packWeights', transposed, tileCo), () => {
     const p = e.empty([rows * KH * KW * rowVecs * 4]);
     const n = rows * KH * KW * rowVecs;
     const uniforms = { rows, cols, KH, KW, rowVecs, transposed: +transposed, flipped: 0 };
@@ -186,32 +181,12 @@ function packWeights(e: Engine, w: Tensor, transposed: boolean, tileCo: number):
 interface Epilogue {
   bias?: Tensor;
   activation?: Activation;
-  /** subgroup3x3 and subgroupKxK only: lanes per workgroup (KernelChoice.lanes). */
+  /** The subgroup kernels only: lanes per workgroup (KernelChoice.lanes). */
   lanes?: Lanes;
 }
 
-type Direct = 'subgroup3x3' | 'direct3x3' | 'subgroupKxK';
-
-/** Which direct kernel `c` sends a correlation with kernel KH × KW and this stride to, if any. */
-function directChoice(e: Engine, op: string, c: KernelChoice, KH: number, KW: number, stride: number): Direct | undefined {
-  const fits3x3 = KH === 3 && KW === 3 && stride === 1;
-  const fitsKxK = kxkSubgroupFits(KH, KW, stride);
-  const impl = c.impl ?? 'auto';
-  if (impl === 'subgroup1x1' || impl === 'subgroupNarrow') throw new Error(`${op}: impl '${impl}' serves conv2d's forward pass only`);
-  if ((impl === 'direct3x3' || impl === 'subgroup3x3') && !fits3x3) throw new Error(`${op}: impl '${impl}' needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`);
-  if (impl === 'subgroupKxK' && !fitsKxK) throw new Error(`${op}: impl 'subgroupKxK' needs a kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${stride}`);
-  if ((impl === 'subgroup3x3' || impl === 'subgroupKxK') && !subgroupConvSupported(e.ctx)) {
-    throw new Error(`${op}: impl '${impl}' needs the 'subgroups' feature with at least 4 invocations per subgroup; this device has ${e.ctx.features.has('subgroups') ? `${e.ctx.subgroupSize.min}` : 'no subgroups'}`);
-  }
-  if (c.lanes !== undefined && ((impl !== 'subgroup3x3' && impl !== 'subgroupKxK') || subgroupLanes(e.ctx) < c.lanes)) {
-    throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroup3x3' or 'subgroupKxK' on subgroups of at least ${c.lanes} invocations`);
-  }
-  if (impl === 'naive' || impl === 'blocked' || (impl === 'auto' && c.tile)) return undefined;
-  if (impl !== 'auto') return impl;
-  const subgroups = e.ctx.cpuAdapter && subgroupConvSupported(e.ctx);
-  if (fits3x3) return subgroups ? 'subgroup3x3' : 'direct3x3';
-  return subgroups && fitsKxK ? 'subgroupKxK' : undefined;
-}
+/** The direct kernels directConv runs through padInput. */
+type Direct = 'conv3x3Subgroup' | 'conv2d3x3' | 'convKxKSubgroup';
 
 /** How conv2d3x3 reads w: [Cin, Cout, 3, 3] instead of [Cout, Cin, 3, 3] when `transposed`, each kernel
  *  rotated by 180° when `flipped`. */
@@ -227,7 +202,7 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
   const paddedShape = [N, Cx, ...paddedHW];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(N * Cx, paddedHW[0]) > maxDim) {
-    throw new Error(`${op}: input ${shapeString(x.shape)} needs more than ${maxDim} workgroups along one dimension to pad; use impl 'blocked'`);
+    throw new Error(`${op}: input ${shapeString(x.shape)} needs more than ${maxDim} workgroups along one dimension to pad`);
   }
   if (paddedHW[1] % 4 !== 0) throw new Error(`${op}: padded width ${paddedHW[1]} is not a multiple of 4`);
   const xp = e.empty(paddedShape);
@@ -241,23 +216,23 @@ function padInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boole
 }
 
 /** y [N, Cy, Hy, Wy] = act(bias + the correlation of pad(x) with w) through padInput and a direct kernel:
- *  subgroupKxK (K × K, stride 1 or 2), subgroup3x3, or packTaps + conv2d3x3 (3 × 3, stride 1); x [N, Cx, H, W]
+ *  convKxKSubgroup (K × K, stride 1 or 2), conv3x3Subgroup, or packTaps + conv2d3x3 (3 × 3, stride 1); x [N, Cx, H, W]
  *  with H + pad.top + pad.bottom = (Hy − 1)·stride + K (likewise W). */
-function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, outShape: Shape, stride: number, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue = {}): Tensor {
+function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, outShape: Shape, stride: number, pad: Padding, reflect: boolean, layout: TapLayout, { bias, activation = 'none', lanes }: Epilogue): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const Cx = x.shape[1];
   const [KH, KW] = w.shape.slice(2);
   const sublanes = lanes ?? subgroupLanes(e.ctx);
-  if (kind === 'subgroupKxK') {
+  if (kind === 'convKxKSubgroup') {
     const xp = padInput(e, op, x, pad, reflect, kxkPaddedSize(Hy, Wy, KH, KW, stride));
-    const taps = w.derived(`conv2dSubgroup.rowTaps ${layout.transposed} ${layout.flipped} ${sublanes}`, () => packTapsRows(e, w, Cx, Cy, KH, KW, layout, lanes));
+    const taps = w.derived(derivedKey('conv2dSubgroup.rowTaps', layout.transposed, layout.flipped, sublanes), () => packTapsRows(e, w, Cx, Cy, KH, KW, layout, lanes));
     const y = convKxKSubgroup(e, xp, taps, outShape, KH, KW, stride, { bias, activation, lanes });
     xp.release();
     return y;
   }
-  if (kind === 'subgroup3x3') {
+  if (kind === 'conv3x3Subgroup') {
     const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy));
-    const taps = w.derived(`conv2dSubgroup.taps ${layout.transposed} ${layout.flipped} ${sublanes}`, () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
+    const taps = w.derived(derivedKey('conv2dSubgroup.taps', layout.transposed, layout.flipped, sublanes), () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
     const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation, lanes);
     xp.release();
     return y;
@@ -268,12 +243,12 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   const groups = Math.ceil((rowBlocks * colBlocks) / WG);
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (groups > maxDim) {
-    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel; use impl 'blocked'`);
+    throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel`);
   }
   // Rows and columns up to what the last tiles read, columns a multiple of 4 so rows are vec4-aligned.
   const xp = padInput(e, op, x, pad, reflect, [rowBlocks * 4 + 2, colBlocks * 4 + 4]);
   const paddedShape = xp.shape;
-  const taps = w.derived(`conv2d.packTaps ${layout.transposed} ${layout.flipped}`, () => {
+  const taps = w.derived(derivedKey('conv2d.packTaps', layout.transposed, layout.flipped), () => {
     const packed = e.empty([chanBlocks * 4 * Cx * 9]);
     const packing = { rows: Cx, cols: Cy, KH: 3, KW: 3, rowVecs: 0, transposed: +layout.transposed, flipped: +layout.flipped };
     e.run(packTaps4Kernel, { bindings: { w, packedTaps: packed }, uniforms: packing, workgroups: [1, Cx, chanBlocks], defines: NO_DEFINES });
@@ -281,95 +256,12 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   });
 
   const y = e.empty(outShape);
-  const bindings: Record<string, Tensor> = bias ? { xp, taps, y, bias } : { xp, taps, y };
-  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: false };
-  const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
+  const bindings = withBias({ xp, taps, y }, bias);
+  const defines = { ...epilogueDefines(bias, activation), REFLECT: false };
+  const slope = slopeOf(activation);
   e.run(convKernel('conv2d3x3', Object.keys(bindings)), { bindings, uniforms: convParams(paddedShape, outShape, 3, 3, 1, NO_PADDING, 0, slope), workgroups: [groups, chanBlocks, N], defines });
   xp.release();
   return y;
-}
-
-/** Lanes for running conv2d as matmulSubgroup (a 1 × 1, stride-1, unpadded kernel over H·W a multiple of 4,
- *  on subgroups), or 0. */
-function pointwiseLanes(e: Engine, op: string, c: KernelChoice, xs: Shape, KH: number, KW: number, g: Geometry): 0 | Lanes {
-  const impl = c.impl ?? 'auto';
-  const lanes = subgroupLanes(e.ctx);
-  const { top, bottom, left, right } = g.pad;
-  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
-  const positions = xs[2] * xs[3];
-  const fits = KH === 1 && KW === 1 && g.stride === 1 && !top && !bottom && !left && !right && positions % 4 === 0 && Math.ceil(positions / MATMUL_TILE_COLS) <= maxDim;
-  if (impl === 'subgroup1x1') {
-    if (!fits) throw new Error(`${op}: impl 'subgroup1x1' needs a 1×1 kernel, stride 1, no padding and H·W a multiple of 4 (at most ${MATMUL_TILE_COLS * maxDim}), got ${KH}×${KW} stride ${g.stride} on ${xs[2]}×${xs[3]}`);
-    if (!lanes) throw new Error(`${op}: impl 'subgroup1x1' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
-    if (c.lanes !== undefined && lanes < c.lanes) throw new Error(`${op}: lanes ${c.lanes} needs subgroups of at least ${c.lanes} invocations`);
-    return c.lanes ?? lanes;
-  }
-  return impl === 'auto' && !c.tile && fits && e.ctx.cpuAdapter ? lanes : 0;
-}
-
-/** Lanes for running conv2d on convNarrowSubgroup (≤ 4 output channels, kernels up to 9 × 9 at stride 1 or
- *  2, on subgroups; under 'auto' only kernels larger than 3 × 3), or 0. */
-function narrowLanes(e: Engine, op: string, c: KernelChoice, Cy: number, KH: number, KW: number, stride: number): 0 | Lanes {
-  const impl = c.impl ?? 'auto';
-  const lanes = subgroupLanes(e.ctx);
-  const fits = Cy <= NARROW_MAX_CHANNELS && kxkSubgroupFits(KH, KW, stride);
-  if (impl === 'subgroupNarrow') {
-    if (!fits) throw new Error(`${op}: impl 'subgroupNarrow' needs at most ${NARROW_MAX_CHANNELS} output channels and a kernel of at most 9×9 at stride 1 or 2, got ${Cy} channels, ${KH}×${KW} stride ${stride}`);
-    if (!lanes) throw new Error(`${op}: impl 'subgroupNarrow' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
-    if (c.lanes !== undefined && lanes < c.lanes) throw new Error(`${op}: lanes ${c.lanes} needs subgroups of at least ${c.lanes} invocations`);
-    return c.lanes ?? lanes;
-  }
-  // Measured on lavapipe for 3 channels: 1.4× subgroupKxK at 7 × 7, 1.75× at 9 × 9, but 0.9× subgroup3x3 at 3 × 3.
-  return impl === 'auto' && !c.tile && fits && KH * KW > 9 && e.ctx.cpuAdapter ? lanes : 0;
-}
-
-/** y [N, Cy, Hy, Wy] = the correlation of x with w [Cy, Cx, KH, KW] (header of conv2d.wgsl). */
-function correlate(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, { bias, activation = 'none' }: Epilogue = {}): Tensor {
-  const [KH, KW] = w.shape.slice(2);
-  const pointwise = pointwiseLanes(e, op, c, x.shape, KH, KW, g);
-  if (pointwise) {
-    const [N, Cy, Hy, Wy] = outShape;
-    const Cx = x.shape[1];
-    const rows = w.derived('matmulSubgroup.rows', () => packRows(e, w, Cy, Cx));
-    return matmulSubgroup(e, rows, x, { N, M: Cy, K: Cx, P: Hy * Wy }, { bias, activation, lanes: pointwise, outShape });
-  }
-  const narrow = narrowLanes(e, op, c, outShape[1], KH, KW, g.stride);
-  if (narrow) {
-    const [, Cy, Hy, Wy] = outShape;
-    const xp = padInput(e, op, x, g.pad, g.reflect, narrowPaddedSize(Hy, Wy, KH, KW, g.stride));
-    const taps = w.derived('conv2dSubgroup.rowTaps false false 4', () => packTapsRows(e, w, x.shape[1], Cy, KH, KW, { transposed: false, flipped: false }, 4));
-    const y = convNarrowSubgroup(e, xp, taps, outShape, KH, KW, g.stride, { bias, activation, lanes: narrow });
-    xp.release();
-    return y;
-  }
-  const direct = directChoice(e, op, c, KH, KW, g.stride);
-  if (direct) return directConv(e, op, direct, x, w, outShape, g.stride, g.pad, g.reflect, { transposed: false, flipped: false }, { bias, activation, lanes: c.lanes });
-  const y = e.empty(outShape);
-  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object', REFLECT: g.reflect };
-  const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
-  const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
-  if (c.impl === 'naive') {
-    const bindings = withBias({ x, w, y });
-    const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, 0, slope);
-    e.run(convKernel('conv2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines });
-    return y;
-  }
-  const tile = blockedTile(op, c, outShape[1]);
-  const { packed, rowVecs } = packWeights(e, w, true, tile.co);
-  const [N, Cy, Hy, Wy] = outShape;
-  const n = N * Math.ceil(Cy / tile.co) * Hy * Math.ceil(Wy / tile.px);
-  const bindings = withBias({ x, wp: packed, y });
-  const k = convKernel('conv2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
-  const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, rowVecs, slope);
-  e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines });
-  return y;
-}
-
-/** Whether a stride-2 gather runs as four convKxKSubgroup phases: asked for, or 'auto' on a CPU adapter with
- *  subgroups. */
-function usePhases(e: Engine, c: KernelChoice): boolean {
-  const impl = c.impl ?? 'auto';
-  return impl === 'subgroupKxK' || (impl === 'auto' && !c.tile && e.ctx.cpuAdapter && subgroupConvSupported(e.ctx));
 }
 
 /** A stride-2 gather as its four phases (polyphase): the outputs u ≡ ua (mod 2), v ≡ vb (mod 2) of phase
@@ -397,7 +289,7 @@ function gatherPhases(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Sha
       if (r.count === 0 || q.count === 0) continue;
       const paddedHW = kxkPaddedSize(r.count, q.count, r.taps, q.taps, 1);
       const xp = padInput(e, op, x, { top: r.before, bottom: paddedHW[0] - H - r.before, left: q.before, right: paddedHW[1] - W - q.before }, false, paddedHW);
-      const taps = w.derived(`conv2dSubgroup.rowTaps phase ${a} ${b} ${sublanes}`, () =>
+      const taps = w.derived(derivedKey('conv2dSubgroup.rowTaps', 'phase', a, b, sublanes), () =>
         packTapsRows(e, w, Cx, Cy, r.taps, q.taps, { transposed: true, flipped: false, phase: { row: a, col: b, step: 2 } }, lanes));
       const grid = { Hc: r.count, Wc: q.count, outStride: 2, outRow0: r.first, outCol0: q.first };
       convKxKSubgroup(e, xp, taps, outShape, r.taps, q.taps, 1, { bias, lanes, grid, into: y });
@@ -407,99 +299,438 @@ function gatherPhases(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Sha
   return y;
 }
 
-/** The adjoint gather: x on the small grid, w [Cx, Cy, KH, KW], y = outShape on the large grid that `pad`
- *  pads. Reflect padding: the gather onto the padded image (no padding), then reflectPadBackward folds it. */
-function gather(e: Engine, op: string, x: Tensor, w: Tensor, outShape: Shape, g: Geometry, c: KernelChoice, bias?: Tensor): Tensor {
-  const [KH, KW] = w.shape.slice(2);
-  if (g.reflect) {
-    const { top, bottom, left, right } = g.pad;
-    const [N, C, H, W] = outShape;
-    const paddedShape = [N, C, H + top + bottom, W + left + right];
-    const padded = gather(e, op, x, w, paddedShape, { stride: g.stride, pad: NO_PADDING, reflect: false }, c);
-    const dx = e.empty(outShape);
-    const uniforms = convParams(paddedShape, outShape, 1, 1, 1, g.pad);
-    e.run(convKernel('reflectPadBackward', ['dy', 'dx']), { bindings: { dy: padded, dx }, uniforms, workgroups: grid(e, dx.size), defines: NO_DEFINES });
-    padded.release();
-    return dx;
-  }
-  const { top, bottom, left, right } = g.pad;
-  // With s = 1 the gather is a correlation of x zero-padded by K − 1 − pad with the rotated, transposed kernel
-  // (square kernels here), so the direct kernels serve it when every pad ≤ K − 1.
-  // Stride 1: the gather is a correlation of x zero-padded by K − 1 − pad with the rotated, transposed kernel,
-  // so the direct kernels serve it when every pad ≤ K − 1. Stride 2: four such correlations, one per phase.
-  if (g.stride === 1 && top <= KH - 1 && bottom <= KH - 1 && left <= KW - 1 && right <= KW - 1) {
-    const direct = directChoice(e, op, c, KH, KW, 1);
-    const pad = { top: KH - 1 - top, bottom: KH - 1 - bottom, left: KW - 1 - left, right: KW - 1 - right };
-    if (direct) return directConv(e, op, direct, x, w, outShape, 1, pad, false, { transposed: true, flipped: true }, { bias, lanes: c.lanes });
-  } else if (g.stride === 2 && KH >= 2 && KW >= 2 && KH <= 18 && KW <= 18 && usePhases(e, c)) {
-    return gatherPhases(e, op, x, w, outShape, g.pad, bias, c.lanes);
-  }
-  if (c.impl === 'direct3x3' || c.impl === 'subgroup3x3' || c.impl === 'subgroupKxK') {
-    throw new Error(`${op}: impl '${c.impl}' serves this gather only at stride 1 with every pad ≤ K − 1 (or, subgroupKxK, at stride 2 with kernels of 2…18), got ${KH}×${KW}, stride ${g.stride} and ${JSON.stringify(g.pad)}`);
-  }
-  const y = e.empty(outShape);
-  const defines = { ...NO_DEFINES, BIAS: !!bias };
-  const withBias = (b: Record<string, Tensor>) => (bias ? { ...b, bias } : b);
-  if (c.impl === 'naive') {
-    const bindings = withBias({ x, w, y });
-    const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad);
-    e.run(convKernel('convTranspose2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines });
-    return y;
-  }
-  const tile = blockedTile(op, c, outShape[1]);
-  const { packed, rowVecs } = packWeights(e, w, false, tile.co);
-  const [N, Cy, Hy, Wy] = outShape;
-  const n = N * Math.ceil(Cy / tile.co) * Hy * g.stride * Math.ceil(Math.ceil(Wy / g.stride) / tile.px);
-  const bindings = withBias({ x, wp: packed, y });
-  const k = convKernel('convTranspose2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
-  const uniforms = convParams(x.shape, outShape, KH, KW, g.stride, g.pad, rowVecs);
-  e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines });
-  return y;
+// ---- kernel tables (planner.ts): the problems, and per family its candidate kernels
+
+/** A correlation y = out = act(bias + corr(pad(x), w)) of x [N, Cx, H, W] with w [Cy, Cx, KH, KW]: conv2d's
+ *  forward pass and convTranspose2d's input gradient. */
+export interface CorrelationProblem extends Geometry {
+  x: Shape;
+  w: Shape;
+  out: Shape;
+  tile?: Tile;
+  lanes?: Lanes;
 }
 
-/** dw of the correlation of pad(x) with w, given dy: convKxKSubgroupBackwardWeight where `c` picks it
- *  ('auto' on CPU adapters with subgroups, for kernels up to 9 × 9 at stride 1 or 2), else the naive kernel. */
-function weightGradient(e: Engine, op: string, x: Tensor, dy: Tensor, KH: number, KW: number, g: Geometry, c: WeightGradientChoice): Tensor {
-  const impl = c.impl ?? 'auto';
-  const fits = kxkSubgroupFits(KH, KW, g.stride);
-  if (impl === 'subgroupKxK') {
-    if (!fits) throw new Error(`${op}: impl 'subgroupKxK' needs a kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${g.stride}`);
-    if (!subgroupConvSupported(e.ctx)) throw new Error(`${op}: impl 'subgroupKxK' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
+/** The adjoint of a correlation: x [N, Cx, h, w] on the small grid, w [Cx, Cy, KH, KW], y = out on the large
+ *  grid that `pad` (zeros) crops: convTranspose2d, and conv2d's input gradient, which with reflect padding
+ *  gathers onto the padded image (out, no pad) and then folds the mirrored border back (`fold`). */
+export interface GatherProblem {
+  x: Shape;
+  w: Shape;
+  out: Shape;
+  stride: number;
+  pad: Padding;
+  tile?: Tile;
+  lanes?: Lanes;
+  /** Reflect padding to fold out back onto the unpadded input of `shape`. */
+  fold?: { pad: Padding; shape: Shape };
+}
+
+/** dw [Cy, Cx, KH, KW] of the correlation of pad(x [N, Cx, H, W]) with w, given dy [N, Cy, Hy, Wy]. */
+export interface WeightGradientProblem extends Geometry {
+  x: Shape;
+  dy: Shape;
+  KH: number;
+  KW: number;
+  lanes?: Lanes;
+}
+
+/** A row of a conv table: what the kernel takes besides the problem, and how it runs. */
+interface ConvCandidate<P, Run> extends KernelCandidate<P> {
+  /** The options it takes: 'lanes' for the subgroup kernels, 'tile' for the blocked ones. */
+  readonly options: readonly ('lanes' | 'tile')[];
+  readonly run: Run;
+}
+type CorrelationRun = (e: Engine, op: string, p: CorrelationProblem, x: Tensor, w: Tensor, epilogue: Epilogue) => Tensor;
+type GatherRun = (e: Engine, op: string, p: GatherProblem, x: Tensor, w: Tensor, bias: Tensor | undefined) => Tensor;
+type WeightGradientRun = (e: Engine, op: string, p: WeightGradientProblem, x: Tensor, dy: Tensor) => Tensor;
+export type CorrelationKernel = ConvCandidate<CorrelationProblem, CorrelationRun>;
+export type GatherKernel = ConvCandidate<GatherProblem, GatherRun>;
+export type WeightGradientKernel = ConvCandidate<WeightGradientProblem, WeightGradientRun>;
+
+// Reasons shared by the rows (undefined: no objection).
+
+/** Options the row does not take. */
+function optionReason(p: { tile?: Tile; lanes?: Lanes }, takes: readonly ('lanes' | 'tile')[]): string | undefined {
+  if (p.tile && !takes.includes('tile')) return 'takes no tile (an option of the blocked kernels)';
+  if (p.lanes !== undefined && !takes.includes('lanes')) return 'takes no lanes (an option of the subgroup kernels)';
+  return takes.includes('tile') ? tileReason(p.tile) : undefined;
+}
+
+/** Why the subgroup kernels cannot run here with `lanes`, or undefined. */
+function subgroupReason(ctx: GpuContext, lanes?: Lanes): string | undefined {
+  const have = subgroupLanes(ctx);
+  if (!have) return `needs the 'subgroups' feature with at least 4 invocations per subgroup; this device has ${ctx.features.has('subgroups') ? `subgroups of ${ctx.subgroupSize.min}` : 'no subgroups'}`;
+  if (lanes !== undefined && lanes !== 4 && lanes !== 8) return `takes lanes 4 or 8, got ${lanes}`;
+  if (lanes !== undefined && have < lanes) return `needs subgroups of at least ${lanes} invocations for lanes ${lanes}; this device's hold ${have}`;
+  return undefined;
+}
+
+/** Why a dispatch of `workgroups` (and padInput's grid for `paddedRows` images of `paddedHeight` rows, if
+ *  given) exceeds the device, or undefined. */
+function gridReason(ctx: GpuContext, workgroups: number[], padded?: [rows: number, height: number]): string | undefined {
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (padded && Math.max(...padded) > maxDim) return `needs more than ${maxDim} workgroups along one dimension to pad the input`;
+  if (Math.max(...workgroups) > maxDim) return `needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`;
+  return undefined;
+}
+
+const fits3x3 = (KH: number, KW: number, stride: number) =>
+  KH === 3 && KW === 3 && stride === 1 ? undefined : `needs a 3×3 kernel and stride 1, got ${KH}×${KW} stride ${stride}`;
+const fitsKxK = (KH: number, KW: number, stride: number) =>
+  kxkSubgroupFits(KH, KW, stride) ? undefined : `needs a kernel of at most 9×9 and stride 1 or 2, got ${KH}×${KW} stride ${stride}`;
+
+/** Reasons conv3x3Subgroup, convKxKSubgroup and conv2d3x3 share as direct kernels of an output `out` with
+ *  input channels Cx (their padInput and dispatch grids). */
+function directGridReason(kind: Direct, ctx: GpuContext, out: Shape, Cx: number, KH: number, KW: number, stride: number, lanes = subgroupLanes(ctx)): string | undefined {
+  const [N, Cy, Hy, Wy] = out;
+  if (kind === 'conv3x3Subgroup') {
+    const [Hp] = subgroupPaddedSize(Hy, Wy);
+    return gridReason(ctx, [Math.ceil(Wy / SUBGROUP_TILE.cols), Math.ceil(Hy / SUBGROUP_TILE.rows), N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
   }
-  if (c.lanes !== undefined && (impl !== 'subgroupKxK' || subgroupLanes(e.ctx) < c.lanes)) {
-    throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroupKxK' on subgroups of at least ${c.lanes} invocations`);
+  if (kind === 'convKxKSubgroup') {
+    const [Hp] = kxkPaddedSize(Hy, Wy, KH, KW, stride);
+    return gridReason(ctx, [Math.ceil(Wy / KXK_TILE_COLS), Hy, N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
   }
-  if (impl === 'subgroupKxK' || (impl === 'auto' && fits && e.ctx.cpuAdapter && subgroupConvSupported(e.ctx))) {
-    const [, , Hy, Wy] = dy.shape;
-    const xp = padInput(e, op, x, g.pad, g.reflect, kxkPaddedSize(Hy, Wy, KH, KW, g.stride));
-    const dyp = padInput(e, op, dy, NO_PADDING, false, [Hy, kxkGradientWidth(Wy)]);
-    const dw = convKxKSubgroupBackwardWeight(e, xp, dyp, dy.shape, KH, KW, g.stride, c.lanes);
-    xp.release();
-    dyp.release();
-    return dw;
+  const rowBlocks = Math.ceil(Hy / 4);
+  return gridReason(ctx, [Math.ceil((rowBlocks * Math.ceil(Wy / 4)) / WG), Math.ceil(Cy / 4), N], [N * Cx, rowBlocks * 4 + 2]);
+}
+
+const PLAIN: TapLayout = { transposed: false, flipped: false };
+
+/** Correlations: conv2d's forward pass and convTranspose2d's input gradient. */
+export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKernel>({
+  family: 'correlation (conv2d forward)',
+  candidates: [
+    {
+      // 1 × 1 stride-1 unpadded convolutions are the matrix products Y[n] = W·X[n].
+      name: 'matmulSubgroup',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [N, , H, W] = p.x;
+        const [Cy, , KH, KW] = p.w;
+        const { top, bottom, left, right } = p.pad;
+        if (KH !== 1 || KW !== 1 || p.stride !== 1 || top || bottom || left || right) {
+          return `needs a 1×1 kernel, stride 1 and no padding, got ${KH}×${KW} stride ${p.stride} padding ${JSON.stringify(p.pad)}`;
+        }
+        if ((H * W) % 4 !== 0) return `needs H·W a multiple of 4, got ${H}×${W}`;
+        return optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? gridReason(ctx, [Math.ceil((H * W) / MATMUL_TILE_COLS), Math.ceil(Cy / (p.lanes ?? subgroupLanes(ctx))), N]);
+      },
+      run(e, _op, p, x, w, { bias, activation }) {
+        const [N, Cy, Hy, Wy] = p.out;
+        const Cx = p.x[1];
+        const rows = w.derived(derivedKey('matmulSubgroup.rows'), () => packRows(e, w, Cy, Cx));
+        return matmulSubgroup(e, rows, x, { N, M: Cy, K: Cx, P: Hy * Wy }, { bias, activation, lanes: p.lanes ?? (subgroupLanes(e.ctx) as Lanes), outShape: p.out });
+      },
+    },
+    {
+      name: 'conv3x3Subgroup',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [, Cx, KH, KW] = p.w;
+        return fits3x3(KH, KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, Cx, KH, KW, 1, p.lanes);
+      },
+      run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
+    },
+    {
+      // Up to 4 output channels (a to-RGB layer): one output row per lane instead of one channel. Measured on
+      // lavapipe for 3 channels: 1.4× convKxKSubgroup at 7 × 7, 1.75× at 9 × 9, 0.9× conv3x3Subgroup at 3 × 3.
+      name: 'convNarrowSubgroup',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [N, Cx, , ] = p.x;
+        const [Cy, , KH, KW] = p.w;
+        const [, , Hy, Wy] = p.out;
+        if (Cy > NARROW_MAX_CHANNELS) return `needs at most ${NARROW_MAX_CHANNELS} output channels, got ${Cy}`;
+        const lanes = p.lanes ?? subgroupLanes(ctx);
+        return fitsKxK(KH, KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
+          gridReason(ctx, [Math.ceil(Wy / NARROW_TILE_COLS), Math.ceil(Hy / lanes), N], [N * Cx, narrowPaddedSize(Hy, Wy, KH, KW, p.stride)[0]]);
+      },
+      run(e, op, p, x, w, { bias, activation }) {
+        const [, Cy, Hy, Wy] = p.out;
+        const [KH, KW] = p.w.slice(2);
+        const xp = padInput(e, op, x, p.pad, p.reflect, narrowPaddedSize(Hy, Wy, KH, KW, p.stride));
+        const taps = w.derived(derivedKey('conv2dSubgroup.rowTaps', false, false, 4), () => packTapsRows(e, w, p.x[1], Cy, KH, KW, PLAIN, 4));
+        const y = convNarrowSubgroup(e, xp, taps, p.out, KH, KW, p.stride, { bias, activation, lanes: p.lanes });
+        xp.release();
+        return y;
+      },
+    },
+    {
+      name: 'convKxKSubgroup',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [, Cx, KH, KW] = p.w;
+        return fitsKxK(KH, KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('convKxKSubgroup', ctx, p.out, Cx, KH, KW, p.stride, p.lanes);
+      },
+      run: (e, op, p, x, w, epilogue) => directConv(e, op, 'convKxKSubgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
+    },
+    {
+      // 4 channels × 4 × 4 pixels per invocation in registers.
+      name: 'conv2d3x3',
+      options: [],
+      fits(p, ctx) {
+        const [, Cx, KH, KW] = p.w;
+        return fits3x3(KH, KW, p.stride) ?? optionReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, Cx, KH, KW, 1);
+      },
+      run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv2d3x3', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, epilogue),
+    },
+    {
+      // `tile` channels × pixels per invocation, any geometry.
+      name: 'conv2dBlocked',
+      options: ['tile'],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
+      run(e, _op, p, x, w, { bias, activation = 'none' }) {
+        const [KH, KW] = p.w.slice(2);
+        const [N, Cy, Hy, Wy] = p.out;
+        const tile = p.tile ?? defaultTile(Cy);
+        const { packed, rowVecs } = packWeights(e, w, true, tile.co);
+        const n = N * Math.ceil(Cy / tile.co) * Hy * Math.ceil(Wy / tile.px);
+        const bindings = withBias({ x, wp: packed, y: e.empty(p.out) }, bias);
+        const k = convKernel('conv2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
+        const uniforms = convParams(p.x, p.out, KH, KW, p.stride, p.pad, rowVecs, slopeOf(activation));
+        e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines: { ...epilogueDefines(bias, activation), REFLECT: p.reflect } });
+        return bindings.y;
+      },
+    },
+    {
+      // One output per invocation: the reference for tests and benchmarks.
+      name: 'conv2dNaive',
+      options: [],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
+      run(e, _op, p, x, w, { bias, activation = 'none' }) {
+        const [KH, KW] = p.w.slice(2);
+        const y = e.empty(p.out);
+        const bindings = withBias({ x, w, y }, bias);
+        const uniforms = convParams(p.x, p.out, KH, KW, p.stride, p.pad, 0, slopeOf(activation));
+        e.run(convKernel('conv2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines: { ...epilogueDefines(bias, activation), REFLECT: p.reflect } });
+        return y;
+      },
+    },
+  ],
+  preference: {
+    cpu: ['matmulSubgroup', 'conv3x3Subgroup', 'convNarrowSubgroup', 'convKxKSubgroup', 'conv2d3x3', 'conv2dBlocked'],
+    gpu: ['conv2d3x3', 'conv2dBlocked'],
+  },
+});
+
+/** A gather at stride 1 is a correlation of x zero-padded by K − 1 − pad with the rotated, transposed
+ *  kernel, so the direct kernels serve it when every pad ≤ K − 1: that padding, or a reason. */
+function strideOneCorrelation(p: GatherProblem): Padding | string {
+  const [, , KH, KW] = p.w;
+  const { top, bottom, left, right } = p.pad;
+  if (p.stride !== 1 || top > KH - 1 || bottom > KH - 1 || left > KW - 1 || right > KW - 1) {
+    return `serves a gather only at stride 1 with every pad ≤ K − 1, got ${KH}×${KW}, stride ${p.stride} and padding ${JSON.stringify(p.pad)}`;
   }
-  const dw = e.empty([dy.shape[1], x.shape[1], KH, KW]);
-  const uniforms = convParams(x.shape, dy.shape, KH, KW, g.stride, g.pad);
-  const defines = { ...NO_DEFINES, REFLECT: g.reflect };
-  e.run(convKernel('conv2dBackwardWeight', ['x', 'dy', 'dw']), { bindings: { x, dy, dw }, uniforms, workgroups: grid(e, dw.size), defines });
-  return dw;
+  return { top: KH - 1 - top, bottom: KH - 1 - bottom, left: KW - 1 - left, right: KW - 1 - right };
+}
+const ROTATED: TapLayout = { transposed: true, flipped: true };
+
+/** Gathers: conv2d's input gradient and convTranspose2d's forward pass. */
+export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
+  family: 'gather (conv2d input gradient)',
+  candidates: [
+    {
+      name: 'conv3x3Subgroup',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [, , KH, KW] = p.w;
+        const pad = strideOneCorrelation(p);
+        if (typeof pad === 'string') return pad;
+        return fits3x3(KH, KW, 1) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, p.x[1], KH, KW, 1, p.lanes);
+      },
+      run: (e, op, p, x, w, bias) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias, lanes: p.lanes }),
+    },
+    {
+      // Stride 1 as one correlation (kernels up to 9 × 9); stride 2 as four, one per output phase (gatherPhases),
+      // for kernels of 2 … 18.
+      name: 'convKxKSubgroup',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [, , KH, KW] = p.w;
+        const pad = strideOneCorrelation(p);
+        const phases = p.stride === 2 && Math.min(KH, KW) >= 2 && Math.max(KH, KW) <= 18;
+        if (typeof pad === 'string' && !phases) return `serves a gather at stride 1 with every pad ≤ K − 1 or at stride 2 with kernels of 2…18, got ${KH}×${KW}, stride ${p.stride} and padding ${JSON.stringify(p.pad)}`;
+        // Phases write the output grid in parts no larger than the stride-1 grid of the whole output.
+        return (typeof pad === 'string' ? undefined : fitsKxK(KH, KW, 1)) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
+          directGridReason('convKxKSubgroup', ctx, p.out, p.x[1], Math.ceil(KH / p.stride), Math.ceil(KW / p.stride), 1, p.lanes);
+      },
+      run(e, op, p, x, w, bias) {
+        const pad = strideOneCorrelation(p);
+        if (typeof pad === 'string') return gatherPhases(e, op, x, w, p.out, p.pad, bias, p.lanes);
+        return directConv(e, op, 'convKxKSubgroup', x, w, p.out, 1, pad, false, ROTATED, { bias, lanes: p.lanes });
+      },
+    },
+    {
+      name: 'conv2d3x3',
+      options: [],
+      fits(p, ctx) {
+        const [, , KH, KW] = p.w;
+        const pad = strideOneCorrelation(p);
+        if (typeof pad === 'string') return pad;
+        return fits3x3(KH, KW, 1) ?? optionReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, p.x[1], KH, KW, 1);
+      },
+      run: (e, op, p, x, w, bias) => directConv(e, op, 'conv2d3x3', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias }),
+    },
+    {
+      name: 'convTranspose2dBlocked',
+      options: ['tile'],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
+      run(e, _op, p, x, w, bias) {
+        const [KH, KW] = p.w.slice(2);
+        const [N, Cy, Hy, Wy] = p.out;
+        const tile = p.tile ?? defaultTile(Cy);
+        const { packed, rowVecs } = packWeights(e, w, false, tile.co);
+        const n = N * Math.ceil(Cy / tile.co) * Hy * p.stride * Math.ceil(Math.ceil(Wy / p.stride) / tile.px);
+        const y = e.empty(p.out);
+        const bindings = withBias({ x, wp: packed, y }, bias);
+        const k = convKernel('convTranspose2dBlocked', Object.keys(bindings), { WG, CO_TILE: tile.co, PX_TILE: tile.px });
+        const uniforms = convParams(p.x, p.out, KH, KW, p.stride, p.pad, rowVecs);
+        e.run(k, { bindings, uniforms, workgroups: grid(e, n), defines: { ...epilogueDefines(bias, 'none'), REFLECT: false } });
+        return y;
+      },
+    },
+    {
+      name: 'convTranspose2dNaive',
+      options: [],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
+      run(e, _op, p, x, w, bias) {
+        const [KH, KW] = p.w.slice(2);
+        const y = e.empty(p.out);
+        const bindings = withBias({ x, w, y }, bias);
+        const uniforms = convParams(p.x, p.out, KH, KW, p.stride, p.pad);
+        e.run(convKernel('convTranspose2dNaive', Object.keys(bindings)), { bindings, uniforms, workgroups: grid(e, y.size), defines: { ...epilogueDefines(bias, 'none'), REFLECT: false } });
+        return y;
+      },
+    },
+  ],
+  preference: {
+    cpu: ['conv3x3Subgroup', 'convKxKSubgroup', 'conv2d3x3', 'convTranspose2dBlocked'],
+    gpu: ['conv2d3x3', 'convTranspose2dBlocked'],
+  },
+});
+
+/** Weight gradients of conv2d and convTranspose2d. */
+export const weightGradientKernels = kernelTable<WeightGradientProblem, WeightGradientKernel>({
+  family: 'conv weight gradient',
+  candidates: [
+    {
+      name: 'convKxKSubgroupBackwardWeight',
+      options: ['lanes'],
+      fits(p, ctx) {
+        const [N, Cx] = p.x;
+        const [, Cy, Hy, Wy] = p.dy;
+        const reason = fitsKxK(p.KH, p.KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes);
+        if (reason) return reason;
+        const lanes = p.lanes ?? subgroupLanes(ctx);
+        const [Hp] = kxkPaddedSize(Hy, Wy, p.KH, p.KW, p.stride);
+        return gridReason(ctx, [Cx, Math.ceil(p.KH / Math.min(p.KH, 3)), Math.ceil(Cy / lanes)], [Math.max(N * Cx, N * Cy), Math.max(Hp, Hy)]);
+      },
+      run(e, op, p, x, dy) {
+        const [, , Hy, Wy] = p.dy;
+        const xp = padInput(e, op, x, p.pad, p.reflect, kxkPaddedSize(Hy, Wy, p.KH, p.KW, p.stride));
+        const dyp = padInput(e, op, dy, NO_PADDING, false, [Hy, kxkGradientWidth(Wy)]);
+        const dw = convKxKSubgroupBackwardWeight(e, xp, dyp, p.dy, p.KH, p.KW, p.stride, p.lanes);
+        xp.release();
+        dyp.release();
+        return dw;
+      },
+    },
+    {
+      // One weight per invocation, any geometry.
+      name: 'conv2dBackwardWeight',
+      options: [],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
+      run(e, _op, p, x, dy) {
+        const dw = e.empty([p.dy[1], p.x[1], p.KH, p.KW]);
+        const uniforms = convParams(p.x, p.dy, p.KH, p.KW, p.stride, p.pad);
+        e.run(convKernel('conv2dBackwardWeight', ['x', 'dy', 'dw']), { bindings: { x, dy, dw }, uniforms, workgroups: grid(e, dw.size), defines: { ...NO_DEFINES, REFLECT: p.reflect } });
+        return dw;
+      },
+    },
+  ],
+  preference: {
+    cpu: ['convKxKSubgroupBackwardWeight', 'conv2dBackwardWeight'],
+    gpu: ['conv2dBackwardWeight'],
+  },
+});
+
+/** Runs a gather problem with the kernel `impl` (or 'auto') picks, folding reflect padding back. */
+function gather(e: Engine, op: string, p: GatherProblem, x: Tensor, w: Tensor, impl: string | undefined, bias?: Tensor): Tensor {
+  const k = plan(gatherKernels, op, p, e.ctx, impl);
+  const y = k.run(e, op, p, x, w, bias);
+  if (!p.fold) return y;
+  const dx = e.empty(p.fold.shape);
+  const uniforms = convParams(p.out, p.fold.shape, 1, 1, 1, p.fold.pad);
+  e.run(convKernel('reflectPadBackward', ['dy', 'dx']), { bindings: { dy: y, dx }, uniforms, workgroups: grid(e, dx.size), defines: NO_DEFINES });
+  y.release();
+  return dx;
+}
+
+/** The gather problem onto `out` [N, Cy, H, W] of geometry g: with reflect padding, onto the padded image
+ *  (no pad), folded back afterwards. */
+function gatherProblem(x: Shape, w: Shape, out: Shape, g: Geometry, c: KernelChoice): GatherProblem {
+  const { tile, lanes } = c;
+  if (!g.reflect) return { x, w, out, stride: g.stride, pad: g.pad, tile, lanes };
+  const { top, bottom, left, right } = g.pad;
+  const [N, C, H, W] = out;
+  return { x, w, out: [N, C, H + top + bottom, W + left + right], stride: g.stride, pad: NO_PADDING, tile, lanes, fold: { pad: g.pad, shape: out } };
+}
+
+/** The three problems of a conv2d of x [N, Cin, H, W] with w [Cout, Cin, KH, KW]: its forward pass (a
+ *  correlation), input gradient (a gather) and weight gradient; validated, failing with the problem named. */
+export function conv2dProblems(op: string, xs: Shape, ws: Shape, opts: Conv2dGeometry & KernelChoice = {}) {
+  if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
+  const g = resolve(op, opts, xs[2], xs[3]);
+  const out = conv2dOutputShape(op, xs, ws, g.stride, g.pad);
+  const { tile, lanes } = opts;
+  return {
+    out,
+    forward: { ...g, x: xs, w: ws, out, tile, lanes } satisfies CorrelationProblem,
+    inputGradient: gatherProblem(out, ws, xs, g, opts),
+    weightGradient: { ...g, x: xs, dy: out, KH: ws[2], KW: ws[3], lanes } satisfies WeightGradientProblem,
+  };
+}
+
+/** The three problems of a convTranspose2d of x [N, Cin, H, W] with w [Cin, Cout, KH, KW]: its forward pass
+ *  (a gather), input gradient (a correlation, conv2d(dy, w)) and weight gradient (conv2d's with input and
+ *  output gradient swapped). */
+export function convTranspose2dProblems(op: string, xs: Shape, ws: Shape, t: ConvTranspose2dGeometry & KernelChoice) {
+  if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
+  if (ws.length !== 4) throw new Error(`${op}: weight must be 4-D, got ${shapeString(ws)}`);
+  checkChannels(op, xs, ws, 0);
+  const mismatch = convTransposeMismatch(xs[2], xs[3], ws[2], ws[3], t);
+  if (mismatch) throw new Error(`${op}: ${mismatch}`);
+  const g: Geometry = { stride: t.stride, pad: t.padding, reflect: false };
+  const out = [xs[0], ws[1], t.outH, t.outW];
+  const { tile, lanes } = t;
+  return {
+    out,
+    forward: gatherProblem(xs, ws, out, g, t),
+    inputGradient: { ...g, x: out, w: ws, out: xs, tile, lanes } satisfies CorrelationProblem,
+    weightGradient: { ...g, x: out, dy: xs, KH: ws[2], KW: ws[3], lanes } satisfies WeightGradientProblem,
+  };
 }
 
 // ---- conv2d
 
-/** Validates x (or its shape) against w [Cout, Cin, KH, KW] and returns the geometry and output shape. */
-function conv2dSetup(op: string, xs: Shape, w: Shape, opts: Conv2dGeometry) {
-  if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
-  const g = resolve(op, opts, xs[2], xs[3]);
-  return { g, outShape: conv2dOutputShape(op, xs, w, g.stride, g.pad) };
-}
-
 /** y = act(conv2d(pad(x), w) + bias): x [N, Cin, H, W], w [Cout, Cin, KH, KW], bias [Cout];
  *  y [N, Cout, floor((H + top + bottom − KH)/stride) + 1, …]. */
 export function conv2d(e: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
-  const { g, outShape } = conv2dSetup('conv2d', x.shape, w.shape, opts);
-  checkBias('conv2d', opts.bias, w.shape[0]);
-  return correlate(e, 'conv2d', x, w, outShape, g, opts, opts);
+  const op = 'conv2d';
+  const { forward } = conv2dProblems(op, x.shape, w.shape, opts);
+  checkBias(op, opts.bias, w.shape[0]);
+  return plan(correlationKernels, op, forward, e.ctx, opts.impl).run(e, op, forward, x, w, opts);
 }
 
 /** dL/dx of conv2d for x of `inputShape`, given dy = dL/d(conv output before any activation): apply the
@@ -507,17 +738,17 @@ export function conv2d(e: Engine, x: Tensor, w: Tensor, opts: Conv2dOptions = {}
  *  position lands on its source pixel. */
 export function conv2dBackwardInput(e: Engine, dy: Tensor, w: Tensor, inputShape: Shape, opts: Conv2dGeometry & KernelChoice = {}): Tensor {
   const op = 'conv2dBackwardInput';
-  const { g, outShape } = conv2dSetup(op, inputShape, w.shape, opts);
-  checkOutputGradient(op, dy, outShape);
-  return gather(e, op, dy, w, inputShape, g, opts);
+  const { out, inputGradient } = conv2dProblems(op, inputShape, w.shape, opts);
+  checkOutputGradient(op, dy, out);
+  return gather(e, op, inputGradient, dy, w, opts.impl);
 }
 
 /** dL/dw [Cout, Cin, KH, KW] of conv2d with input x, given dy = dL/d(conv output before any activation). */
 export function conv2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: Conv2dGeometry & WeightGradientChoice = {}): Tensor {
   const op = 'conv2dBackwardWeight';
-  const { g, outShape } = conv2dSetup(op, x.shape, weightShape, opts);
-  checkOutputGradient(op, dy, outShape);
-  return weightGradient(e, op, x, dy, weightShape[2], weightShape[3], g, opts);
+  const { out, weightGradient } = conv2dProblems(op, x.shape, weightShape, opts);
+  checkOutputGradient(op, dy, out);
+  return plan(weightGradientKernels, op, weightGradient, e.ctx, opts.impl).run(e, op, weightGradient, x, dy);
 }
 
 /** dL/db [C] = Σ_{n,h,w} dy[n, c, h, w], for conv2d and convTranspose2d alike (dy before any activation). */
@@ -531,38 +762,29 @@ export function conv2dBackwardBias(e: Engine, dy: Tensor): Tensor {
 
 // ---- convTranspose2d
 
-/** Validates x (or its shape) against w [Cin, Cout, KH, KW] and the geometry; returns the conv geometry. */
-function transposeSetup(op: string, xs: Shape, w: Shape, t: ConvTranspose2dGeometry): Geometry {
-  if (xs.length !== 4) throw new Error(`${op}: input must be 4-D, got ${shapeString(xs)}`);
-  if (w.length !== 4) throw new Error(`${op}: weight must be 4-D, got ${shapeString(w)}`);
-  checkChannels(op, xs, w, 0);
-  const mismatch = convTransposeMismatch(xs[2], xs[3], w[2], w[3], t);
-  if (mismatch) throw new Error(`${op}: ${mismatch}`);
-  return { stride: t.stride, pad: t.padding, reflect: false };
-}
-
 /** y = conv_transpose2d(x, w) + bias: x [N, Cin, H, W], w [Cin, Cout, KH, KW] (PyTorch ConvTranspose2d
  *  layout), y [N, Cout, outH, outW]; geometry from torchConvTranspose2d() or tfConvTranspose2dSame(). */
 export function convTranspose2d(e: Engine, x: Tensor, w: Tensor, opts: ConvTranspose2dGeometry & KernelChoice & { bias?: Tensor }): Tensor {
-  const g = transposeSetup('convTranspose2d', x.shape, w.shape, opts);
-  checkBias('convTranspose2d', opts.bias, w.shape[1]);
-  return gather(e, 'convTranspose2d', x, w, [x.shape[0], w.shape[1], opts.outH, opts.outW], g, opts, opts.bias);
+  const op = 'convTranspose2d';
+  const { forward } = convTranspose2dProblems(op, x.shape, w.shape, opts);
+  checkBias(op, opts.bias, w.shape[1]);
+  return gather(e, op, forward, x, w, opts.impl, opts.bias);
 }
 
 /** dL/dx [N, Cin, H, W] of convTranspose2d given dy [N, Cout, outH, outW]. Exactly conv2d(dy, w) with the
  *  same stride and padding (w's [Cin, Cout] layout is conv2d's [Cout, Cin]), computed by the conv2d kernels. */
 export function convTranspose2dBackwardInput(e: Engine, dy: Tensor, w: Tensor, inputShape: Shape, opts: ConvTranspose2dGeometry & KernelChoice): Tensor {
   const op = 'convTranspose2dBackwardInput';
-  const g = transposeSetup(op, inputShape, w.shape, opts);
-  checkOutputGradient(op, dy, [inputShape[0], w.shape[1], opts.outH, opts.outW]);
-  return correlate(e, op, dy, w, inputShape, g, opts);
+  const { out, inputGradient } = convTranspose2dProblems(op, inputShape, w.shape, opts);
+  checkOutputGradient(op, dy, out);
+  return plan(correlationKernels, op, inputGradient, e.ctx, opts.impl).run(e, op, inputGradient, dy, w, {});
 }
 
 /** dL/dw [Cin, Cout, KH, KW] of convTranspose2d with input x, given dy. Exactly conv2dBackwardWeight with
  *  the roles of input and output gradient swapped (dy is the conv's input, x its output gradient). */
 export function convTranspose2dBackwardWeight(e: Engine, x: Tensor, dy: Tensor, weightShape: Shape, opts: ConvTranspose2dGeometry & WeightGradientChoice): Tensor {
   const op = 'convTranspose2dBackwardWeight';
-  const g = transposeSetup(op, x.shape, weightShape, opts);
-  checkOutputGradient(op, dy, [x.shape[0], weightShape[1], opts.outH, opts.outW]);
-  return weightGradient(e, op, dy, x, weightShape[2], weightShape[3], g, opts);
+  const { out, weightGradient } = convTranspose2dProblems(op, x.shape, weightShape, opts);
+  checkOutputGradient(op, dy, out);
+  return plan(weightGradientKernels, op, weightGradient, e.ctx, opts.impl).run(e, op, weightGradient, dy, x);
 }

@@ -1,15 +1,17 @@
-// Convolutions on subgroups (shaders/conv2dSubgroup.wgsl): one output channel per lane, the input window
-// shared by subgroupShuffle — the fast path on CPU adapters. conv3x3Subgroup, convKxKSubgroup and the latter's
-// weight gradient; conv2d.ts decides when to use them and pads the input (padInput); this module packs the
-// taps and runs the kernels.
+// Convolutions on subgroups (shaders/conv2dSubgroup.wgsl), the fast path on CPU adapters (the 'cpu' profile's
+// first choices): conv3x3Subgroup and convKxKSubgroup (one output channel per lane, the input window shared
+// by subgroupShuffle), convNarrowSubgroup (≤ 4 output channels, one output row per lane), and
+// convKxKSubgroupBackwardWeight. conv2d.ts's kernel tables decide when they run and pad the input
+// (padInput); this module packs the taps and runs the kernels.
 import type { Engine } from '../runtime/engine.ts';
 import type { GpuContext } from '../runtime/device.ts';
-import { type KernelSpec, kernel, shaderModule } from '../runtime/kernel.ts';
+import { type KernelSpec, kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
 import { type Shape, type Tensor } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2dSubgroup.wgsl?raw';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import laneLoadsWgsl from '../../shaders/laneLoads.wgsl?raw';
+import { type Activation, NO_EPILOGUE, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 
 /** Output tile of one workgroup: one channel per lane × 3 rows × 8 columns. */
 export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
@@ -25,38 +27,22 @@ export const SubgroupConvParams = uniformStruct('SubgroupConvParams', {
 });
 const module = shaderModule('conv2dSubgroup', source, [SubgroupConvParams, TapPackParams], [epilogueWgsl, laneLoadsWgsl]);
 
-const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 export type Lanes = 4 | 8;
 type KernelSet = { pack: KernelSpec; conv: KernelSpec; convBias: KernelSpec };
-const kernels = new Map<string, KernelSet>();
 /** The packer and conv kernel (without and with bias) of one family member for these override constants. */
-function kernelSet(pack: string, conv: string, taps: string, constants: Record<string, number>): KernelSet {
-  const key = `${conv} ${JSON.stringify(constants)}`;
-  let k = kernels.get(key);
-  if (!k) {
-    k = {
-      pack: kernel(module, { entryPoint: pack, bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
-      conv: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'y'], uniforms: SubgroupConvParams, constants }),
-      convBias: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
-    };
-    kernels.set(key, k);
-  }
-  return k;
-}
+const kernelSet = kernelVariants((pack: string, conv: string, taps: string, constants: Record<string, number>): KernelSet => ({
+  pack: kernel(module, { entryPoint: pack, bindings: ['w', 'packedTaps'], uniforms: TapPackParams, constants, defines: NO_EPILOGUE }),
+  conv: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'y'], uniforms: SubgroupConvParams, constants }),
+  convBias: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
+}));
 const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes });
 const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number) =>
   kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride });
-const backwardWeightKernels = new Map<string, KernelSpec>();
-function backwardWeightKernel(lanes: Lanes, KH: number, KW: number, stride: number): KernelSpec {
-  const constants = { LANES: lanes, KH, KW, STRIDE: stride };
-  const key = JSON.stringify(constants);
-  let k = backwardWeightKernels.get(key);
-  if (!k) {
-    k = kernel(module, { entryPoint: 'convKxKSubgroupBackwardWeight', bindings: ['xp', 'dyp', 'dw'], uniforms: SubgroupConvParams, constants, defines: NO_EPILOGUE });
-    backwardWeightKernels.set(key, k);
-  }
-  return k;
-}
+const backwardWeightKernel = kernelVariants((lanes: Lanes, KH: number, KW: number, stride: number): KernelSpec =>
+  kernel(module, {
+    entryPoint: 'convKxKSubgroupBackwardWeight', bindings: ['xp', 'dyp', 'dw'], uniforms: SubgroupConvParams, constants: { LANES: lanes, KH, KW, STRIDE: stride }, defines: NO_EPILOGUE,
+  }),
+);
 
 /** Lanes (output channels per workgroup) conv3x3Subgroup uses on this device: 8 where every subgroup has at
  *  least 8 invocations (lavapipe with AVX2), 4 where at least 4 (SwiftShader), else 0 (no subgroups), so
@@ -95,10 +81,8 @@ export function packTapsSubgroup(e: Engine, w: Tensor, Cx: number, Cy: number, l
   return taps;
 }
 
-export type SubgroupActivation = 'none' | 'relu' | { leakyRelu: number };
-
 /** y [N, Cy, Hy, Wy] = act(bias + Σ taps · xp) over xp [N, Cx, Hp, Wp] from subgroupPaddedSize(Hy, Wy). */
-export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: Shape, bias?: Tensor, activation: SubgroupActivation = 'none', want?: Lanes): Tensor {
+export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: Shape, bias?: Tensor, activation: Activation = 'none', want?: Lanes): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const [, Cx, Hp, Wp] = xp.shape;
   const [wantH, wantW] = subgroupPaddedSize(Hy, Wy);
@@ -108,14 +92,12 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
   const workgroups: [number, number, number] = [(Wp - 4) / SUBGROUP_TILE.cols, (Hp - 2) / SUBGROUP_TILE.rows, N * Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
-    throw new Error(`conv3x3Subgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
+    throw new Error(`conv3x3Subgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   }
   const y = e.empty(outShape);
-  const slope = typeof activation === 'object' ? activation.leakyRelu : 0;
-  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope };
-  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope: slopeOf(activation) };
   const k = kernelsFor(lanes);
-  e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, taps, bias, y } : { xp, taps, y }, uniforms, workgroups, defines });
+  e.run(bias ? k.convBias : k.conv, { bindings: withBias({ xp, taps, y }, bias), uniforms, workgroups, defines: epilogueDefines(bias, activation) });
   return y;
 }
 
@@ -174,7 +156,7 @@ export interface OutputGrid {
  *  rowTaps (packTapsRows)), written to the output grid of y [N, Cy, Hy, Wy] (a new tensor unless `into`). */
 export function convKxKSubgroup(
   e: Engine, xp: Tensor, rowTaps: Tensor, outShape: Shape, KH: number, KW: number, stride: number,
-  { bias, activation = 'none', lanes: want, grid, into }: { bias?: Tensor; activation?: SubgroupActivation; lanes?: Lanes; grid?: OutputGrid; into?: Tensor } = {},
+  { bias, activation = 'none', lanes: want, grid, into }: { bias?: Tensor; activation?: Activation; lanes?: Lanes; grid?: OutputGrid; into?: Tensor } = {},
 ): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const [, Cx, Hp, Wp] = xp.shape;
@@ -189,13 +171,12 @@ export function convKxKSubgroup(
   const workgroups: [number, number, number] = [Math.ceil(g.Wc / KXK_TILE_COLS), g.Hc, N * Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
-    throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
+    throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   }
   const y = into ?? e.empty(outShape);
-  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
-  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: slopeOf(activation) };
   const k = kxkKernelsFor(lanes, KH, KW, stride);
-  e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, rowTaps, bias, y } : { xp, rowTaps, y }, uniforms, workgroups, defines });
+  e.run(bias ? k.convBias : k.conv, { bindings: withBias({ xp, rowTaps, y }, bias), uniforms, workgroups, defines: epilogueDefines(bias, activation) });
   return y;
 }
 
@@ -213,27 +194,20 @@ export function narrowPaddedSize(Hy: number, Wy: number, KH: number, KW: number,
   return [(Hy - 1) * stride + KH, 4 * ((colTiles - 1) * 2 * stride + windowVecs)];
 }
 
-const narrowKernels = new Map<string, { conv: KernelSpec; convBias: KernelSpec }>();
-function narrowKernelsFor(lanes: Lanes, KH: number, KW: number, stride: number, channels: number) {
+const narrowKernelsFor = kernelVariants((lanes: Lanes, KH: number, KW: number, stride: number, channels: number) => {
   const constants = { LANES: lanes, KH, KW, STRIDE: stride, COUT: channels };
-  const key = JSON.stringify(constants);
-  let k = narrowKernels.get(key);
-  if (!k) {
-    k = {
-      conv: kernel(module, { entryPoint: 'convNarrowSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: SubgroupConvParams, constants }),
-      convBias: kernel(module, { entryPoint: 'convNarrowSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
-    };
-    narrowKernels.set(key, k);
-  }
-  return k;
-}
+  return {
+    conv: kernel(module, { entryPoint: 'convNarrowSubgroup', bindings: ['xp', 'rowTaps', 'y'], uniforms: SubgroupConvParams, constants }),
+    convBias: kernel(module, { entryPoint: 'convNarrowSubgroup', bindings: ['xp', 'rowTaps', 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
+  };
+});
 
 /** y [N, Cy, Hy, Wy] = act(bias + the KH × KW correlation at `stride` of xp [N, Cx, Hp, Wp] (narrowPaddedSize)
  *  with rowTaps packed for 4 lanes (packTapsRows(…, 4))), for Cy ≤ 4 output channels: one output row per
  *  lane, the taps shared. */
 export function convNarrowSubgroup(
   e: Engine, xp: Tensor, rowTaps: Tensor, outShape: Shape, KH: number, KW: number, stride: number,
-  { bias, activation = 'none', lanes: want }: { bias?: Tensor; activation?: SubgroupActivation; lanes?: Lanes } = {},
+  { bias, activation = 'none', lanes: want }: { bias?: Tensor; activation?: Activation; lanes?: Lanes } = {},
 ): Tensor {
   const op = 'convNarrowSubgroup';
   const [N, Cy, Hy, Wy] = outShape;
@@ -246,12 +220,11 @@ export function convNarrowSubgroup(
   const lanes = lanesOf(e, want);
   const workgroups: [number, number, number] = [Math.ceil(Wy / NARROW_TILE_COLS), Math.ceil(Hy / lanes), N];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
-  if (Math.max(...workgroups) > maxDim) throw new Error(`${op}: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'blocked'`);
+  if (Math.max(...workgroups) > maxDim) throw new Error(`${op}: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   const y = e.empty(outShape);
-  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope: typeof activation === 'object' ? activation.leakyRelu : 0 };
-  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
+  const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, Hc: Hy, Wc: Wy, outStride: 1, outRow0: 0, outCol0: 0, slope: slopeOf(activation) };
   const k = narrowKernelsFor(lanes, KH, KW, stride, Cy);
-  e.run(bias ? k.convBias : k.conv, { bindings: bias ? { xp, rowTaps, bias, y } : { xp, rowTaps, y }, uniforms, workgroups, defines });
+  e.run(bias ? k.convBias : k.conv, { bindings: withBias({ xp, rowTaps, y }, bias), uniforms, workgroups, defines: epilogueDefines(bias, activation) });
   return y;
 }
 
@@ -274,7 +247,7 @@ export function convKxKSubgroupBackwardWeight(e: Engine, xp: Tensor, dyp: Tensor
   const rows = Math.min(KH, 3);
   const workgroups: [number, number, number] = [Cx, Math.ceil(KH / rows), Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
-  if (Math.max(...workgroups) > maxDim) throw new Error(`${op}: ${Cx} → ${Cy} channels need ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension; use impl 'naive'`);
+  if (Math.max(...workgroups) > maxDim) throw new Error(`${op}: ${Cx} → ${Cy} channels need ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   const dw = e.empty([Cy, Cx, KH, KW]);
   const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy: Wd, Hc: 0, Wc: 0, outStride: 0, outRow0: 0, outCol0: 0, slope: 0 };
   e.run(backwardWeightKernel(lanes, KH, KW, stride), { bindings: { xp, dyp, dw }, uniforms, workgroups });

@@ -1,12 +1,15 @@
-// Gram matrices G = F·Fᵀ / norm of [N, C, H, W] feature maps and their backward: register-blocked
-// (shaders/gram.wgsl) and, for CPU adapters, on subgroups (matmulSubgroup.ts).
+// Gram matrices G = F·Fᵀ / norm of [N, C, H, W] feature maps and their backward, each with a kernel table
+// (planner.ts): register-blocked (shaders/gram.wgsl) and, preferred by the 'cpu' profile, on subgroups
+// (matmulSubgroup.ts).
 import type { Engine } from '../runtime/engine.ts';
 import { kernel, shaderModule } from '../runtime/kernel.ts';
-import { type Tensor, shapeString } from '../runtime/tensor.ts';
+import type { GpuContext } from '../runtime/device.ts';
+import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/gram.wgsl?raw';
 import { type Lanes, subgroupLanes } from './conv2dSubgroup.ts';
 import { gramSubgroup, matmulSubgroup, symmetrizeRows } from './matmulSubgroup.ts';
+import { type KernelCandidate, kernelTable, plan } from './planner.ts';
 
 const TX = 8;
 const TY = 8;
@@ -19,29 +22,113 @@ const constants = { TX, TY };
 export const gramKernel = kernel(module, { entryPoint: 'gram', bindings: ['F', 'G'], uniforms: GramParams, constants });
 export const gramBackwardKernel = kernel(module, { entryPoint: 'gramBackward', bindings: ['F', 'dG', 'dF'], uniforms: GramParams, constants });
 
-/** 'subgroup' (matmulSubgroup.wgsl: CPU adapters, subgroups of ≥ 4 invocations, H·W a multiple of 4; `lanes` 4
- *  or 8, default the most the subgroups hold) or 'blocked' (gram.wgsl, any adapter and shape); 'auto' (the
- *  default) takes subgroup on CPU adapters where it applies. */
+/** `impl`: a row of gramKernels (gramMatrix) or gramBackwardKernels (gramMatrixBackward), or 'auto' (the
+ *  default): the first that fits in the device profile's order; `lanes` (4 or 8) the subgroup kernels' option. */
 export interface GramChoice {
-  impl?: 'auto' | 'subgroup' | 'blocked';
+  impl?: string;
   lanes?: Lanes;
 }
 
-/** The subgroup kernels' lane count for this call, or 0 for the blocked kernels. */
-function subgroupChoice(e: Engine, op: string, F: Tensor, c: GramChoice): 0 | Lanes {
-  const impl = c.impl ?? 'auto';
-  const [, C, H, W] = F.shape;
-  const lanes = subgroupLanes(e.ctx);
-  const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
-  const fits = (H * W) % 4 === 0 && Math.ceil((H * W) / 16) <= maxDim && Math.ceil(C / 4) <= maxDim;
-  if (c.lanes !== undefined && (impl !== 'subgroup' || lanes < c.lanes)) throw new Error(`${op}: lanes ${c.lanes} needs impl 'subgroup' on subgroups of at least ${c.lanes} invocations`);
-  if (impl === 'subgroup') {
-    if (!lanes) throw new Error(`${op}: impl 'subgroup' needs the 'subgroups' feature with at least 4 invocations per subgroup`);
-    if (!fits) throw new Error(`${op}: impl 'subgroup' needs H·W a multiple of 4 (and at most ${16 * maxDim}), got ${H}×${W}`);
-    return c.lanes ?? lanes;
-  }
-  return impl === 'auto' && e.ctx.cpuAdapter && fits ? lanes : 0;
+/** A Gram matrix (or its backward) of F [N, C, H, W]. */
+export interface GramProblem {
+  F: Shape;
+  lanes?: Lanes;
 }
+
+interface GramCandidate extends KernelCandidate<GramProblem> {
+  /** Whether it takes the `lanes` option. */
+  readonly lanes: boolean;
+  run(e: Engine, p: GramProblem, F: Tensor, dG: Tensor | undefined, norm: number): Tensor;
+}
+
+/** Why the subgroup kernels cannot take F (they read H·W as vec4 rows, 16 columns per workgroup). */
+function subgroupGramReason(p: GramProblem, ctx: GpuContext): string | undefined {
+  const [, C, H, W] = p.F;
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const have = subgroupLanes(ctx);
+  if ((H * W) % 4 !== 0) return `needs H·W a multiple of 4, got ${H}×${W}`;
+  if (Math.ceil((H * W) / 16) > maxDim || Math.ceil(C / 4) > maxDim) return `needs at most ${16 * maxDim} positions and ${4 * maxDim} channels`;
+  if (!have) return "needs the 'subgroups' feature with at least 4 invocations per subgroup";
+  if (p.lanes !== undefined && have < p.lanes) return `needs subgroups of at least ${p.lanes} invocations for lanes ${p.lanes}; this device's hold ${have}`;
+  return undefined;
+}
+const noLanes = (p: GramProblem) => (p.lanes !== undefined ? 'takes no lanes (an option of the subgroup kernels)' : undefined);
+const lanesFor = (e: Engine, p: GramProblem) => p.lanes ?? (subgroupLanes(e.ctx) as Lanes);
+
+/** gramMatrix's kernels. */
+export const gramKernels = kernelTable<GramProblem, GramCandidate>({
+  family: 'Gram matrix',
+  candidates: [
+    {
+      name: 'gramSubgroup',
+      lanes: true,
+      fits: subgroupGramReason,
+      run(e, p, F, _dG, norm) {
+        const [N, C, H, W] = p.F;
+        return gramSubgroup(e, F, { N, M: C, P: H * W }, norm, lanesFor(e, p));
+      },
+    },
+    {
+      // BLOCK × BLOCK entries of G per invocation, any shape.
+      name: 'gram',
+      lanes: false,
+      fits: noLanes,
+      run(e, p, F, _dG, norm) {
+        const [N, C, H, W] = p.F;
+        const positions = H * W;
+        const blocks = Math.ceil(C / BLOCK);
+        const G = e.empty([N, C, C]);
+        e.run(gramKernel, {
+          bindings: { F, G },
+          uniforms: { channels: C, positions, norm },
+          workgroups: [Math.ceil(blocks / TX), Math.ceil(blocks / TY), N],
+          defines: { VEC4: positions % 4 === 0 },
+        });
+        return G;
+      },
+    },
+  ],
+  preference: { cpu: ['gramSubgroup', 'gram'], gpu: ['gram'] },
+});
+
+/** gramMatrixBackward's kernels. */
+export const gramBackwardKernels = kernelTable<GramProblem, GramCandidate>({
+  family: 'Gram matrix backward',
+  candidates: [
+    {
+      // dF[n] = S[n]·F[n] with S = (dG + dGᵀ) / norm: a matrix product per batch item.
+      name: 'matmulSubgroup',
+      lanes: true,
+      fits: subgroupGramReason,
+      run(e, p, F, dG, norm) {
+        const [N, C, H, W] = p.F;
+        const S = symmetrizeRows(e, dG!, norm);
+        const dF = matmulSubgroup(e, S, F, { N, M: C, K: C, P: H * W }, { lanes: lanesFor(e, p), perItem: true, outShape: p.F });
+        S.release();
+        return dF;
+      },
+    },
+    {
+      // BLOCK channels × 2·BLOCK positions of dF per invocation, any shape.
+      name: 'gramBackward',
+      lanes: false,
+      fits: noLanes,
+      run(e, p, F, dG, norm) {
+        const [N, C, H, W] = p.F;
+        const positions = H * W;
+        const dF = e.empty(p.F);
+        e.run(gramBackwardKernel, {
+          bindings: { F, dG: dG!, dF },
+          uniforms: { channels: C, positions, norm },
+          workgroups: [Math.ceil(Math.ceil(positions / (2 * BLOCK)) / TX), Math.ceil(Math.ceil(C / BLOCK) / TY), N],
+          defines: { VEC4: positions % 4 === 0 },
+        });
+        return dF;
+      },
+    },
+  ],
+  preference: { cpu: ['matmulSubgroup', 'gramBackward'], gpu: ['gramBackward'] },
+});
 
 function checkFeatures(op: string, F: Tensor, norm: number): void {
   if (F.shape.length !== 4 || F.size === 0) throw new Error(`${op}: F must be a non-empty [N, C, H, W] tensor, got ${shapeString(F.shape)}`);
@@ -51,43 +138,17 @@ function checkFeatures(op: string, F: Tensor, norm: number): void {
 /** G[n] = F[n]·F[n]ᵀ / norm for F [N, C, H, W] viewed as N matrices C × (H·W); G is [N, C, C]. */
 export function gramMatrix(e: Engine, F: Tensor, norm: number, choice: GramChoice = {}): Tensor {
   checkFeatures('gramMatrix', F, norm);
-  const [N, C, H, W] = F.shape;
-  const positions = H * W;
-  const blocks = Math.ceil(C / BLOCK);
-  const lanes = subgroupChoice(e, 'gramMatrix', F, choice);
-  if (lanes) return gramSubgroup(e, F, { N, M: C, P: positions }, norm, lanes);
-  const G = e.empty([N, C, C]);
-  e.run(gramKernel, {
-    bindings: { F, G },
-    uniforms: { channels: C, positions, norm },
-    workgroups: [Math.ceil(blocks / TX), Math.ceil(blocks / TY), N],
-    defines: { VEC4: positions % 4 === 0 },
-  });
-  return G;
+  const p = { F: F.shape, lanes: choice.lanes };
+  return plan(gramKernels, 'gramMatrix', p, e.ctx, choice.impl).run(e, p, F, undefined, norm);
 }
 
 /** dF = (dG + dGᵀ)·F / norm per batch item: the gradient of gramMatrix(F, norm) for upstream dG [N, C, C]. */
 export function gramMatrixBackward(e: Engine, F: Tensor, dG: Tensor, norm: number, choice: GramChoice = {}): Tensor {
   checkFeatures('gramMatrixBackward', F, norm);
-  const [N, C, H, W] = F.shape;
+  const [N, C] = F.shape;
   if (dG.shape.length !== 3 || dG.shape[0] !== N || dG.shape[1] !== C || dG.shape[2] !== C) {
     throw new Error(`gramMatrixBackward: dG must be [${N}, ${C}, ${C}] for F ${shapeString(F.shape)}, got ${shapeString(dG.shape)}`);
   }
-  const positions = H * W;
-  const lanes = subgroupChoice(e, 'gramMatrixBackward', F, choice);
-  if (lanes) {
-    // dF[n] = S[n]·F[n], S = (dG + dGᵀ) / norm.
-    const S = symmetrizeRows(e, dG, norm);
-    const dF = matmulSubgroup(e, S, F, { N, M: C, K: C, P: positions }, { lanes, perItem: true, outShape: F.shape });
-    S.release();
-    return dF;
-  }
-  const dF = e.empty(F.shape);
-  e.run(gramBackwardKernel, {
-    bindings: { F, dG, dF },
-    uniforms: { channels: C, positions, norm },
-    workgroups: [Math.ceil(Math.ceil(positions / (2 * BLOCK)) / TX), Math.ceil(Math.ceil(C / BLOCK) / TY), N],
-    defines: { VEC4: positions % 4 === 0 },
-  });
-  return dF;
+  const p = { F: F.shape, lanes: choice.lanes };
+  return plan(gramBackwardKernels, 'gramMatrixBackward', p, e.ctx, choice.impl).run(e, p, F, dG, norm);
 }

@@ -1,16 +1,17 @@
-// Optimiser kernels (shaders/lbfgs.wgsl): Σ|x| and max|x| as [1] tensors, vector updates scaled by GPU-resident
+// Optimiser kernels (shaders/lbfgs.wgsl): vector updates scaled by GPU-resident
 // coefficients (the L-BFGS two-loop recursion without read-backs), and a fused Adam step.
 import type { Engine } from '../runtime/engine.ts';
 import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
-import { sum } from './reduce.ts';
 import source from '../../shaders/lbfgs.wgsl?raw';
 
+/** Σ|x| and max|x| (its step size and tolerances) are reductions: reduce.ts. */
+export { maxAbs, sumAbs } from './reduce.ts';
+
 const WG = 256;
-const ITEMS = 8;
-/** n: vector length; groups: reduction workgroups; dst, a, b: slots of a coefficient array (see the shader). */
-export const LbfgsParams = uniformStruct('LbfgsParams', { n: 'u32', groups: 'u32', dst: 'u32', a: 'u32', b: 'u32' });
+/** n: vector length; dst, a, b: slots of a coefficient array (see the shader). */
+export const LbfgsParams = uniformStruct('LbfgsParams', { n: 'u32', dst: 'u32', a: 'u32', b: 'u32' });
 export const AdamParams = uniformStruct('AdamParams', {
   n: 'u32',
   beta1: 'f32',
@@ -22,11 +23,9 @@ export const AdamParams = uniformStruct('AdamParams', {
   biasCorrection2Sqrt: 'f32',
 });
 const module = shaderModule('lbfgs', source, [LbfgsParams, AdamParams]);
-const constants = { WG, ITEMS };
+const constants = { WG };
 type LbfgsKernel = KernelSpec<typeof LbfgsParams.fields>;
 
-export const sumAbsPartialKernel = kernel(module, { entryPoint: 'sumAbsPartial', bindings: ['x', 'partial'], uniforms: LbfgsParams, constants });
-export const maxAbsPartialKernel = kernel(module, { entryPoint: 'maxAbsPartial', bindings: ['x', 'partial'], uniforms: LbfgsParams, constants });
 export const axpyCoefKernel = kernel(module, { entryPoint: 'axpyCoef', bindings: ['x', 'y', 'coefIn'], uniforms: LbfgsParams, constants });
 export const scaleByCoefKernel = kernel(module, { entryPoint: 'scaleByCoef', bindings: ['y', 'coefIn'], uniforms: LbfgsParams, constants });
 export const coefProductKernel = kernel(module, { entryPoint: 'coefProduct', bindings: ['value', 'coef'], uniforms: LbfgsParams });
@@ -54,39 +53,13 @@ function checkScalar(op: string, name: string, t: Tensor): void {
   if (t.size !== 1) throw new Error(`${op}: ${name} must hold one value, got ${shapeString(t.shape)}`);
 }
 
-function partialPass(e: Engine, k: LbfgsKernel, x: Tensor): Tensor {
-  const groups = Math.max(1, Math.ceil(x.size / (WG * ITEMS)));
-  const partial = e.empty([groups]);
-  e.run(k, { bindings: { x, partial }, uniforms: { n: x.size, groups, dst: 0, a: 0, b: 0 }, workgroups: grid1d(groups, 1, maxPerDim(e)) });
-  return partial;
-}
-
-/** Σ|x|, as a [1] tensor (torch: `flat_grad.abs().sum()`). */
-export function sumAbs(e: Engine, x: Tensor): Tensor {
-  const partial = partialPass(e, sumAbsPartialKernel, x);
-  const total = sum(e, partial);
-  partial.release();
-  return total;
-}
-
-/** max|x| (0 for an empty x), as a [1] tensor (torch: `t.abs().max()`). */
-export function maxAbs(e: Engine, x: Tensor): Tensor {
-  let partial = partialPass(e, maxAbsPartialKernel, x);
-  while (partial.size > 1) {
-    const next = partialPass(e, maxAbsPartialKernel, partial);
-    partial.release();
-    partial = next;
-  }
-  return partial;
-}
-
 /** y ← y + (coef[plus] − coef[minus])·x, in place; the factor is read on the GPU. */
 export function axpyCoef(e: Engine, y: Tensor, x: Tensor, coef: Tensor, plus: number, minus: number): Tensor {
   sameSize('axpyCoef', x, y);
   checkSlots('axpyCoef', coef, plus, minus);
   e.run(axpyCoefKernel, {
     bindings: { x, y, coefIn: coef },
-    uniforms: { n: y.size, groups: 0, dst: 0, a: plus, b: minus },
+    uniforms: { n: y.size, dst: 0, a: plus, b: minus },
     workgroups: grid1d(y.size, WG, maxPerDim(e)),
   });
   return y;
@@ -97,7 +70,7 @@ export function scaleByCoef(e: Engine, y: Tensor, coef: Tensor, index: number): 
   checkSlots('scaleByCoef', coef, index);
   e.run(scaleByCoefKernel, {
     bindings: { y, coefIn: coef },
-    uniforms: { n: y.size, groups: 0, dst: 0, a: index, b: 0 },
+    uniforms: { n: y.size, dst: 0, a: index, b: 0 },
     workgroups: grid1d(y.size, WG, maxPerDim(e)),
   });
   return y;
@@ -107,7 +80,7 @@ export function scaleByCoef(e: Engine, y: Tensor, coef: Tensor, index: number): 
 export function coefProduct(e: Engine, coef: Tensor, dst: number, factor: number, value: Tensor): void {
   checkSlots('coefProduct', coef, dst, factor);
   checkScalar('coefProduct', 'value', value);
-  e.run(coefProductKernel, { bindings: { value, coef }, uniforms: { n: 1, groups: 0, dst, a: factor, b: 0 }, workgroups: [1] });
+  e.run(coefProductKernel, { bindings: { value, coef }, uniforms: { n: 1, dst, a: factor, b: 0 }, workgroups: [1] });
 }
 
 /** If ys[0] > 1e-10 (f32): coef[rho] ← 1/ys, coef[hDiag] ← ys/yy; else nothing (torch's curvature test). */
@@ -115,7 +88,7 @@ export function acceptPair(e: Engine, coef: Tensor, ys: Tensor, yy: Tensor, rho:
   checkSlots('acceptPair', coef, rho, hDiag);
   checkScalar('acceptPair', 'ys', ys);
   checkScalar('acceptPair', 'yy', yy);
-  e.run(acceptPairKernel, { bindings: { ys, yy, coef }, uniforms: { n: 1, groups: 0, dst: rho, a: hDiag, b: 0 }, workgroups: [1] });
+  e.run(acceptPairKernel, { bindings: { ys, yy, coef }, uniforms: { n: 1, dst: rho, a: hDiag, b: 0 }, workgroups: [1] });
 }
 
 export interface AdamStepParams {

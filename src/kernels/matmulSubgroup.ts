@@ -2,28 +2,26 @@
 // which conv2d.ts runs 1×1 stride-1 convolutions on and gram.ts the Gram backward, and G[n] = B[n]·B[n]ᵀ / norm,
 // gram.ts's Gram matrix.
 import type { Engine } from '../runtime/engine.ts';
-import { type KernelSpec, kernel, shaderModule } from '../runtime/kernel.ts';
+import { type KernelSpec, kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
 import type { Shape, Tensor } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/matmulSubgroup.wgsl?raw';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import laneLoadsWgsl from '../../shaders/laneLoads.wgsl?raw';
-import { type Lanes, type SubgroupActivation } from './conv2dSubgroup.ts';
+import type { Lanes } from './conv2dSubgroup.ts';
+import { type Activation, NO_EPILOGUE, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 
 export const MatmulParams = uniformStruct('MatmulParams', { M: 'u32', K: 'u32', P: 'u32', aStride: 'u32', slope: 'f32', norm: 'f32' });
 const module = shaderModule('matmulSubgroup', source, [MatmulParams], [epilogueWgsl, laneLoadsWgsl]);
-const NO_EPILOGUE = { BIAS: false, RELU: false, LEAKY_RELU: false };
 const PACK_WG = 64;
 const packRowsKernel = kernel(module, { entryPoint: 'packRows', bindings: ['w', 'rows'], uniforms: MatmulParams, defines: NO_EPILOGUE });
 const symmetrizeKernel = kernel(module, { entryPoint: 'symmetrize', bindings: ['dG', 'rows'], uniforms: MatmulParams, defines: NO_EPILOGUE });
-const gramKernels = new Map<Lanes, KernelSpec>();
-const kernels = new Map<string, KernelSpec>();
-function matmulKernel(lanes: Lanes, bias: boolean): KernelSpec {
-  const key = `${lanes} ${bias}`;
-  let k = kernels.get(key);
-  if (!k) kernels.set(key, (k = kernel(module, { entryPoint: 'matmulSubgroup', bindings: bias ? ['A', 'B', 'bias', 'Y'] : ['A', 'B', 'Y'], uniforms: MatmulParams, constants: { LANES: lanes } })));
-  return k;
-}
+const matmulKernel = kernelVariants((lanes: Lanes, bias: boolean): KernelSpec =>
+  kernel(module, { entryPoint: 'matmulSubgroup', bindings: bias ? ['A', 'B', 'bias', 'Y'] : ['A', 'B', 'Y'], uniforms: MatmulParams, constants: { LANES: lanes } }),
+);
+const gramKernel = kernelVariants((lanes: Lanes): KernelSpec =>
+  kernel(module, { entryPoint: 'gramSubgroup', bindings: ['B', 'G'], uniforms: MatmulParams, constants: { LANES: lanes }, defines: NO_EPILOGUE }),
+);
 
 /** Columns of one matmulSubgroup workgroup. */
 export const MATMUL_TILE_COLS = 16;
@@ -41,7 +39,7 @@ export function packRows(e: Engine, w: Tensor, M: number, K: number): Tensor {
  *  values, P a multiple of 4) and A from packRows: [M, Kp] shared by every n, or [N, M, Kp] (`perItem`). */
 export function matmulSubgroup(
   e: Engine, A: Tensor, B: Tensor, dims: { N: number; M: number; K: number; P: number },
-  { bias, activation = 'none', lanes, perItem = false, outShape = [dims.N, dims.M, dims.P] }: { bias?: Tensor; activation?: SubgroupActivation; lanes: Lanes; perItem?: boolean; outShape?: Shape },
+  { bias, activation = 'none', lanes, perItem = false, outShape = [dims.N, dims.M, dims.P] }: { bias?: Tensor; activation?: Activation; lanes: Lanes; perItem?: boolean; outShape?: Shape },
 ): Tensor {
   const { N, M, K, P } = dims;
   const Kp4 = Math.ceil(K / 4);
@@ -53,9 +51,8 @@ export function matmulSubgroup(
   if (Math.max(...workgroups) > maxDim) throw new Error(`matmulSubgroup: ${M} × ${P} outputs need ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   if (outShape.reduce((a, b) => a * b, 1) !== N * M * P) throw new Error(`matmulSubgroup: output shape [${outShape.join(', ')}] does not hold ${N} × ${M} × ${P} values`);
   const Y = e.empty(outShape);
-  const uniforms = { M, K, P, aStride: perItem ? M * Kp4 : 0, slope: typeof activation === 'object' ? activation.leakyRelu : 0, norm: 1 };
-  const defines = { BIAS: !!bias, RELU: activation === 'relu', LEAKY_RELU: typeof activation === 'object' };
-  e.run(matmulKernel(lanes, !!bias), { bindings: bias ? { A, B, bias, Y } : { A, B, Y }, uniforms, workgroups, defines });
+  const uniforms = { M, K, P, aStride: perItem ? M * Kp4 : 0, slope: slopeOf(activation), norm: 1 };
+  e.run(matmulKernel(lanes, !!bias), { bindings: withBias({ A, B, Y }, bias), uniforms, workgroups, defines: epilogueDefines(bias, activation) });
   return Y;
 }
 
@@ -73,9 +70,7 @@ export function gramSubgroup(e: Engine, B: Tensor, dims: { N: number; M: number;
   const { N, M, P } = dims;
   if (P % 4 !== 0) throw new Error(`gramSubgroup: ${P} columns are not a multiple of 4`);
   if (B.size !== N * M * P) throw new Error(`gramSubgroup: B of ${B.size} values is not ${N} × ${M} × ${P}`);
-  let k = gramKernels.get(lanes);
-  if (!k) gramKernels.set(lanes, (k = kernel(module, { entryPoint: 'gramSubgroup', bindings: ['B', 'G'], uniforms: MatmulParams, constants: { LANES: lanes }, defines: NO_EPILOGUE })));
   const G = e.empty([N, M, M]);
-  e.run(k, { bindings: { B, G }, uniforms: { M, K: P, P, aStride: 0, slope: 0, norm }, workgroups: [Math.ceil(M / MATMUL_TILE_COLS), Math.ceil(M / lanes), N] });
+  e.run(gramKernel(lanes), { bindings: { B, G }, uniforms: { M, K: P, P, aStride: 0, slope: 0, norm }, workgroups: [Math.ceil(M / MATMUL_TILE_COLS), Math.ceil(M / lanes), N] });
   return G;
 }

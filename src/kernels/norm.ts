@@ -11,6 +11,7 @@ import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/norm.wgsl?raw';
 import itemsWgsl from '../../shaders/items.wgsl?raw';
+import workgroupReduceWgsl from '../../shaders/workgroupReduce.wgsl?raw';
 
 const WG = 64;
 export const NormParams = uniformStruct('NormParams', {
@@ -22,7 +23,7 @@ export const NormParams = uniformStruct('NormParams', {
   eps: 'f32',
   paramStride: 'u32',
 });
-const module = shaderModule('norm', source, [NormParams], [itemsWgsl]);
+const module = shaderModule('norm', source, [NormParams], [itemsWgsl, workgroupReduceWgsl]);
 const constants = { WG };
 type NormKernel = KernelSpec<typeof NormParams.fields>;
 

@@ -12,17 +12,14 @@
 // the content's colour mean and covariance first) and -mask (spatial control: two styles, each applied by AdaIN to
 // the content positions of its region, with the statistics of those positions only). Images are RGB in 0…1; the
 // output is not clipped (test.py's save_image clips). An H×W input comes out 8⌈H/8⌉ × 8⌈W/8⌉: its own size for
-// multiples of 8, else up to 7 pixels larger, as upstream.
-import { conv2d } from '../kernels/conv2d.ts';
-import { axpyInPlace, fill, scale } from '../kernels/elementwise.ts';
-import { upsampleNearest2x } from '../kernels/resample.ts';
-import { adain, channelMeanStd } from '../kernels/norm.ts';
-import { maxPool2d } from '../kernels/pool.ts';
-import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
+// multiples of 8, else up to 7 pixels larger, as upstream. Defined once as a graph, compiled per input shapes and
+// options; the mask's per-region statistics are a gather done on the CPU between two programs.
+import { Graph, type Node, Program, adain, channelMoment, conv2d, maxPool2d, relu, upsampleNearest2x, weightedSum } from '../graph/index.ts';
+import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
-import { type ConvWeights, chain, openWeights, releaseConvs, resizeToLongestSide, uploadConv } from './layers.ts';
+import { type ConvWeights, ProgramCache, type ProgramChoices, fusionKey, openWeights, programKey, releaseConvs, stylizeImages, uploadConv } from './layers.ts';
 
 /** net.vgg's 3×3 convs conv1_1 … conv4_1 (after the 1×1 preprocessing conv, key 0) and those a pool follows. */
 const ENCODER_KEYS = [2, 5, 9, 12, 16, 19, 22, 25, 29];
@@ -40,7 +37,7 @@ export interface SpatialMask {
   data: ArrayLike<number>;
 }
 
-export interface AdainOptions {
+export interface AdainOptions extends ProgramChoices {
   /** Degree of stylisation α in [0, 1]: the decoder gets α·t + (1 − α)·content features. Default 1. */
   alpha?: number;
   /** Style interpolation weights, one per style, normalised to sum 1. Default: equal weights. */
@@ -72,17 +69,22 @@ function chainedConvShapes(set: WeightSet, keys: number[], channels: number): { 
 }
 
 export class AdaIN {
+  /** Compiled programs by part, input shapes, fusion choice and options; `programs.last` is the latest run's. */
+  readonly programs = new ProgramCache(16);
+
   private constructor(
     readonly engine: Engine,
     /** The 1×1 preprocessing conv, then conv1_1 … conv4_1. */
     private readonly encoder: ConvWeights[],
     private readonly decoder: ConvWeights[],
     readonly description: string,
+    private readonly choices: ProgramChoices,
   ) {}
 
   /** pytorch-AdaIN's vgg_normalised.pth (all of net.vgg; the layers after relu4_1 are not read) and decoder.pth, as
-   *  paths, URLs or opened WeightSets. Widths are read from the weights; errors name the offending tensor. */
-  static async load(e: Engine, vgg: string | WeightSet, decoder: string | WeightSet, opts: SourceOptions = {}): Promise<AdaIN> {
+   *  paths, URLs or opened WeightSets. Widths are read from the weights; errors name the offending tensor. `fusion`
+   *  is the default of every run. */
+  static async load(e: Engine, vgg: string | WeightSet, decoder: string | WeightSet, opts: SourceOptions & ProgramChoices = {}): Promise<AdaIN> {
     const [v, d] = await Promise.all([openWeights(vgg, opts), openWeights(decoder, opts)]);
     const enc = chainedConvShapes(v, ENCODER_KEYS, 3);
     checkShapes(v, { '0.weight': [3, 3, 1, 1], '0.bias': [3], ...enc.shapes });
@@ -93,68 +95,42 @@ export class AdaIN {
     checkShapes(d, dec.shapes);
     const encoder = await Promise.all([0, ...ENCODER_KEYS].map((k) => uploadConv(e, v, String(k))));
     const decoderConvs = await Promise.all(DECODER_KEYS.map((k) => uploadConv(e, d, String(k))));
-    return new AdaIN(e, encoder, decoderConvs, `${v.description} + ${d.description}`);
+    return new AdaIN(e, encoder, decoderConvs, `${v.description} + ${d.description}`, { fusion: opts.fusion });
   }
 
   /** x [N, 3, H, W] RGB 0…1 (H, W ≥ 9: relu4_1 must be at least 2×2 for its reflection padding) → relu4_1 features
    *  [N, C, ⌈H/8⌉, ⌈W/8⌉]. x is kept. */
-  encode(x: Tensor): Tensor {
-    if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 9 || x.shape[3] < 9) {
-      throw new Error(`AdaIN: images must be [N, 3, H, W] with H, W ≥ 9, got ${shapeString(x.shape)}`);
-    }
-    const e = this.engine;
-    const [pre, ...convs] = this.encoder;
-    return chain(
-      x,
-      (t) => conv2d(e, t, pre.weight, { bias: pre.bias }),
-      ...convs.flatMap(({ weight, bias }, i) => {
-        const conv = (t: Tensor) => conv2d(e, t, weight, { bias, padding: 1, padMode: 'reflect', activation: 'relu' });
-        return POOL_AFTER.has(ENCODER_KEYS[i]) ? [conv, (t: Tensor) => maxPool2d(this.engine, t, { kernel: 2, ceilMode: true })] : [conv];
-      }),
-    );
+  encode(x: Tensor, choices: ProgramChoices = {}): Tensor {
+    checkImage(x);
+    return this.run('encode', [x], choices, [], ([t]) => [this.encoderGraph(t)])[0];
   }
 
   /** Features [N, C, h, w] → image [N, 3, 8h, 8w] (RGB about 0…1, not clipped). features are kept. */
-  decode(features: Tensor): Tensor {
-    const e = this.engine;
-    return chain(
-      features,
-      ...this.decoder.flatMap(({ weight, bias }, i) => {
-        const activation = i === this.decoder.length - 1 ? 'none' : 'relu';
-        const conv = (t: Tensor) => conv2d(e, t, weight, { bias, padding: 1, padMode: 'reflect', activation });
-        return UPSAMPLE_AFTER.has(DECODER_KEYS[i]) ? [conv, (t: Tensor) => upsampleNearest2x(e, t)] : [conv];
-      }),
-    );
+  decode(features: Tensor, choices: ProgramChoices = {}): Tensor {
+    return this.run('decode', [features], choices, [], ([f]) => [this.decoderGraph(f)])[0];
   }
 
   /** The decoder's input: α·t + (1 − α)·content with t the (weighted or masked) AdaIN of the content features by
    *  the style features. All [1, C, ·, ·]; the inputs are kept. */
   async targetFeatures(content: Tensor, styles: readonly Tensor[], opts: AdainOptions = {}): Promise<Tensor> {
-    const e = this.engine;
     const { alpha, weights } = checkOptions(styles.length, opts);
-    let t: Tensor;
-    if (opts.mask) t = await maskedAdain(e, content, styles[0], styles[1], opts.mask);
-    else if (styles.length === 1) t = adain(e, content, styles[0], MOMENTS);
-    else {
-      t = fill(e, content.shape, 0);
-      for (const [i, s] of styles.entries()) {
-        const a = adain(e, content, s, MOMENTS);
-        axpyInPlace(e, weights[i], a, t);
-        a.release();
+    if (opts.mask) {
+      const t = await this.maskedAdain(content, styles[0], styles[1], opts.mask, opts);
+      try {
+        return this.run('mix', [content, t], opts, [alpha], ([c, a]) => [mix(c, a, alpha)])[0];
+      } finally {
+        t.release();
       }
     }
-    if (alpha === 1) return t;
-    const mixed = scale(e, content, 1 - alpha);
-    axpyInPlace(e, alpha, t, mixed);
-    t.release();
-    return mixed;
+    return this.run('target', [content, ...styles], opts, [alpha, weights], ([c, ...s]) => [targetGraph(c, s, alpha, weights)])[0];
   }
 
   /** content [1, 3, H, W] and styles [1, 3, Hi, Wi], RGB 0…1 → the stylized image [1, 3, 8⌈H/8⌉, 8⌈W/8⌉]
    *  (not clipped). The inputs are kept. */
   async transfer(content: Tensor, styles: readonly Tensor[], opts: AdainOptions = {}): Promise<Tensor> {
-    checkOptions(styles.length, opts);
+    const { alpha, weights } = checkOptions(styles.length, opts);
     for (const x of [content, ...styles]) {
+      checkImage(x);
       if (x.shape[0] !== 1) throw new Error(`AdaIN: transfer takes one image per tensor, got ${shapeString(x.shape)}`);
     }
     const e = this.engine;
@@ -163,38 +139,118 @@ export class AdaIN {
       const colours = await content.read();
       inputs = await Promise.all(styles.map(async (s) => e.tensor(s.shape, coral(await s.read(), colours))));
     }
-    const contentFeatures = this.encode(content);
-    const styleFeatures = inputs.map((s) => this.encode(s));
-    if (inputs !== styles) inputs.forEach((s) => s.release());
-    const target = await this.targetFeatures(contentFeatures, styleFeatures, opts);
-    [contentFeatures, ...styleFeatures].forEach((f) => f.release());
-    const y = this.decode(target);
-    target.release();
-    return y;
+    try {
+      if (!opts.mask) {
+        // One program: every image encoded, AdaIN, the mix, decoded.
+        return this.run('transfer', [content, ...inputs], opts, [alpha, weights], ([c, ...s]) => [
+          this.decoderGraph(targetGraph(this.encoderGraph(c), s.map((x) => this.encoderGraph(x)), alpha, weights)),
+        ])[0];
+      }
+      // The mask's statistics are a CPU gather between the encoder and the decoder.
+      const [contentFeatures, ...styleFeatures] = [content, ...inputs].map((x) => this.encode(x, opts));
+      try {
+        const t = await this.maskedAdain(contentFeatures, styleFeatures[0], styleFeatures[1], opts.mask, opts);
+        try {
+          return this.run('mixDecode', [contentFeatures, t], opts, [alpha], ([c, a]) => [this.decoderGraph(mix(c, a, alpha))])[0];
+        } finally {
+          t.release();
+        }
+      } finally {
+        [contentFeatures, ...styleFeatures].forEach((f) => f.release());
+      }
+    } finally {
+      if (inputs !== styles) inputs.forEach((s) => s.release());
+    }
   }
 
   /** ImageData-like images (alpha ignored) → the stylized image, clipped to bytes. */
-  async stylize(content: RgbaImage, styles: readonly RgbaImage[], opts: AdainStylizeOptions = {}): Promise<RgbaImage> {
-    const e = this.engine;
-    const upload = (img: RgbaImage, side?: number) => resizeToLongestSide(e, e.tensor([1, 3, img.height, img.width], imageToPlanes(img)), side);
-    const x = upload(content, opts.longestSide);
-    const s = styles.map((img) => upload(img, opts.styleLongestSide));
-    let y: Tensor;
-    try {
-      y = await this.transfer(x, s, opts);
-    } finally {
-      [x, ...s].forEach((t) => t.release());
-    }
-    try {
-      return planesToImage(await y.read(), y.shape[3], y.shape[2]);
-    } finally {
-      y.release();
-    }
+  stylize(content: RgbaImage, styles: readonly RgbaImage[], opts: AdainStylizeOptions = {}): Promise<RgbaImage> {
+    const images = [{ image: content, longestSide: opts.longestSide }, ...styles.map((image) => ({ image, longestSide: opts.styleLongestSide }))];
+    return stylizeImages(this.engine, images, { scale: 1 / 255 }, ([x, ...s]) => this.transfer(x, s, opts));
   }
 
   release(): void {
+    this.programs.clear();
     releaseConvs([...this.encoder, ...this.decoder]);
   }
+
+  /** The program `part` on these inputs, compiled on first use for their shapes, the choices and `key`. */
+  private run(part: string, xs: Tensor[], { fusion = this.choices.fusion }: ProgramChoices, key: unknown[], build: (inputs: Node[]) => Node[]): Tensor[] {
+    const { program } = this.programs.get(programKey(xs, part, fusionKey(fusion), key), () => {
+      const g = new Graph();
+      return { program: new Program(build(xs.map((x, i) => g.input(`x${i}`, x.shape))), { fusion }) };
+    });
+    return program.run(this.engine, Object.fromEntries(xs.map((x, i) => [`x${i}`, x])));
+  }
+
+  private conv(x: Node, { weight, bias }: ConvWeights, name: string, padding: number): Node {
+    const g = x.graph;
+    return conv2d(x, g.constant(`${name}.weight`, weight), g.constant(`${name}.bias`, bias), padding ? { padding, padMode: 'reflect' } : {});
+  }
+
+  private encoderGraph(x: Node): Node {
+    const [pre, ...convs] = this.encoder;
+    let h = this.conv(x, pre, 'vgg.0', 0);
+    for (const [i, c] of convs.entries()) {
+      h = relu(this.conv(h, c, `vgg.${ENCODER_KEYS[i]}`, 1));
+      if (POOL_AFTER.has(ENCODER_KEYS[i])) h = maxPool2d(h, 2, 2, { ceilMode: true });
+    }
+    return h;
+  }
+
+  private decoderGraph(features: Node): Node {
+    let h = features;
+    for (const [i, c] of this.decoder.entries()) {
+      h = this.conv(h, c, `decoder.${DECODER_KEYS[i]}`, 1);
+      if (i < this.decoder.length - 1) h = relu(h);
+      if (UPSAMPLE_AFTER.has(DECODER_KEYS[i])) h = upsampleNearest2x(h);
+    }
+    return h;
+  }
+
+  /** test.lua's spatial control: the content positions in the mask's foreground get AdaIN by the first style with
+   *  the mean and std of those positions only, the background ones by the second style likewise (CPU, float64: the
+   *  positions are a gather the kernels do not offer; features are C·⌈H/8⌉·⌈W/8⌉ values). */
+  private async maskedAdain(content: Tensor, foreground: Tensor, background: Tensor, mask: SpatialMask, choices: ProgramChoices): Promise<Tensor> {
+    const [N, C, H, W] = content.shape;
+    if (N !== 1) throw new Error(`AdaIN: a mask applies to one content image at a time, got ${shapeString(content.shape)}`);
+    const P = H * W;
+    const fg = maskAtFeatures(mask, H, W);
+    const x = await content.read();
+    const out = new Float32Array(x.length);
+    for (const [inRegion, style] of [[true, foreground], [false, background]] as const) {
+      const positions = [...fg.keys()].filter((p) => fg[p] === inRegion);
+      if (positions.length === 0) continue;
+      if (positions.length === 1) throw new Error(`AdaIN: the mask's ${inRegion ? 'fore' : 'back'}ground covers 1 of the ${H}×${W} feature positions; AdaIN's unbiased std needs at least 2`);
+      const stats = this.run('moments', [style], choices, [], ([s]) => [channelMoment(s, 'mean', MOMENTS), channelMoment(s, 'std', MOMENTS)]);
+      const [mean, std] = await Promise.all(stats.map((t) => t.read()));
+      stats.forEach((t) => t.release());
+      for (let c = 0; c < C; c++) {
+        const v = positions.map((p) => x[c * P + p]);
+        const mu = v.reduce((a, b) => a + b, 0) / v.length;
+        const sigma = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1) + MOMENTS.eps);
+        for (const p of positions) out[c * P + p] = ((x[c * P + p] - mu) / sigma) * std[c] + mean[c];
+      }
+    }
+    return this.engine.tensor(content.shape, out);
+  }
+}
+
+function checkImage(x: Tensor): void {
+  if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 9 || x.shape[3] < 9) {
+    throw new Error(`AdaIN: images must be [N, 3, H, W] with H, W ≥ 9, got ${shapeString(x.shape)}`);
+  }
+}
+
+/** α·t + (1 − α)·content (t itself for α = 1). */
+function mix(content: Node, t: Node, alpha: number): Node {
+  return alpha === 1 ? t : weightedSum([content, t], [1 - alpha, alpha]);
+}
+
+/** The weighted AdaIN of the content features by each style's (weights normalised), mixed with the content by α. */
+function targetGraph(content: Node, styles: readonly Node[], alpha: number, weights: readonly number[]): Node {
+  const t = styles.length === 1 ? adain(content, styles[0], MOMENTS) : weightedSum(styles.map((s) => adain(content, s, MOMENTS)), weights);
+  return mix(content, t, alpha);
 }
 
 function checkOptions(styles: number, { alpha = 1, weights, mask }: AdainOptions): { alpha: number; weights: number[] } {
@@ -224,34 +280,6 @@ export function maskAtFeatures(mask: SpatialMask, h: number, w: number): boolean
     for (let x = 0; x < w; x++) fg.push(mask.data[index(y, mask.height, h) * mask.width + index(x, mask.width, w)] >= 0.5);
   }
   return fg;
-}
-
-/** test.lua's spatial control: the content positions in the mask's foreground get AdaIN by the first style with the
- *  mean and std of those positions only, the background ones by the second style likewise (CPU, float64: the
- *  positions are a gather the kernels do not offer; features are C·⌈H/8⌉·⌈W/8⌉ values). */
-async function maskedAdain(e: Engine, content: Tensor, foreground: Tensor, background: Tensor, mask: SpatialMask): Promise<Tensor> {
-  const [N, C, H, W] = content.shape;
-  if (N !== 1) throw new Error(`AdaIN: a mask applies to one content image at a time, got ${shapeString(content.shape)}`);
-  const P = H * W;
-  const fg = maskAtFeatures(mask, H, W);
-  const x = await content.read();
-  const out = new Float32Array(x.length);
-  for (const [inRegion, style] of [[true, foreground], [false, background]] as const) {
-    const positions = [...fg.keys()].filter((p) => fg[p] === inRegion);
-    if (positions.length === 0) continue;
-    if (positions.length === 1) throw new Error(`AdaIN: the mask's ${inRegion ? 'fore' : 'back'}ground covers 1 of the ${H}×${W} feature positions; AdaIN's unbiased std needs at least 2`);
-    const stats = channelMeanStd(e, style, MOMENTS);
-    const [mean, std] = await Promise.all([stats.mean.read(), stats.std.read()]);
-    stats.mean.release();
-    stats.std.release();
-    for (let c = 0; c < C; c++) {
-      const v = positions.map((p) => x[c * P + p]);
-      const mu = v.reduce((a, b) => a + b, 0) / v.length;
-      const sigma = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1) + MOMENTS.eps);
-      for (const p of positions) out[c * P + p] = ((x[c * P + p] - mu) / sigma) * std[c] + mean[c];
-    }
-  }
-  return e.tensor(content.shape, out);
 }
 
 /** A mask from an image: its luminance (ITU-R 601, as Torch's image.load(path, 1)) in 0…1. */

@@ -1,15 +1,13 @@
 // Johnson et al. 2016's feed-forward style network as trained by Engstrom's fast-style-transfer (src/transform.py)
 // and published by ml5 as deeplearn.js checkpoints: 48 variables `Variable`, `Variable_1` … `Variable_47`, each
-// conv's filter followed by its instance norm's shift and scale. Run as a plain sequence of kernel calls.
-import { scalarAffine, tanh } from '../kernels/activation.ts';
-import { conv2d, convTranspose2d, samePadding, tfConvTranspose2dSame } from '../kernels/conv2d.ts';
-import { add } from '../kernels/elementwise.ts';
-import { resizeBilinear } from '../kernels/resample.ts';
-import { instanceNorm } from '../kernels/norm.ts';
-import { type RgbaImage, fitLongestSide, imageToPlanes, planesToImage } from '../image/io.ts';
+// conv's filter followed by its instance norm's shift and scale. Defined once as a graph, compiled per input shape.
+import { Graph, type Node, Program, add, conv2d, convTranspose2d, instanceNorm, relu, scalarAffine, tanh } from '../graph/index.ts';
+import { samePadding, tfConvTranspose2dSame } from '../kernels/geometry.ts';
+import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { ML5_STYLES, type SourceOptions, type WeightSet, checkShapes, loadWeights } from '../weights/index.ts';
+import { ProgramCache, type ProgramChoices, fusionKey, programKey, stylizeImages, tfFilterToTorch } from './layers.ts';
 
 export interface FastStyleLayer {
   /** Index of the filter variable; id + 1 is the instance norm's shift, id + 2 its scale. */
@@ -59,21 +57,9 @@ export function fastStyleShapes(): Record<string, number[]> {
   return shapes;
 }
 
-/** TensorFlow [h, w, a, b] → [b, a, h, w]: a conv filter [h, w, in, out] becomes ours [out, in, h, w]; a transposed
- *  one [h, w, out, in] becomes PyTorch ConvTranspose2d's [in, out, h, w] (both are the adjoint pair, no flip). */
-export function tfFilterToTorch(data: Float32Array, [h, w, a, b]: readonly number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let i = 0; i < a; i++) {
-        for (let o = 0; o < b; o++) out[((o * a + i) * h + y) * w + x] = data[((y * w + x) * a + i) * b + o];
-      }
-    }
-  }
-  return out;
-}
+export { tfFilterToTorch } from './layers.ts';
 
-export interface RunOptions {
+export interface RunOptions extends ProgramChoices {
   /** Called after each of the 16 layers has run on the GPU (the engine then waits for each layer). */
   onProgress?: (done: number, total: number) => void;
   /** Checked between layers; an abort rejects with signal.reason and frees the intermediates. */
@@ -100,16 +86,22 @@ interface GpuLayer {
  * not cropped (ml5 returns the larger image too).
  */
 export class FastStyleNet {
+  /** Compiled programs by input shape and fusion choice, each with the nodes that end a layer (index by node);
+   *  `programs.last` is the latest run's. */
+  readonly programs = new ProgramCache<{ program: Program; layerEnds: Map<Node, number> }>();
+
   private constructor(
     readonly engine: Engine,
     private readonly layers: GpuLayer[],
     /** Where the weights came from. */
     readonly description: string,
+    private readonly choices: ProgramChoices,
   ) {}
 
   /** A style name (ML5_STYLES: 'wave', …, fetched as the known model ml5-style-transfer/<name>), a known model id,
-   *  the folder/URL of a deeplearn.js checkpoint, or an opened WeightSet. Errors name the offending variable. */
-  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions = {}): Promise<FastStyleNet> {
+   *  the folder/URL of a deeplearn.js checkpoint, or an opened WeightSet. Errors name the offending variable.
+   *  `fusion` is the default of every run. */
+  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions & ProgramChoices = {}): Promise<FastStyleNet> {
     const isStyle = typeof from === 'string' && (ML5_STYLES as readonly string[]).includes(from);
     const set = typeof from === 'string' ? await loadWeights(isStyle ? `ml5-style-transfer/${from}` : from, opts) : from;
     const shapes = fastStyleShapes();
@@ -130,90 +122,67 @@ export class FastStyleNet {
         scale: e.tensor([spec.outChannels], scale),
       };
     });
-    return new FastStyleNet(e, layers, set.description);
+    return new FastStyleNet(e, layers, set.description, { fusion: opts.fusion });
+  }
+
+  /** The network on x [N, 3, H, W] as graph nodes: the output, and each layer's last node (for progress). */
+  build(x: Node): { output: Node; layerEnds: Node[] } {
+    const g = x.graph;
+    const layerEnds: Node[] = [];
+    let h = x;
+    let skip: Node | undefined;
+    for (const [i, { spec, weight, shift, scale }] of this.layers.entries()) {
+      if (spec.residual === 'first') skip = h;
+      // conv (TensorFlow SAME, zero padding) → instance norm → ReLU where the layer has one.
+      const [, , H, W] = h.shape;
+      const { kernel: k, stride } = spec;
+      const w = g.constant(`layer${i}.weight`, weight);
+      let y: Node;
+      if (spec.transposed) y = convTranspose2d(h, w, undefined, tfConvTranspose2dSame(H, W, k, k, stride));
+      else {
+        const { top, bottom, left, right } = samePadding(H, W, k, k, stride);
+        y = conv2d(h, w, undefined, { stride, padding: { top, bottom, left, right } });
+      }
+      y = instanceNorm(y, { gamma: g.constant(`layer${i}.scale`, scale), beta: g.constant(`layer${i}.shift`, shift), eps: FAST_STYLE_EPS, unbiased: false });
+      if (spec.relu) y = relu(y);
+      if (spec.residual === 'second') y = add(skip!, y);
+      layerEnds.push(y);
+      h = y;
+    }
+    return { output: scalarAffine(tanh(h), 150, 127.5), layerEnds };
   }
 
   /** x [N, 3, H, W] RGB 0…255 → a new [N, 3, 4⌈H/4⌉, 4⌈W/4⌉] tensor, tanh(y)·150 + 127.5 (not clipped). x is kept. */
-  async forward(x: Tensor, { onProgress, signal }: RunOptions = {}): Promise<Tensor> {
+  async forward(x: Tensor, { onProgress, signal, fusion = this.choices.fusion }: RunOptions = {}): Promise<Tensor> {
     const e = this.engine;
     if (x.shape.length !== 4 || x.shape[1] !== 3 || x.size === 0) throw new Error(`FastStyleNet: input must be a non-empty [N, 3, H, W] RGB tensor, got ${shapeString(x.shape)}`);
     signal?.throwIfAborted();
-    const drop = (t: Tensor | undefined) => {
-      if (t !== x) t?.release();
-    };
-    let h = x;
-    let skip: Tensor | undefined;
-    try {
-      for (const [i, l] of this.layers.entries()) {
-        if (l.spec.residual === 'first') skip = h;
-        let y = this.apply(l, h);
-        if (l.spec.residual === 'second') {
-          const sum = add(e, skip!, y);
-          y.release();
-          drop(skip);
-          skip = undefined;
-          y = sum;
-        }
-        if (h !== skip) drop(h);
-        h = y;
-        if (onProgress || signal) {
-          await e.sync();
-          signal?.throwIfAborted();
-          onProgress?.(i + 1, this.layers.length);
-        }
-      }
-      const t = tanh(e, h);
-      drop(h);
-      h = t;
-      const out = scalarAffine(e, t, 150, 127.5);
-      t.release();
-      return out;
-    } catch (err) {
-      drop(h);
-      drop(skip);
-      throw err;
-    }
-  }
-
-  /** conv (TensorFlow SAME, zero padding) → instance norm → ReLU where the layer has one. */
-  private apply({ spec, weight, shift, scale }: GpuLayer, x: Tensor): Tensor {
-    const e = this.engine;
-    const [, , H, W] = x.shape;
-    const { kernel: k, stride } = spec;
-    const z = spec.transposed
-      ? convTranspose2d(e, x, weight, tfConvTranspose2dSame(H, W, k, k, stride))
-      : conv2d(e, x, weight, { stride, padding: samePadding(H, W, k, k, stride) });
-    const n = instanceNorm(e, z, { gamma: scale, beta: shift, eps: FAST_STYLE_EPS, unbiased: false, relu: spec.relu });
-    z.release();
-    return n;
+    const { program, layerEnds } = this.programs.get(programKey([x], fusionKey(fusion)), () => {
+      const g = new Graph();
+      const net = this.build(g.input('x', x.shape));
+      return { program: new Program([net.output], { fusion }), layerEnds: new Map(net.layerEnds.map((n, i) => [n, i])) };
+    });
+    const [y] = await program.runStepwise(e, { x }, {
+      signal,
+      // A fused step keeps the activation's node, so the layer ends are steps with fusion on or off.
+      onStep: async (step) => {
+        const layer = layerEnds.get(step.node);
+        if (layer === undefined || !onProgress) return;
+        await e.sync();
+        signal?.throwIfAborted();
+        onProgress(layer + 1, this.layers.length);
+      },
+    });
+    return y;
   }
 
   /** An ImageData-like image (alpha ignored) → the stylized image, opaque, 4⌈H/4⌉ × 4⌈W/4⌉ of the (resized) input. */
-  async stylize(image: RgbaImage, opts: StylizeOptions = {}): Promise<RgbaImage> {
-    const e = this.engine;
-    let x = e.tensor([1, 3, image.height, image.width], imageToPlanes(image, 1));
-    if (opts.longestSide !== undefined) {
-      const [h, w] = fitLongestSide(image.height, image.width, opts.longestSide);
-      if (h !== image.height || w !== image.width) {
-        const resized = resizeBilinear(e, x, h, w);
-        x.release();
-        x = resized;
-      }
-    }
-    let y: Tensor;
-    try {
-      y = await this.forward(x, opts);
-    } finally {
-      x.release();
-    }
-    try {
-      return planesToImage(await y.read(), y.shape[3], y.shape[2], 1);
-    } finally {
-      y.release();
-    }
+  stylize(image: RgbaImage, opts: StylizeOptions = {}): Promise<RgbaImage> {
+    return stylizeImages(this.engine, [{ image, longestSide: opts.longestSide }], { scale: 1 }, ([x]) => this.forward(x, opts));
   }
 
   release(): void {
+    this.programs.clear();
     for (const l of this.layers) for (const t of [l.weight, l.shift, l.scale]) t.release();
   }
 }

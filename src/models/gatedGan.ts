@@ -7,16 +7,24 @@
 //                ReflectionPad2d(3), 7×7 conv, tanh
 // IN = InstanceNorm2d with upstream's defaults (no affine parameters, biased variance, eps 1e-5); residual blocks are
 // x + IN(conv(pad(ReLU(IN(conv(pad(x))))))) with reflection padding 1. Images are normalised to [-1, 1] as upstream's
-// transforms.Normalize((0.5,)*3, (0.5,)*3), and the output maps back by 127.5·(y + 1).
-import { relu, tanh } from '../kernels/activation.ts';
-import { conv2d, convTranspose2d, torchConvTranspose2d } from '../kernels/conv2d.ts';
-import { add, axpyInPlace, fill, scale } from '../kernels/elementwise.ts';
-import { instanceNorm } from '../kernels/norm.ts';
-import { type RgbaImage, imageToPlanes, planesToImage } from '../image/io.ts';
+// transforms.Normalize((0.5,)*3, (0.5,)*3), and the output maps back by 127.5·(y + 1). Defined once as a graph,
+// compiled per input shape and style label.
+import { Graph, type Node, Program, add, conv2d, convTranspose2d, fill, instanceNorm, relu, tanh, weightedSum } from '../graph/index.ts';
+import { torchConvTranspose2d } from '../kernels/geometry.ts';
+import type { RgbaImage } from '../image/io.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type SourceOptions, type WeightSet, checkShapes } from '../weights/index.ts';
-import { type ConvWeights, chain, openWeights, releaseConvs, resizeToLongestSide, uploadConv } from './layers.ts';
+import { type ConvWeights, ProgramCache, type ProgramChoices, fusionKey, openWeights, programKey, releaseConvs, stylizeImages, uploadConv } from './layers.ts';
+
+/** Images in [-1, 1]: byte · 2/255 − 1. */
+const PIXELS = { scale: 2 / 255, offset: [-1, -1, -1] } as const;
+
+function checkImage(x: Tensor): void {
+  if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 5 || x.shape[3] < 5) {
+    throw new Error(`GatedGanGenerator: input must be an [N, 3, H, W] image of at least 5×5 pixels, got ${shapeString(x.shape)}`);
+  }
+}
 
 interface ResidualBlock {
   conv1: ConvWeights;
@@ -54,6 +62,9 @@ function countBlocks(set: WeightSet, prefix: string): number {
 }
 
 export class GatedGanGenerator {
+  /** Compiled programs by part, input shape, fusion choice and label; `programs.last` is the latest run's. */
+  readonly programs = new ProgramCache(16);
+
   private constructor(
     readonly engine: Engine,
     private readonly encoder: ConvWeights[],
@@ -63,11 +74,13 @@ export class GatedGanGenerator {
     private readonly output: ConvWeights,
     /** Where the weights came from. */
     readonly description: string,
+    private readonly choices: ProgramChoices,
   ) {}
 
   /** A generator state dict (torch.save .pth or safetensors; a path, URL or opened WeightSet). The widths, the
-   *  number of styles and of decoder blocks are read from it; errors name the tensor that is missing or malformed. */
-  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions = {}): Promise<GatedGanGenerator> {
+   *  number of styles and of decoder blocks are read from it; errors name the tensor that is missing or malformed.
+   *  `fusion` is the default of every run. */
+  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions & ProgramChoices = {}): Promise<GatedGanGenerator> {
     const set = await openWeights(from, opts);
     const ngf = set.shape('encoder.model.1.weight')[0];
     const styles = countBlocks(set, 'transformer.t.');
@@ -85,6 +98,7 @@ export class GatedGanGenerator {
       await Promise.all([blocks, blocks + 3].map((k) => conv(`decoder.model.${k}`))),
       await conv(`decoder.model.${blocks + 7}`),
       set.description,
+      { fusion: opts.fusion },
     );
   }
 
@@ -95,103 +109,91 @@ export class GatedGanGenerator {
 
   /** x [N, 3, H, W] in [-1, 1] (H, W ≥ 5: the features must be at least 2×2 for reflection padding) → features
    *  [N, 4·ngf, ⌈H/4⌉, ⌈W/4⌉]. x is kept. */
-  encode(x: Tensor): Tensor {
-    if (x.shape.length !== 4 || x.shape[1] !== 3 || x.shape[2] < 5 || x.shape[3] < 5) {
-      throw new Error(`GatedGanGenerator: input must be an [N, 3, H, W] image of at least 5×5 pixels, got ${shapeString(x.shape)}`);
-    }
-    const e = this.engine;
-    const [first, down1, down2] = this.encoder;
-    const normRelu = (t: Tensor) => instanceNorm(e, t, { relu: true });
-    return chain(
-      x,
-      (t) => conv2d(e, t, first.weight, { bias: first.bias, padding: 3, padMode: 'reflect' }),
-      normRelu,
-      (t) => conv2d(e, t, down1.weight, { bias: down1.bias, stride: 2, padding: 1 }),
-      normRelu,
-      (t) => conv2d(e, t, down2.weight, { bias: down2.bias, stride: 2, padding: 1 }),
-      normRelu,
-    );
+  encode(x: Tensor, choices: ProgramChoices = {}): Tensor {
+    checkImage(x);
+    return this.run('encode', [x], choices, [], ([t]) => this.encoderGraph(t));
   }
 
   /** Σ_i styleWeights[i] · branch_i(features): branch i < S is style i's residual block, branch S the identity.
    *  The weights are used as given (not normalised), as upstream's Transformer does. features are kept. */
-  transform(features: Tensor, styleWeights: readonly number[]): Tensor {
-    if (styleWeights.length !== this.styles + 1 || !styleWeights.every(Number.isFinite)) {
-      throw new Error(`GatedGanGenerator: expected ${this.styles + 1} finite style weights (${this.styles} styles, then the identity), got [${styleWeights.join(', ')}]`);
-    }
-    const e = this.engine;
-    let mix: Tensor | undefined;
-    styleWeights.forEach((w, i) => {
-      if (w === 0) return;
-      const branch = i < this.styles ? this.residual(features, this.branches[i]) : features;
-      if (mix) axpyInPlace(e, w, branch, mix);
-      else mix = scale(e, branch, w);
-      if (branch !== features) branch.release();
-    });
-    return mix ?? fill(e, features.shape, 0);
+  transform(features: Tensor, styleWeights: readonly number[], choices: ProgramChoices = {}): Tensor {
+    this.checkWeights(styleWeights);
+    return this.run('transform', [features], choices, styleWeights, ([f]) => this.transformerGraph(f, styleWeights));
   }
 
   /** Transformer output → image [N, 3, 4h, 4w] in [-1, 1]. features are kept. */
-  decode(features: Tensor): Tensor {
-    const e = this.engine;
-    const up = ({ weight, bias }: ConvWeights) => (t: Tensor) => convTranspose2d(e, t, weight, { bias, ...torchConvTranspose2d(t.shape[2], t.shape[3], 3, 3, 2, 1, 1) });
-    const { weight, bias } = this.output;
-    return chain(
-      features,
-      ...this.decoderBlocks.map((b) => (t: Tensor) => this.residual(t, b)),
-      ...this.upsampling.flatMap((c) => [up(c), (t: Tensor) => instanceNorm(e, t, { relu: true })]),
-      (t) => conv2d(e, t, weight, { bias, padding: 3, padMode: 'reflect' }),
-      (t) => tanh(e, t),
-    );
+  decode(features: Tensor, choices: ProgramChoices = {}): Tensor {
+    return this.run('decode', [features], choices, [], ([f]) => this.decoderGraph(f));
   }
 
   /** x [N, 3, H, W] in [-1, 1] → [N, 3, 4⌈H/4⌉, 4⌈W/4⌉] in [-1, 1]: the input's size when H and W are multiples of
    *  4, otherwise up to 3 pixels larger (as upstream). x is kept. */
-  forward(x: Tensor, styleWeights: readonly number[]): Tensor {
-    const features = this.encode(x);
-    const mixed = this.transform(features, styleWeights);
-    features.release();
-    const y = this.decode(mixed);
-    mixed.release();
-    return y;
+  forward(x: Tensor, styleWeights: readonly number[], choices: ProgramChoices = {}): Tensor {
+    checkImage(x);
+    this.checkWeights(styleWeights);
+    return this.run('forward', [x], choices, styleWeights, ([t]) => this.decoderGraph(this.transformerGraph(this.encoderGraph(t), styleWeights)));
   }
 
   /** An ImageData-like image (alpha ignored) → the stylized image, optionally resized first (GPU bilinear) so its
    *  longest side is `longestSide`; the weights as in transform(). */
-  async stylize(image: RgbaImage, styleWeights: readonly number[], opts: { longestSide?: number } = {}): Promise<RgbaImage> {
-    const e = this.engine;
-    const input = e.tensor([1, 3, image.height, image.width], imageToPlanes(image, 2 / 255, [-1, -1, -1]));
-    const x = resizeToLongestSide(e, input, opts.longestSide);
-    let y: Tensor;
-    try {
-      y = this.forward(x, styleWeights);
-    } finally {
-      x.release();
-    }
-    try {
-      return planesToImage(await y.read(), y.shape[3], y.shape[2], 2 / 255, [-1, -1, -1]);
-    } finally {
-      y.release();
+  stylize(image: RgbaImage, styleWeights: readonly number[], opts: { longestSide?: number } & ProgramChoices = {}): Promise<RgbaImage> {
+    return stylizeImages(this.engine, [{ image, longestSide: opts.longestSide }], PIXELS, async ([x]) => this.forward(x, styleWeights, opts));
+  }
+
+  /** The program `part` on these inputs, compiled on first use for their shapes, the choices and the label. */
+  private run(part: string, xs: Tensor[], { fusion = this.choices.fusion }: ProgramChoices, label: readonly number[], build: (inputs: Node[]) => Node): Tensor {
+    const { program } = this.programs.get(programKey(xs, part, fusionKey(fusion), label), () => {
+      const g = new Graph();
+      return { program: new Program([build(xs.map((x, i) => g.input(`x${i}`, x.shape)))], { fusion }) };
+    });
+    return program.run(this.engine, Object.fromEntries(xs.map((x, i) => [`x${i}`, x])))[0];
+  }
+
+  private checkWeights(styleWeights: readonly number[]): void {
+    if (styleWeights.length !== this.styles + 1 || !styleWeights.every(Number.isFinite)) {
+      throw new Error(`GatedGanGenerator: expected ${this.styles + 1} finite style weights (${this.styles} styles, then the identity), got [${styleWeights.join(', ')}]`);
     }
   }
 
-  private residual(x: Tensor, { conv1, conv2 }: ResidualBlock): Tensor {
-    const e = this.engine;
+  private conv(x: Node, { weight, bias }: ConvWeights, name: string, geometry: { stride?: number; padding: number; padMode?: 'reflect' }): Node {
+    const g = x.graph;
+    return conv2d(x, g.constant(`${name}.weight`, weight), g.constant(`${name}.bias`, bias), geometry);
+  }
+
+  private encoderGraph(x: Node): Node {
+    const [first, down1, down2] = this.encoder;
+    const h = relu(instanceNorm(this.conv(x, first, 'encoder.1', { padding: 3, padMode: 'reflect' })));
+    const d1 = relu(instanceNorm(this.conv(h, down1, 'encoder.4', { stride: 2, padding: 1 })));
+    return relu(instanceNorm(this.conv(d1, down2, 'encoder.7', { stride: 2, padding: 1 })));
+  }
+
+  /** The label-weighted sum of the branches whose weight is not 0 (all zero: zeros). */
+  private transformerGraph(features: Node, styleWeights: readonly number[]): Node {
+    const terms = styleWeights.flatMap((w, i) => (w === 0 ? [] : [{ w, branch: i < this.styles ? this.residual(features, this.branches[i], `transformer.${i}`) : features }]));
+    if (terms.length === 0) return fill(features.shape, 0, features.graph);
+    return weightedSum(terms.map((t) => t.branch), terms.map((t) => t.w));
+  }
+
+  private decoderGraph(features: Node): Node {
+    const g = features.graph;
+    let h = this.decoderBlocks.reduce((t, b, k) => this.residual(t, b, `decoder.${k}`), features);
+    for (const [k, { weight, bias }] of this.upsampling.entries()) {
+      const [, , H, W] = h.shape;
+      const up = convTranspose2d(h, g.constant(`up${k}.weight`, weight), g.constant(`up${k}.bias`, bias), torchConvTranspose2d(H, W, 3, 3, 2, 1, 1));
+      h = relu(instanceNorm(up));
+    }
+    return tanh(this.conv(h, this.output, 'output', { padding: 3, padMode: 'reflect' }));
+  }
+
+  /** x + IN(conv(pad(ReLU(IN(conv(pad(x))))))) with reflection padding 1. */
+  private residual(x: Node, { conv1, conv2 }: ResidualBlock, name: string): Node {
     const geometry = { padding: 1, padMode: 'reflect' } as const;
-    const h = chain(
-      x,
-      (t) => conv2d(e, t, conv1.weight, { bias: conv1.bias, ...geometry }),
-      (t) => instanceNorm(e, t),
-      (t) => relu(e, t),
-      (t) => conv2d(e, t, conv2.weight, { bias: conv2.bias, ...geometry }),
-      (t) => instanceNorm(e, t),
-    );
-    const y = add(e, x, h);
-    h.release();
-    return y;
+    const h = relu(instanceNorm(this.conv(x, conv1, `${name}.1`, geometry)));
+    return add(x, instanceNorm(this.conv(h, conv2, `${name}.5`, geometry)));
   }
 
   release(): void {
+    this.programs.clear();
     const blocks = [...this.branches, ...this.decoderBlocks];
     releaseConvs([...this.encoder, ...blocks.flatMap((b) => [b.conv1, b.conv2]), ...this.upsampling, this.output]);
   }

@@ -5,15 +5,15 @@
 //   content = Σ_l w_c · mean((F_l(x) − F_l(c))²)
 //   style   = Σ_l w_s · mean((G_l(x) − Σ_k b_k G_l(s_k))²),  b normalised to sum 1
 //   tv      = w_tv · Σ (x[i+1,j] − x[i,j])² + (x[i,j+1] − x[i,j])² over all channels
-import { axpy, scale } from '../kernels/elementwise.ts';
-import { resizeBilinear } from '../kernels/resample.ts';
-import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss } from '../graph/index.ts';
+import { scale } from '../kernels/elementwise.ts';
+import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss, weightedSum } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide } from '../image/io.ts';
 import { adam } from '../lbfgs/adam.ts';
 import { lbfgs } from '../lbfgs/lbfgs.ts';
 import type { Objective } from '../lbfgs/objective.ts';
 import { type Engine, fmtBytes } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
+import { resized } from './layers.ts';
 import { type Preprocessing, Vgg19, layerIndex } from './vgg19.ts';
 
 export interface GatysOptions {
@@ -126,20 +126,10 @@ export class GatysProblem {
       return uploadResized(e, s, pre, h, w);
     });
 
-    // Targets: content activations, and the blended style Grams Σ_k b_k G_l(s_k).
-    const contentTargets = forward(e, vgg, contentX, o.contentLayers, o.pooling, (f) => f);
-    const styleTargets = new Map<string, Tensor>();
-    styleXs.forEach((sx, k) => {
-      const grams = forward(e, vgg, sx, o.styleLayers, o.pooling, (f) => gram(f, f.shape[1] * f.shape[2] * f.shape[3]));
-      for (const [layer, G] of grams) {
-        const prev = styleTargets.get(layer);
-        const next = prev ? axpy(e, blend[k] / blendSum, G, prev) : scale(e, G, blend[k] / blendSum);
-        prev?.release();
-        G.release();
-        styleTargets.set(layer, next);
-      }
-      sx.release();
-    });
+    // Targets: content activations, and the blended style Grams Σ_k b_k G_l(s_k) (one program over all styles).
+    const contentTargets = targets(e, [contentX], o.contentLayers, ([f]) => f, { pooling: o.pooling, vgg, fusion: o.fusion });
+    const styleTargets = targets(e, styleXs, o.styleLayers, (fs) => weightedSum(fs.map(gramOf), blend.map((b) => b / blendSum)), { pooling: o.pooling, vgg, fusion: o.fusion });
+    styleXs.forEach((sx) => sx.release());
 
     // The loss graph over x, differentiated once; each evaluation runs the same program.
     const g = new Graph();
@@ -147,10 +137,7 @@ export class GatysProblem {
     const layers = vgg.build(g, x, o.pooling, deepestLayer([...o.contentLayers, ...o.styleLayers]));
     const sum = (terms: Node[]) => terms.reduce((a, b) => add(a, b));
     const contentLoss = sum(o.contentLayers.map((l) => scaleNode(mse(layers.get(l)!, g.constant(`content:${l}`, contentTargets.get(l)!)), o.contentWeight)));
-    const styleLoss = sum(o.styleLayers.map((l) => {
-      const f = layers.get(l)!;
-      return scaleNode(mse(gram(f, f.shape[1] * f.shape[2] * f.shape[3]), g.constant(`style:${l}`, styleTargets.get(l)!)), o.styleWeight);
-    }));
+    const styleLoss = sum(o.styleLayers.map((l) => scaleNode(mse(gramOf(layers.get(l)!), g.constant(`style:${l}`, styleTargets.get(l)!)), o.styleWeight)));
     const tvLoss = scaleNode(totalVariationLoss(x), o.tvWeight);
     const total = add(add(contentLoss, styleLoss), tvLoss);
     const [dx] = grad(total, [x]);
@@ -245,13 +232,18 @@ export async function gatys(e: Engine, vgg: Vgg19, content: RgbaImage, styles: R
   }
 }
 
-/** Run VGG on `input` and return `pick(F_l)` for each layer (e.g. the activations or their Gram). */
-function forward(e: Engine, vgg: Vgg19, input: Tensor, layers: string[], pooling: 'max' | 'avg', pick: (f: Node) => Node): Map<string, Tensor> {
+/** G_l = F_l F_lᵀ / (C·H·W). */
+function gramOf(f: Node): Node {
+  return gram(f, f.shape[1] * f.shape[2] * f.shape[3]);
+}
+
+/** Run VGG on each of `images` in one program and return, per layer, `combine` of their activations there (the
+ *  content's activations; the blend of the styles' Grams). */
+function targets(e: Engine, images: Tensor[], layers: string[], combine: (f: Node[]) => Node, o: { vgg: Vgg19; pooling: 'max' | 'avg'; fusion?: FusionOptions }): Map<string, Tensor> {
   const g = new Graph();
-  const x = g.input('image', input.shape);
-  const nodes = vgg.build(g, x, pooling, deepestLayer(layers));
-  const outputs = layers.map((l) => pick(nodes.get(l)!));
-  const values = new Program(outputs).run(e, { image: input });
+  const nets = images.map((x, k) => o.vgg.build(g, g.input(`image${k}`, x.shape), o.pooling, deepestLayer(layers)));
+  const outputs = layers.map((l) => combine(nets.map((n) => n.get(l)!)));
+  const values = new Program(outputs, { fusion: o.fusion }).run(e, Object.fromEntries(images.map((x, k) => [`image${k}`, x])));
   return new Map(layers.map((l, i) => [l, values[i]]));
 }
 
@@ -277,10 +269,9 @@ function uploadResized(e: Engine, img: RgbaImage, pre: Preprocessing, H: number,
     for (let i = 0; i < n; i++) planes[c * n + i] = img.data[4 * i + src] * k + b;
   }
   const full = e.tensor([1, 3, img.height, img.width], planes);
-  if (img.height === H && img.width === W) return full;
-  const resized = resizeBilinear(e, full, H, W);
-  full.release();
-  return resized;
+  const x = resized(e, full, H, W);
+  if (x !== full) full.release();
+  return x;
 }
 
 /** Network input space → RGBA bytes, clipped; with `content`, keep its chrominance (neural-style's

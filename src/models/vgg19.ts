@@ -4,7 +4,8 @@
 import { type Graph, type Node, avgPool2d, conv2d, maxPool2d, relu } from '../graph/index.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
-import type { WeightSet, WeightTensor } from '../weights/index.ts';
+import type { WeightSet } from '../weights/index.ts';
+import { tfFilterToTorch } from './layers.ts';
 
 /** Convolution layers in order, as [block, index-in-block]; a 2×2 pool follows the last of each block. */
 export const VGG19_CONVS = [
@@ -122,7 +123,8 @@ export function vggWeights(set: WeightSet): VggWeights {
         const keras = layer.replace(/^conv(\d)_(\d)$/, 'block$1_conv$2');
         const kernel = await set.get(`${keras}/kernel`);
         if (kernel.shape.length !== 4) throw new Error(`${keras}/kernel: expected [3, 3, Cin, Cout], got [${kernel.shape}] in ${set.description}`);
-        return { weight: hwioToOihw(kernel), bias: await set.get(`${keras}/bias`) };
+        const [kh, kw, cin, cout] = kernel.shape;
+        return { weight: { shape: [cout, cin, kh, kw], data: tfFilterToTorch(kernel.data, kernel.shape) }, bias: await set.get(`${keras}/bias`) };
       },
     };
   }
@@ -138,13 +140,4 @@ export function vggWeights(set: WeightSet): VggWeights {
       return { weight: await set.get(`${key}.weight`), bias: await set.get(`${key}.bias`) };
     },
   };
-}
-
-function hwioToOihw({ shape: [kh, kw, cin, cout], data }: WeightTensor): WeightTensor {
-  const out = new Float32Array(data.length);
-  for (let h = 0; h < kh; h++)
-    for (let w = 0; w < kw; w++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + h) * kw + w] = data[((h * kw + w) * cin + i) * cout + o];
-  return { shape: [cout, cin, kh, kw], data: out };
 }

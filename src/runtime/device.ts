@@ -21,14 +21,46 @@ export interface GpuContext {
   features: ReadonlySet<string>;
   /** Invocations per subgroup the adapter may use (both 0 when the device has no 'subgroups' feature). */
   subgroupSize: { min: number; max: number };
-  /** A software adapter running on the CPU (lavapipe, SwiftShader): kernels tuned for SIMD CPUs apply. */
-  cpuAdapter: boolean;
+  /** Whose kernel preferences the planners follow (src/kernels/planner.ts): DeviceOptions.profile, else
+   *  STYLEGPU_PROFILE, else detectedProfile. */
+  profile: AdapterProfile;
+  /** What the adapter is: 'cpu' for a software adapter (lavapipe, SwiftShader), else 'gpu'. */
+  detectedProfile: AdapterProfile;
+}
+
+/** Kernel-preference profiles: 'cpu' for software adapters running on SIMD CPUs (lavapipe, SwiftShader:
+ *  register tiles, subgroup kernels, where barriers are dear), 'gpu' for discrete and integrated GPUs. */
+export const ADAPTER_PROFILES = ['cpu', 'gpu'] as const;
+export type AdapterProfile = (typeof ADAPTER_PROFILES)[number];
+
+/** The environment variable that overrides the detected profile (tests run each profile's choices on lavapipe). */
+export const PROFILE_ENV = 'STYLEGPU_PROFILE';
+
+function checkProfile(value: string, where: string): AdapterProfile {
+  if (!(ADAPTER_PROFILES as readonly string[]).includes(value)) throw new Error(`${where}: unknown adapter profile '${value}'; use ${ADAPTER_PROFILES.join(' or ')}`);
+  return value as AdapterProfile;
+}
+
+/** The profile asked for: `option` (DeviceOptions.profile) else STYLEGPU_PROFILE (Node only) else undefined. */
+export function requestedProfile(option?: string): AdapterProfile | undefined {
+  if (option !== undefined) return checkProfile(option, 'profile option');
+  const env = typeof process !== 'undefined' ? process.env?.[PROFILE_ENV] : undefined;
+  return env ? checkProfile(env, PROFILE_ENV) : undefined;
+}
+
+/** 'cpu' for a software adapter (a fallback adapter, architecture 'software', or llvmpipe/SwiftShader by
+ *  name), else 'gpu'. */
+export function detectProfile(info: Pick<AdapterDescription, 'architecture' | 'device' | 'description'>, isFallbackAdapter = false): AdapterProfile {
+  const software = isFallbackAdapter || info.architecture === 'software' || /llvmpipe|swiftshader/i.test(`${info.device} ${info.description}`);
+  return software ? 'cpu' : 'gpu';
 }
 
 export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Ask for `shader-f16` / `timestamp-query` / `subgroups` when the adapter has them (default true). */
   optionalFeatures?: boolean;
+  /** Kernel-preference profile, overriding STYLEGPU_PROFILE and the detected one. */
+  profile?: AdapterProfile;
 }
 
 /** The limits stylegpu raises to the adapter's maximum; everything else keeps WebGPU's defaults. */
@@ -76,6 +108,7 @@ export function getDevice(options: DeviceOptions = {}): Promise<GpuContext> {
 export async function createDevice(options: DeviceOptions = {}): Promise<GpuContext> {
   const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && !!navigator.gpu;
   const isNode = typeof process !== 'undefined' && !!process.versions?.node && !inBrowser;
+  const requested = requestedProfile(options.profile);
   const gpu = isNode ? await nodeGpu() : inBrowser ? navigator.gpu : undefined;
   if (!gpu) throw new Error(NO_ADAPTER_HELP_BROWSER);
   // Software adapters (SwiftShader in headless Chromium) may be offered only as the fallback adapter.
@@ -104,8 +137,8 @@ export async function createDevice(options: DeviceOptions = {}): Promise<GpuCont
   // adapter.info.subgroupMinSize/MaxSize come with the 'subgroups' feature (WebGPU, 2025).
   const sizes = info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number; isFallbackAdapter?: boolean };
   const subgroupSize = features.has('subgroups') ? { min: sizes.subgroupMinSize ?? 0, max: sizes.subgroupMaxSize ?? 0 } : { min: 0, max: 0 };
-  const cpuAdapter = !!sizes.isFallbackAdapter || adapterInfo.architecture === 'software' || /llvmpipe|swiftshader/i.test(`${adapterInfo.device} ${adapterInfo.description}`);
-  return { gpu, device, adapter, adapterInfo, limits: device.limits, features, subgroupSize, cpuAdapter };
+  const detectedProfile = detectProfile(adapterInfo, !!sizes.isFallbackAdapter);
+  return { gpu, device, adapter, adapterInfo, limits: device.limits, features, subgroupSize, profile: requested ?? detectedProfile, detectedProfile };
 }
 
 /** One line for logs and benchmark tables, e.g. "mesa llvmpipe (LLVM 19.1.7, 256 bits) [node-dawn]". */

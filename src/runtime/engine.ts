@@ -82,7 +82,8 @@ export class Engine {
   }
 
   describe(): string {
-    return describeAdapter(this.ctx.adapterInfo);
+    const { profile, detectedProfile } = this.ctx;
+    return describeAdapter(this.ctx.adapterInfo) + (profile === detectedProfile ? '' : ` (kernel profile '${profile}')`);
   }
 
   // ---- tensors

@@ -39,7 +39,15 @@ export function shaderModule(name: string, source: string, structs: readonly Uni
 
 export function kernel<F extends UniformFields>(
   module: ShaderModuleSpec,
-  spec: { entryPoint: string; bindings: readonly string[]; uniforms?: UniformStruct<F>; constants?: Record<string, number>; defines?: Defines },
+  spec: {
+    entryPoint: string;
+    /** The name after `family.` when one entry point serves several kernels by define (default the entry point). */
+    name?: string;
+    bindings: readonly string[];
+    uniforms?: UniformStruct<F>;
+    constants?: Record<string, number>;
+    defines?: Defines;
+  },
 ): KernelSpec<F> {
   if (spec.uniforms && !module.structs.includes(spec.uniforms)) {
     throw new Error(`kernel ${module.name}.${spec.entryPoint}: uniform struct ${spec.uniforms.name} is not declared by module ${module.name}`);
@@ -47,7 +55,7 @@ export function kernel<F extends UniformFields>(
   return {
     module,
     entryPoint: spec.entryPoint,
-    name: `${module.name}.${spec.entryPoint}`,
+    name: `${module.name}.${spec.name ?? spec.entryPoint}`,
     bindings: spec.bindings,
     uniforms: spec.uniforms,
     constants: spec.constants ?? {},
@@ -76,4 +84,16 @@ export function runInto<F extends UniformFields>(
   const workgroups = grid1d(invocations, workgroupSize, e.ctx.limits.maxComputeWorkgroupsPerDimension);
   e.run(k, { bindings: { ...bindings, out }, uniforms, workgroups, defines });
   return out;
+}
+
+/** A memoised kernel-spec factory: `make` runs once per distinct argument list (compared as JSON), so the
+ *  pipeline cache sees one spec object per variant (entry point, bindings, override constants). */
+export function kernelVariants<A extends unknown[], K>(make: (...args: A) => K): (...args: A) => K {
+  const specs = new Map<string, K>();
+  return (...args: A) => {
+    const key = JSON.stringify(args);
+    let k = specs.get(key);
+    if (!k) specs.set(key, (k = make(...args)));
+    return k;
+  };
 }

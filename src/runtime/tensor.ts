@@ -13,6 +13,15 @@ export function shapeString(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+declare const derivedKeyBrand: unique symbol;
+/** The cache key of a derived tensor (Tensor.derived): what was computed (e.g. 'conv2d.packWeights') and
+ *  the variant (layout, lanes…). Made by derivedKey() only, so every packing names itself the same way. */
+export type DerivedKey = string & { readonly [derivedKeyBrand]: true };
+
+export function derivedKey(kind: string, ...variant: (string | number | boolean)[]): DerivedKey {
+  return [kind, ...variant].join(' ') as DerivedKey;
+}
+
 export class Tensor {
   readonly size: number;
   readonly sizeBytes: number;
@@ -21,7 +30,7 @@ export class Tensor {
    *  read_write); kept by the tensor that owns the buffer. */
   private _version = 0;
   /** Tensors computed from this one (derived()), each with the version it was computed from. */
-  private derivedCache: Map<string, { version: number; tensor: Tensor }> | undefined;
+  private derivedCache: Map<DerivedKey, { version: number; tensor: Tensor }> | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -68,7 +77,7 @@ export class Tensor {
   /** A tensor computed from this one by `make` — frozen weights packed for a kernel, say — cached under `key`
    *  until this tensor's contents change or it is released, so work on constant inputs runs once. The
    *  cache owns the result: callers must not release it. */
-  derived(key: string, make: () => Tensor): Tensor {
+  derived(key: DerivedKey, make: () => Tensor): Tensor {
     if (this.base) return this.base.derived(key, make);
     this.derivedCache ??= new Map();
     const hit = this.derivedCache.get(key);

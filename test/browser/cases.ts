@@ -4,7 +4,8 @@ import { type Conv2dOptions, conv2d, conv2dBackwardInput, conv2dBackwardWeight }
 import { add, axpy, scale } from '../../src/kernels/elementwise.ts';
 import { gramMatrix, gramMatrixBackward } from '../../src/kernels/gram.ts';
 import { dot, sum } from '../../src/kernels/reduce.ts';
-import type { Engine } from '../../src/runtime/engine.ts';
+import { ADAPTER_PROFILES, type AdapterProfile } from '../../src/runtime/device.ts';
+import { Engine } from '../../src/runtime/engine.ts';
 import { uniform } from '../helpers/random.ts';
 
 export const CASE_SIZES = [1, 65, 4099];
@@ -18,8 +19,24 @@ const CONV_CASES: { name: string; xs: number[]; ws: number[]; opts: Conv2dOption
   { name: '5x5-s2-reflect', xs: [1, 2, 9, 8], ws: [3, 2, 5, 5], opts: { stride: 2, padding: 2, padMode: 'reflect' } },
 ];
 
+/** The kernels (rows of the conv tables) each labelled choice runs for the forward pass, input and weight gradient. */
+const CONV_IMPLS = {
+  naive: { forward: 'conv2dNaive', input: 'convTranspose2dNaive', weight: 'conv2dBackwardWeight' },
+  blocked: { forward: 'conv2dBlocked', input: 'convTranspose2dBlocked', weight: 'auto' },
+  direct3x3: { forward: 'conv2d3x3', input: 'conv2d3x3', weight: 'auto' },
+  'auto-cpu': { forward: 'auto', input: 'auto', weight: 'auto' },
+  'auto-gpu': { forward: 'auto', input: 'auto', weight: 'auto' },
+} as const;
+
+/** An engine on e's device whose planners follow `profile`, so 'auto' runs each profile's choices. */
+function withProfile(e: Engine, profile: AdapterProfile): Engine {
+  return profile === e.ctx.profile ? e : new Engine({ ...e.ctx, profile });
+}
+
 export async function runCases(e: Engine): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
+  const byProfile = Object.fromEntries(ADAPTER_PROFILES.map((p) => [`auto-${p}`, withProfile(e, p)]));
+  const engineFor = (label: string) => byProfile[label] ?? e;
   for (const n of CASE_SIZES) {
     const a = e.tensor([n], uniform(n, 11 + n));
     const b = e.tensor([n], uniform(n, 12 + n));
@@ -35,25 +52,27 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
     const w = e.tensor(c.ws, uniform(size(c.ws), 50 + i));
     const bias = e.tensor([c.ws[0]], uniform(c.ws[0], 60 + i));
     const direct = c.ws[2] === 3 && c.ws[3] === 3 && !c.opts.stride;
-    // 'auto' runs the subgroup kernels on CPU adapters with subgroups (8 lanes on lavapipe, 4 on SwiftShader),
-    // so Node and Chromium cross-check both lane counts; direct3x3 or blocked elsewhere.
-    for (const impl of direct ? (['naive', 'blocked', 'direct3x3', 'auto'] as const) : (['naive', 'blocked', 'auto'] as const)) {
-      const y = conv2d(e, x, w, { ...c.opts, bias, impl });
+    // 'auto' under each profile: 'cpu' runs the subgroup kernels on adapters with subgroups (8 lanes on
+    // lavapipe, 4 on SwiftShader), so Node and Chromium cross-check both lane counts; 'gpu' conv2d3x3 or blocked.
+    for (const impl of direct ? (['naive', 'blocked', 'direct3x3', 'auto-cpu', 'auto-gpu'] as const) : (['naive', 'blocked', 'auto-cpu', 'auto-gpu'] as const)) {
+      const pe = engineFor(impl);
+      const y = conv2d(pe, x, w, { ...c.opts, bias, impl: CONV_IMPLS[impl].forward });
       out[`conv2d/${c.name}/${impl}`] = Array.from(await y.read());
-      const dx = conv2dBackwardInput(e, y, w, c.xs, { ...c.opts, impl });
+      const dx = conv2dBackwardInput(pe, y, w, c.xs, { ...c.opts, impl: CONV_IMPLS[impl].input });
       out[`conv2dBackwardInput/${c.name}/${impl}`] = Array.from(await dx.read());
-      if (impl === 'naive' || impl === 'auto') {
-        const dw = conv2dBackwardWeight(e, x, y, c.ws, { ...c.opts, impl });
+      if (impl !== 'blocked' && impl !== 'direct3x3') {
+        const dw = conv2dBackwardWeight(pe, x, y, c.ws, { ...c.opts, impl: CONV_IMPLS[impl].weight });
         out[`conv2dBackwardWeight/${c.name}/${impl}`] = Array.from(await dw.read());
       }
     }
   }
-  // Gram: 'auto' takes the subgroup kernels on CPU adapters (H·W = 48 is a multiple of 4), blocked elsewhere.
+  // Gram: 'auto' under the 'cpu' profile takes the subgroup kernels (H·W = 48 is a multiple of 4), blocked elsewhere.
   const F = e.tensor([1, 12, 6, 8], uniform(576, 70));
   const dG = e.tensor([1, 12, 12], uniform(144, 71));
-  for (const impl of ['blocked', 'auto'] as const) {
-    out[`gram/${impl}`] = Array.from(await gramMatrix(e, F, 576, { impl }).read());
-    out[`gramBackward/${impl}`] = Array.from(await gramMatrixBackward(e, F, dG, 576, { impl }).read());
+  for (const impl of ['blocked', 'auto-cpu', 'auto-gpu'] as const) {
+    const blocked = impl === 'blocked';
+    out[`gram/${impl}`] = Array.from(await gramMatrix(engineFor(impl), F, 576, { impl: blocked ? 'gram' : 'auto' }).read());
+    out[`gramBackward/${impl}`] = Array.from(await gramMatrixBackward(engineFor(impl), F, dG, 576, { impl: blocked ? 'gramBackward' : 'auto' }).read());
   }
   return out;
 }

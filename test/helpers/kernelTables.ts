@@ -1,0 +1,28 @@
+// Enumerating a planner's kernel table (src/kernels/planner.ts) instead of re-encoding its rules: each row,
+// the subgroup kernels also with 4 lanes (SwiftShader's, also run on 8-lane subgroups), with the table's own
+// verdict on the problem — undefined (the kernel runs it) or the reason an explicit impl must fail with.
+import type { Engine } from '../../src/runtime/engine.ts';
+import type { GpuContext } from '../../src/runtime/device.ts';
+
+interface Row<P> {
+  name: string;
+  /** Options the row takes (conv tables). */
+  options?: readonly string[];
+  /** Whether it takes lanes (Gram tables). */
+  lanes?: boolean;
+  fits(p: P, ctx: GpuContext): string | undefined;
+}
+
+export interface TableChoice {
+  impl: string;
+  lanes?: 4;
+  reason: string | undefined;
+}
+
+export function tableChoices<P>(table: { candidates: readonly Row<P>[] }, e: Engine, problem: (lanes?: 4) => P): TableChoice[] {
+  return table.candidates.flatMap((row) =>
+    (row.options?.includes('lanes') || row.lanes ? [undefined, 4 as const] : [undefined]).map((lanes) => ({ impl: row.name, lanes, reason: row.fits(problem(lanes), e.ctx) })),
+  );
+}
+
+export const choiceLabel = (c: { impl: string; lanes?: number }) => (c.lanes ? `${c.impl}/${c.lanes}` : c.impl);
