@@ -14,7 +14,8 @@
 // Equalised learning rate: every weight_orig is used as weight_orig · √(2 / fan_in), fan_in = Cin·k·k (the
 // noise weights too: fan_in = C). Widths, depth, code dimension and which blocks use the fused upsample are read
 // from the checkpoint's shapes and keys, so narrow test checkpoints load like upstream's 512-channel ones.
-// One program per (step, alpha, batch, mixing range, truncation ψ), built once and cached.
+// One program per (step, alpha, batch, mixing range, truncation ψ, noise on/off), built once and cached; the mean
+// style for truncation runs the mapping as 1×1 convolutions over many latents at once (meanStyle).
 import type { RgbaImage } from '../image/io.ts';
 import { planesToImage } from '../image/io.ts';
 import { Graph, type Node, Program } from '../graph/index.ts';
