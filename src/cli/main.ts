@@ -6,9 +6,10 @@ import { examples } from './examples.ts';
 import { info, smoke } from './foundation.ts';
 import { gatedgan } from './gatedgan.ts';
 import { gatysCommand } from './gatys.ts';
+import { stylegan } from './stylegan.ts';
 import { transfer } from './transfer.ts';
 
-const COMMANDS: Command[] = [adainCommand, examples, gatedgan, gatysCommand, info, smoke, transfer];
+const COMMANDS: Command[] = [adainCommand, examples, gatedgan, gatysCommand, info, smoke, stylegan, transfer];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
