@@ -3,16 +3,9 @@
 // verdict on the problem — undefined (the kernel runs it) or the reason an explicit impl must fail with.
 import { expect } from 'vitest';
 import type { Engine } from '../../src/runtime/engine.ts';
-import type { GpuContext } from '../../src/runtime/device.ts';
+import type { KernelCandidate } from '../../src/kernels/planner.ts';
 
-interface Row<P> {
-  name: string;
-  /** Options the row takes (conv tables). */
-  options?: readonly string[];
-  /** Whether it takes lanes (Gram tables). */
-  lanes?: boolean;
-  fits(p: P, ctx: GpuContext): string | undefined;
-}
+type Row<P> = KernelCandidate<P>;
 
 /** An impl to pass, with lanes 4 for a subgroup kernel's second run. */
 export interface Choice {
@@ -25,7 +18,7 @@ export interface TableChoice extends Choice {
 
 export function tableChoices<P>(table: { candidates: readonly Row<P>[] }, e: Engine, problem: (lanes?: 4) => P): TableChoice[] {
   return table.candidates.flatMap((row) =>
-    (row.options?.includes('lanes') || row.lanes ? [undefined, 4 as const] : [undefined]).map((lanes) => ({ impl: row.name, lanes, reason: row.fits(problem(lanes), e.ctx) })),
+    (row.options.includes('lanes') ? [undefined, 4 as const] : [undefined]).map((lanes) => ({ impl: row.name, lanes, reason: row.fits(problem(lanes), e.ctx) })),
   );
 }
 
