@@ -9,7 +9,7 @@ import type { Engine } from '../src/runtime/engine.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
-import { choiceLabel, tableChoices } from './helpers/kernelTables.ts';
+import { type Choice, choiceLabel, fittingChoices, tableChoices } from './helpers/kernelTables.ts';
 import { uniform } from './helpers/random.ts';
 import * as ref from './reference/conv.ts';
 
@@ -63,7 +63,6 @@ const CASES: Case[] = [
 ];
 
 const label = choiceLabel;
-const choices = tableChoices;
 
 function data(c: Case, seed: number) {
   const geometry = { stride: c.stride, pad: c.pad, mode: c.mode };
@@ -89,13 +88,9 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2d(d.x, c.xs, d.w, c.ws, d.geometry, d.b, c.activation);
     const [x, w] = [e.tensor(c.xs, d.x), e.tensor(c.ws, d.w)];
     const bias = d.b && e.tensor([c.ws[0]], d.b);
-    for (const { reason, ...choice } of choices(correlationKernels, e, (lanes) => conv2dProblems('conv2d', c.xs, c.ws, { ...d.opts, lanes }).forward)) {
-      const run = () => conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice });
-      if (reason) {
-        expect(run, label(choice)).toThrow(`conv2d: impl '${choice.impl}' ${reason}`);
-        continue;
-      }
-      const y = run();
+    const run = (choice: Choice) => conv2d(e, x, w, { ...d.opts, bias, activation: c.activation, ...choice });
+    for (const choice of fittingChoices(correlationKernels, e, (lanes) => conv2dProblems('conv2d', c.xs, c.ws, { ...d.opts, lanes }).forward, 'conv2d', run)) {
+      const y = run(choice);
       expect(y.shape).toEqual(d.ys);
       expectClose(await y.read(), want, atol(terms), RTOL, `conv2d ${label(choice)}`);
     }
@@ -108,13 +103,9 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const want = ref.conv2dBackwardInput(d.dy, d.w, c.ws, c.xs, d.geometry);
     // Reflect padding copies a pixel to up to 3 padded positions per axis, each collecting Cout·K² terms.
     const gatherTerms = c.ws[0] * c.ws[2] * c.ws[3] * (c.mode === 'reflect' ? 9 : 1);
-    for (const { reason, ...choice } of choices(gatherKernels, e, (lanes) => conv2dProblems('conv2dBackwardInput', c.xs, c.ws, { ...d.opts, lanes }).inputGradient)) {
-      const run = () => conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice });
-      if (reason) {
-        expect(run, label(choice)).toThrow(`conv2dBackwardInput: impl '${choice.impl}' ${reason}`);
-        continue;
-      }
-      const dx = await run().read();
+    const run = (choice: Choice) => conv2dBackwardInput(e, dy, w, c.xs, { ...d.opts, ...choice });
+    for (const choice of fittingChoices(gatherKernels, e, (lanes) => conv2dProblems('conv2dBackwardInput', c.xs, c.ws, { ...d.opts, lanes }).inputGradient, 'conv2dBackwardInput', run)) {
+      const dx = await run(choice).read();
       expectClose(dx, want, atol(gatherTerms), RTOL, `dx ${label(choice)}`);
       gradCheck((v) => ref.conv2d(v, c.xs, d.w, c.ws, d.geometry), d.x, d.dy, dx, { atol: atol(gatherTerms), maxPoints: 150, what: `dx ${label(choice)}` });
     }
@@ -125,13 +116,9 @@ describe.each(CASES)('conv2d: $name', (c) => {
     const x = e.tensor(c.xs, d.x);
     const dy = e.tensor(d.ys, d.dy);
     const want = ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry);
-    for (const { reason, ...choice } of choices(weightGradientKernels, e, (lanes) => conv2dProblems('conv2dBackwardWeight', c.xs, c.ws, { ...d.opts, lanes }).weightGradient)) {
-      const run = () => conv2dBackwardWeight(e, x, dy, c.ws, { ...d.opts, ...choice });
-      if (reason) {
-        expect(run, label(choice)).toThrow(`conv2dBackwardWeight: impl '${choice.impl}' ${reason}`);
-        continue;
-      }
-      const dw = await run().read();
+    const run = (choice: Choice) => conv2dBackwardWeight(e, x, dy, c.ws, { ...d.opts, ...choice });
+    for (const choice of fittingChoices(weightGradientKernels, e, (lanes) => conv2dProblems('conv2dBackwardWeight', c.xs, c.ws, { ...d.opts, lanes }).weightGradient, 'conv2dBackwardWeight', run)) {
+      const dw = await run(choice).read();
       expectClose(dw, want, atol(outTerms), RTOL, `dw ${label(choice)}`);
       gradCheck((v) => ref.conv2d(d.x, c.xs, v, c.ws, d.geometry), d.w, d.dy, dw, { atol: atol(outTerms), maxPoints: 150, what: `dw ${label(choice)}` });
     }
@@ -242,7 +229,7 @@ describe('conv2d: subgroup weight gradient over several 16-column chunks', () =>
     const e = engine();
     const d = data(c, 700 + SHAPES.indexOf(c));
     const want = ref.conv2dBackwardWeight(d.x, c.xs, d.dy, c.ws, d.geometry);
-    const subgroup = choices(weightGradientKernels, e, (lanes) => conv2dProblems('conv2dBackwardWeight', c.xs, c.ws, { ...d.opts, lanes }).weightGradient)
+    const subgroup = tableChoices(weightGradientKernels, e, (lanes) => conv2dProblems('conv2dBackwardWeight', c.xs, c.ws, { ...d.opts, lanes }).weightGradient)
       .filter((w) => w.impl === 'convKxKSubgroupBackwardWeight' && !w.reason)
       .map(({ reason: _, ...choice }) => choice);
     if (!subgroup.length) throw new Error(`this adapter (${e.describe()}) has no subgroups of ≥ 4 lanes`);

@@ -7,7 +7,7 @@ import {
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
-import { choiceLabel, tableChoices } from './helpers/kernelTables.ts';
+import { type Choice, choiceLabel, fittingChoices } from './helpers/kernelTables.ts';
 import { uniform } from './helpers/random.ts';
 import * as ref from './reference/conv.ts';
 
@@ -69,13 +69,9 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
     const e = engine();
     const want = ref.convTranspose2d(x, c.xs, w, c.ws, rg, b);
     const bias = b && e.tensor([c.ws[1]], b);
-    for (const { reason, ...choice } of tableChoices(gatherKernels, e, (lanes) => problems(c, lanes).forward)) {
-      const run = () => convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, ...choice });
-      if (reason) {
-        expect(run, label(choice)).toThrow(`convTranspose2d: impl '${choice.impl}' ${reason}`);
-        continue;
-      }
-      const y = run();
+    const run = (choice: Choice) => convTranspose2d(e, e.tensor(c.xs, x), e.tensor(c.ws, w), { ...g, bias, ...choice });
+    for (const choice of fittingChoices(gatherKernels, e, (lanes) => problems(c, lanes).forward, 'convTranspose2d', run)) {
+      const y = run(choice);
       expect(y.shape).toEqual(ys);
       expectClose(await y.read(), want, atol(forwardTerms), RTOL, `y ${label(choice)}`);
     }
@@ -84,13 +80,9 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
   it('convTranspose2dBackwardInput matches the reference and finite differences', async () => {
     const e = engine();
     const want = ref.convTranspose2dBackwardInput(dyData, w, c.ws, c.xs, rg);
-    for (const { reason, ...choice } of tableChoices(correlationKernels, e, (lanes) => problems(c, lanes).inputGradient)) {
-      const run = () => convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, ...choice });
-      if (reason) {
-        expect(run, label(choice)).toThrow(`convTranspose2dBackwardInput: impl '${choice.impl}' ${reason}`);
-        continue;
-      }
-      const dx = await run().read();
+    const run = (choice: Choice) => convTranspose2dBackwardInput(e, e.tensor(ys, dyData), e.tensor(c.ws, w), c.xs, { ...g, ...choice });
+    for (const choice of fittingChoices(correlationKernels, e, (lanes) => problems(c, lanes).inputGradient, 'convTranspose2dBackwardInput', run)) {
+      const dx = await run(choice).read();
       expectClose(dx, want, atol(inputTerms), RTOL, `dx ${label(choice)}`);
       gradCheck((v) => ref.convTranspose2d(v, c.xs, w, c.ws, rg), x, dyData, dx, { atol: atol(inputTerms), maxPoints: 150, what: `dx ${label(choice)}` });
     }
@@ -100,13 +92,9 @@ describe.each(CASES)('convTranspose2d, $name', (c) => {
     const e = engine();
     const dy = e.tensor(ys, dyData);
     const want = ref.convTranspose2dBackwardWeight(x, c.xs, dyData, c.ws, rg);
-    for (const { reason, ...choice } of tableChoices(weightGradientKernels, e, (lanes) => problems(c, lanes).weightGradient)) {
-      const run = () => convTranspose2dBackwardWeight(e, e.tensor(c.xs, x), dy, c.ws, { ...g, ...choice });
-      if (reason) {
-        expect(run, label(choice)).toThrow(`convTranspose2dBackwardWeight: impl '${choice.impl}' ${reason}`);
-        continue;
-      }
-      const dw = await run().read();
+    const run = (choice: Choice) => convTranspose2dBackwardWeight(e, e.tensor(c.xs, x), dy, c.ws, { ...g, ...choice });
+    for (const choice of fittingChoices(weightGradientKernels, e, (lanes) => problems(c, lanes).weightGradient, 'convTranspose2dBackwardWeight', run)) {
+      const dw = await run(choice).read();
       expectClose(dw, want, atol(weightTerms), RTOL, `dw ${label(choice)}`);
       gradCheck((v) => ref.convTranspose2d(x, c.xs, v, c.ws, rg), w, dyData, dw, { atol: atol(weightTerms), maxPoints: 150, what: `dw ${label(choice)}` });
     }

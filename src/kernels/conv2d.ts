@@ -20,7 +20,7 @@ import {
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
-import { type KernelCandidate, kernelTable, plan } from './planner.ts';
+import { type ChoiceOption, type KernelCandidate, kernelTable, optionReason, plan } from './planner.ts';
 
 export type { ConvTranspose2dGeometry, Padding } from './geometry.ts';
 export { samePadding, tfConvTranspose2dSame, torchConvTranspose2d } from './geometry.ts';
@@ -335,10 +335,8 @@ export interface WeightGradientProblem extends Geometry {
   lanes?: Lanes;
 }
 
-/** A row of a conv table: what the kernel takes besides the problem, and how it runs. */
+/** A row of a conv table: a candidate and how it runs. */
 interface ConvCandidate<P, Run> extends KernelCandidate<P> {
-  /** The options it takes: 'lanes' for the subgroup kernels, 'tile' for the blocked ones. */
-  readonly options: readonly ('lanes' | 'tile')[];
   readonly run: Run;
 }
 type CorrelationRun = (e: Engine, op: string, p: CorrelationProblem, x: Tensor, w: Tensor, epilogue: Epilogue) => Tensor;
@@ -350,11 +348,9 @@ export type WeightGradientKernel = ConvCandidate<WeightGradientProblem, WeightGr
 
 // Reasons shared by the rows (undefined: no objection).
 
-/** Options the row does not take. */
-function optionReason(p: { tile?: Tile; lanes?: Lanes }, takes: readonly ('lanes' | 'tile')[]): string | undefined {
-  if (p.tile && !takes.includes('tile')) return 'takes no tile (an option of the blocked kernels)';
-  if (p.lanes !== undefined && !takes.includes('lanes')) return 'takes no lanes (an option of the subgroup kernels)';
-  return takes.includes('tile') ? tileReason(p.tile) : undefined;
+/** Options the row does not take, or (blocked kernels) a tile they cannot run. */
+function optionsReason(p: { tile?: Tile; lanes?: Lanes }, takes: readonly ChoiceOption[]): string | undefined {
+  return optionReason(p, takes) ?? (takes.includes('tile') ? tileReason(p.tile) : undefined);
 }
 
 /** Why the subgroup kernels cannot run here with `lanes`, or undefined. */
@@ -414,7 +410,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
           return `needs a 1×1 kernel, stride 1 and no padding, got ${KH}×${KW} stride ${p.stride} padding ${JSON.stringify(p.pad)}`;
         }
         if ((H * W) % 4 !== 0) return `needs H·W a multiple of 4, got ${H}×${W}`;
-        return optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? gridReason(ctx, [Math.ceil((H * W) / MATMUL_TILE_COLS), Math.ceil(Cy / (p.lanes ?? subgroupLanes(ctx))), N]);
+        return optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? gridReason(ctx, [Math.ceil((H * W) / MATMUL_TILE_COLS), Math.ceil(Cy / (p.lanes ?? subgroupLanes(ctx))), N]);
       },
       run(e, _op, p, x, w, { bias, activation }) {
         const [N, Cy, Hy, Wy] = p.out;
@@ -428,7 +424,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       options: ['lanes'],
       fits(p, ctx) {
         const [, Cx, KH, KW] = p.w;
-        return fits3x3(KH, KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, Cx, KH, KW, 1, p.lanes);
+        return fits3x3(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, Cx, KH, KW, 1, p.lanes);
       },
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
     },
@@ -443,7 +439,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
         const [, , Hy, Wy] = p.out;
         if (Cy > NARROW_MAX_CHANNELS) return `needs at most ${NARROW_MAX_CHANNELS} output channels, got ${Cy}`;
         const lanes = p.lanes ?? subgroupLanes(ctx);
-        return fitsKxK(KH, KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
+        return fitsKxK(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
           gridReason(ctx, [Math.ceil(Wy / NARROW_TILE_COLS), Math.ceil(Hy / lanes), N], [N * Cx, narrowPaddedSize(Hy, Wy, KH, KW, p.stride)[0]]);
       },
       run(e, op, p, x, w, { bias, activation }) {
@@ -461,7 +457,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       options: ['lanes'],
       fits(p, ctx) {
         const [, Cx, KH, KW] = p.w;
-        return fitsKxK(KH, KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('convKxKSubgroup', ctx, p.out, Cx, KH, KW, p.stride, p.lanes);
+        return fitsKxK(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('convKxKSubgroup', ctx, p.out, Cx, KH, KW, p.stride, p.lanes);
       },
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'convKxKSubgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
     },
@@ -471,7 +467,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       options: [],
       fits(p, ctx) {
         const [, Cx, KH, KW] = p.w;
-        return fits3x3(KH, KW, p.stride) ?? optionReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, Cx, KH, KW, 1);
+        return fits3x3(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, Cx, KH, KW, 1);
       },
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv2d3x3', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, epilogue),
     },
@@ -480,7 +476,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       name: 'conv2dBlocked',
       options: ['tile'],
       fits(p) {
-        return optionReason(p, this.options);
+        return optionsReason(p, this.options);
       },
       run(e, _op, p, x, w, { bias, activation = 'none' }) {
         const [KH, KW] = p.w.slice(2);
@@ -500,7 +496,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       name: 'conv2dNaive',
       options: [],
       fits(p) {
-        return optionReason(p, this.options);
+        return optionsReason(p, this.options);
       },
       run(e, _op, p, x, w, { bias, activation = 'none' }) {
         const [KH, KW] = p.w.slice(2);
@@ -541,7 +537,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         const [, , KH, KW] = p.w;
         const pad = strideOneCorrelation(p);
         if (typeof pad === 'string') return pad;
-        return fits3x3(KH, KW, 1) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, p.x[1], KH, KW, 1, p.lanes);
+        return fits3x3(KH, KW, 1) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, p.x[1], KH, KW, 1, p.lanes);
       },
       run: (e, op, p, x, w, bias) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias, lanes: p.lanes }),
     },
@@ -556,7 +552,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         const phases = p.stride === 2 && Math.min(KH, KW) >= 2 && Math.max(KH, KW) <= 18;
         if (typeof pad === 'string' && !phases) return `serves a gather at stride 1 with every pad ≤ K − 1 or at stride 2 with kernels of 2…18, got ${KH}×${KW}, stride ${p.stride} and padding ${JSON.stringify(p.pad)}`;
         // Phases write the output grid in parts no larger than the stride-1 grid of the whole output.
-        return (typeof pad === 'string' ? undefined : fitsKxK(KH, KW, 1)) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
+        return (typeof pad === 'string' ? undefined : fitsKxK(KH, KW, 1)) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
           directGridReason('convKxKSubgroup', ctx, p.out, p.x[1], Math.ceil(KH / p.stride), Math.ceil(KW / p.stride), 1, p.lanes);
       },
       run(e, op, p, x, w, bias) {
@@ -572,7 +568,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         const [, , KH, KW] = p.w;
         const pad = strideOneCorrelation(p);
         if (typeof pad === 'string') return pad;
-        return fits3x3(KH, KW, 1) ?? optionReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, p.x[1], KH, KW, 1);
+        return fits3x3(KH, KW, 1) ?? optionsReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, p.x[1], KH, KW, 1);
       },
       run: (e, op, p, x, w, bias) => directConv(e, op, 'conv2d3x3', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias }),
     },
@@ -580,7 +576,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
       name: 'convTranspose2dBlocked',
       options: ['tile'],
       fits(p) {
-        return optionReason(p, this.options);
+        return optionsReason(p, this.options);
       },
       run(e, _op, p, x, w, bias) {
         const [KH, KW] = p.w.slice(2);
@@ -600,7 +596,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
       name: 'convTranspose2dNaive',
       options: [],
       fits(p) {
-        return optionReason(p, this.options);
+        return optionsReason(p, this.options);
       },
       run(e, _op, p, x, w, bias) {
         const [KH, KW] = p.w.slice(2);
@@ -628,7 +624,7 @@ export const weightGradientKernels = kernelTable<WeightGradientProblem, WeightGr
       fits(p, ctx) {
         const [N, Cx] = p.x;
         const [, Cy, Hy, Wy] = p.dy;
-        const reason = fitsKxK(p.KH, p.KW, p.stride) ?? optionReason(p, this.options) ?? subgroupReason(ctx, p.lanes);
+        const reason = fitsKxK(p.KH, p.KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes);
         if (reason) return reason;
         const lanes = p.lanes ?? subgroupLanes(ctx);
         const [Hp] = kxkPaddedSize(Hy, Wy, p.KH, p.KW, p.stride);
@@ -649,7 +645,7 @@ export const weightGradientKernels = kernelTable<WeightGradientProblem, WeightGr
       name: 'conv2dBackwardWeight',
       options: [],
       fits(p) {
-        return optionReason(p, this.options);
+        return optionsReason(p, this.options);
       },
       run(e, _op, p, x, dy) {
         const dw = e.empty([p.dy[1], p.x[1], p.KH, p.KW]);

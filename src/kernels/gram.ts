@@ -9,7 +9,7 @@ import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/gram.wgsl?raw';
 import { type Lanes, subgroupLanes } from './conv2dSubgroup.ts';
 import { gramSubgroup, matmulSubgroup, symmetrizeRows } from './matmulSubgroup.ts';
-import { type KernelCandidate, kernelTable, plan } from './planner.ts';
+import { type KernelCandidate, kernelTable, optionReason, plan } from './planner.ts';
 
 const TX = 8;
 const TY = 8;
@@ -36,8 +36,6 @@ export interface GramProblem {
 }
 
 interface GramCandidate extends KernelCandidate<GramProblem> {
-  /** Whether it takes the `lanes` option. */
-  readonly lanes: boolean;
   run(e: Engine, p: GramProblem, F: Tensor, dG: Tensor | undefined, norm: number): Tensor;
 }
 
@@ -49,10 +47,10 @@ function subgroupGramReason(p: GramProblem, ctx: GpuContext): string | undefined
   if ((H * W) % 4 !== 0) return `needs H·W a multiple of 4, got ${H}×${W}`;
   if (Math.ceil((H * W) / 16) > maxDim || Math.ceil(C / 4) > maxDim) return `needs at most ${16 * maxDim} positions and ${4 * maxDim} channels`;
   if (!have) return "needs the 'subgroups' feature with at least 4 invocations per subgroup";
+  if (p.lanes !== undefined && p.lanes !== 4 && p.lanes !== 8) return `takes lanes 4 or 8, got ${p.lanes}`;
   if (p.lanes !== undefined && have < p.lanes) return `needs subgroups of at least ${p.lanes} invocations for lanes ${p.lanes}; this device's hold ${have}`;
   return undefined;
 }
-const noLanes = (p: GramProblem) => (p.lanes !== undefined ? 'takes no lanes (an option of the subgroup kernels)' : undefined);
 const lanesFor = (e: Engine, p: GramProblem) => p.lanes ?? (subgroupLanes(e.ctx) as Lanes);
 
 /** gramMatrix's kernels. */
@@ -61,7 +59,7 @@ export const gramKernels = kernelTable<GramProblem, GramCandidate>({
   candidates: [
     {
       name: 'gramSubgroup',
-      lanes: true,
+      options: ['lanes'],
       fits: subgroupGramReason,
       run(e, p, F, _dG, norm) {
         const [N, C, H, W] = p.F;
@@ -71,8 +69,10 @@ export const gramKernels = kernelTable<GramProblem, GramCandidate>({
     {
       // BLOCK × BLOCK entries of G per invocation, any shape.
       name: 'gram',
-      lanes: false,
-      fits: noLanes,
+      options: [],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
       run(e, p, F, _dG, norm) {
         const [N, C, H, W] = p.F;
         const positions = H * W;
@@ -98,7 +98,7 @@ export const gramBackwardKernels = kernelTable<GramProblem, GramCandidate>({
     {
       // dF[n] = S[n]·F[n] with S = (dG + dGᵀ) / norm: a matrix product per batch item.
       name: 'matmulSubgroup',
-      lanes: true,
+      options: ['lanes'],
       fits: subgroupGramReason,
       run(e, p, F, dG, norm) {
         const [N, C, H, W] = p.F;
@@ -111,8 +111,10 @@ export const gramBackwardKernels = kernelTable<GramProblem, GramCandidate>({
     {
       // BLOCK channels × 2·BLOCK positions of dF per invocation, any shape.
       name: 'gramBackward',
-      lanes: false,
-      fits: noLanes,
+      options: [],
+      fits(p) {
+        return optionReason(p, this.options);
+      },
       run(e, p, F, dG, norm) {
         const [N, C, H, W] = p.F;
         const positions = H * W;

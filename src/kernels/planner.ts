@@ -4,10 +4,16 @@
 // fails with its reason. Adding a kernel is one row in its family's table (and a place in the orders).
 import type { AdapterProfile, GpuContext } from '../runtime/device.ts';
 
+/** Options a caller may give with `impl`: `lanes` (4 or 8) for the subgroup kernels, a `tile` for the
+ *  blocked ones. */
+export type ChoiceOption = 'lanes' | 'tile';
+
 export interface KernelCandidate<P> {
   /** The name users pass as `impl`: the entry point that Engine.stats.byKernel and the profiler print
    *  (after the module name, e.g. conv2dSubgroup.conv3x3Subgroup). */
   readonly name: string;
+  /** The options it takes; given another, it does not fit. */
+  readonly options: readonly ChoiceOption[];
   /** Undefined when this kernel serves `problem` on this device, else why not (one clause, e.g. "needs a
    *  3×3 kernel and stride 1, got 5×5 stride 2"). */
   fits(problem: P, ctx: GpuContext): string | undefined;
@@ -51,8 +57,9 @@ export function plan<P, C extends KernelCandidate<P>>(table: KernelTable<P, C>, 
   throw new Error(`${op}: no ${table.family} kernel of profile '${ctx.profile}' serves this problem (${reasons.join('; ')})`);
 }
 
-/** The first reason in `checks` (each undefined or a reason), for composing `fits`. */
-export function firstReason(...checks: (string | false | undefined)[]): string | undefined {
-  for (const c of checks) if (c) return c;
+/** Why a kernel that takes only `options` cannot take the options given in `choice`, or undefined. */
+export function optionReason(choice: { lanes?: unknown; tile?: unknown }, options: readonly ChoiceOption[]): string | undefined {
+  if (choice.tile !== undefined && !options.includes('tile')) return 'takes no tile (an option of the blocked kernels)';
+  if (choice.lanes !== undefined && !options.includes('lanes')) return 'takes no lanes (an option of the subgroup kernels)';
   return undefined;
 }
