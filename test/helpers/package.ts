@@ -26,17 +26,17 @@ export interface BundleSize {
 
 /**
  * Bundles a page whose only script is `source` (ESM importing 'stylegpu', 'stylegpu/gatys', …) with vite in a
- * temporary project where node_modules/stylegpu is `packageDir`; returns the output's size. `packageDir` is
- * the repository itself by default, or an installed copy.
+ * project: a temporary one where node_modules/stylegpu links to this repository, or `projectDir` (which keeps the
+ * output in its dist/). Returns the output's size.
  */
-export async function bundlePage(source: string, projectDir?: string): Promise<BundleSize> {
+export async function bundlePage(source: string, projectDir?: string, html = '<!doctype html><script type="module" src="./main.js"></script>'): Promise<BundleSize> {
   const dir = projectDir ?? mkdtempSync(join(tmpdir(), 'stylegpu-page-'));
   try {
     if (!projectDir) {
       mkdirSync(join(dir, 'node_modules'));
       symlinkSync(REPO, join(dir, 'node_modules/stylegpu'), 'dir');
     }
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+    writeFileSync(join(dir, 'index.html'), html);
     writeFileSync(join(dir, 'main.js'), source);
     await build({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: join(dir, 'dist'), target: 'es2022', emptyOutDir: true } });
     const files = readdirSync(join(dir, 'dist'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && d.name.endsWith('.js'));
