@@ -12,6 +12,9 @@ import { join, resolve, sep } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FastStyleNet } from '../src/models/fastStyle.ts';
+import { gatys } from '../src/models/gatys.ts';
+import { Vgg19, vggWeights } from '../src/models/vgg19.ts';
+import { loadWeights } from '../src/weights/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/chromium.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { REPO, buildPackage, bundlePage } from './helpers/package.ts';
@@ -20,6 +23,10 @@ const MIRROR = resolve(REPO, '../shared/mirror');
 const CONTENT = join(REPO, 'examples/content/chelsea.png');
 /** The page's longest side (test/package/page.js). */
 const SIDE = 48;
+/** The page's Gatys job (test/package/page.js). */
+const GATYS_JOB = { imageSize: 32, iterations: 3, contentLayers: ['relu3_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'] };
+/** Gatys' losses, Chromium against Node: L-BFGS steps amplify the adapters' rounding differences (measured 6e-8). */
+const GATYS_LOSS_RTOL = 1e-3;
 /**
  * Output bytes, Chromium against Node: the same f32 program on two software adapters whose sums may associate
  * differently and whose multiply-adds may or may not fuse, so a byte may land one level away after rounding
@@ -106,6 +113,7 @@ interface PageResult {
   errors: Record<string, { name: string; message: string; reason?: string; instance?: boolean }>;
   limit?: { largestSide: number; limitBytes: number; fits: boolean; nextFits: boolean };
   ownDeviceAlive: boolean;
+  gatys: { iterations: number; initialLoss: number; finalLoss: number; width: number; height: number };
 }
 
 describe('the packed package in a page of its own', () => {
@@ -141,6 +149,17 @@ describe('the packed package in a page of its own', () => {
     console.log(`Chromium vs Node, wave ${want.width}×${want.height}: max |Δ| ${worst}, mean ${(sum / want.data.length).toFixed(4)} (bytes)`);
     expect(worst).toBeLessThanOrEqual(MAX_BYTE_DIFF);
     expect(sum / want.data.length).toBeLessThanOrEqual(MEAN_BYTE_DIFF);
+  });
+
+  it('runs Gatys from stylegpu/gatys as Node does', async () => {
+    const input = { width: r.input.width, height: r.input.height, data: Uint8Array.from(r.input.data) };
+    const vgg = await Vgg19.load(engine(), vggWeights(await loadWeights('vgg19-tfjs', { mirror: MIRROR })), 'relu3_2');
+    const want = await gatys(engine(), vgg, input, [input], GATYS_JOB);
+    vgg.release();
+    console.log(`Gatys at 32 px: ${r.gatys.iterations} iterations, loss ${r.gatys.initialLoss} → ${r.gatys.finalLoss} (Chromium); ${want.iterations}, ${want.initialLoss} → ${want.finalLoss} (Node)`);
+    expect(r.gatys).toMatchObject({ iterations: want.iterations, width: want.image.width, height: want.image.height });
+    expect(Math.abs(r.gatys.initialLoss - want.initialLoss) / want.initialLoss).toBeLessThan(GATYS_LOSS_RTOL);
+    expect(Math.abs(r.gatys.finalLoss - want.finalLoss) / want.finalLoss).toBeLessThan(GATYS_LOSS_RTOL);
   });
 
   it('types a TypeScript page with the installed .d.ts (strict, no skipLibCheck)', () => {

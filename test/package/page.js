@@ -1,8 +1,11 @@
 // The minimal page of the packed-package test (test/package-e2e.test.ts): what a page author writes, from the
 // installed tarball, plus the checks of the typed errors. It leaves its findings in window.__result.
 import { AdapterLimitError, ImageDecodeError, NoWebGpuError, StyleGpu, WeightsError, readPixels } from 'stylegpu';
+import { loadGatys } from 'stylegpu/gatys';
 
 const SIDE = 48;
+/** The Gatys job, the same in test/package-e2e.test.ts. */
+const GATYS_JOB = { imageSize: 32, iterations: 3, contentLayers: ['relu3_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'] };
 const result = { errors: {} };
 const named = (e, cls) => ({ name: e?.name, message: String(e?.message ?? e), reason: e?.reason, instance: cls ? e instanceof cls : undefined });
 
@@ -33,6 +36,12 @@ try {
   result.input = { width: input.width, height: input.height, data: Array.from(input.data) };
   const drawn = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
   result.output = { width: drawn.width, height: drawn.height, data: Array.from(drawn.data) };
+
+  // Gatys from 'stylegpu/gatys': the mirror's VGG19 holds relu3_x only.
+  const gatys = await loadGatys(sg, { baseUrl: '/mirror/', deepestLayer: 'relu3_2' });
+  const g = await gatys.run(img, img, { ...GATYS_JOB, canvas: document.querySelector('#gatys') });
+  result.gatys = { iterations: g.iterations, initialLoss: g.initialLoss, finalLoss: g.finalLoss, width: g.image.width, height: g.image.height };
+  gatys.release();
 
   // A second load comes from the Cache API (the test counts the server's requests in between).
   result.cachedKeys = (await (await caches.open('stylegpu-weights')).keys()).length;
