@@ -29,7 +29,7 @@ const KERNEL_TESTS = ['conv2d', 'convTranspose2d', 'gram', 'pool', 'pool_act_gol
 );
 
 export default defineConfig({
-  // The demo (index.html), the in-browser test page (test/browser/) and benchmark page (bench/browser/).
+  // The demo (demo/), the in-browser test pages (test/browser/, test/preview/) and benchmark page (bench/browser/).
   root: '.',
   plugins: [weightsMirror()],
   server: { host: 'localhost', strictPort: false },

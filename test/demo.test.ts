@@ -1,5 +1,6 @@
-// The web demo (index.html) in headless Chromium: the library API on the page's own WebGPU adapter, with
+// The web demo (demo/) in headless Chromium: the page API (src/web) on the page's own WebGPU adapter, with
 // weights served from the development mirror at /mirror/ by the dev server (vite.config.ts).
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +11,10 @@ let page: Page;
 
 beforeAll(async () => {
   process.env.STYLEGPU_WEIGHTS_MIRROR = resolve(__dirname, '../../shared/mirror');
+  mkdirSync(resolve(__dirname, '../out/e2e'), { recursive: true });
   session = await startBrowserSession();
   page = await session.browser.newPage();
-  await page.goto(`${session.baseUrl}/?mirror=/mirror/`);
+  await page.goto(`${session.baseUrl}/demo/?mirror=/mirror/`);
   await page.waitForFunction(() => /^(ready|error)/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
 });
 afterAll(async () => {
@@ -59,5 +61,35 @@ describe('web demo', () => {
     // torch.optim.LBFGS semantics: max_iter 4 (max_eval 5) runs 4 iterations.
     expect(r.status).toMatch(/^done: 4 iterations in [\d.]+ s, loss [\d.e+]+ → [\d.e+]+$/);
     expect([r.width, r.height]).toEqual([32, 21]);
+  });
+
+  it('stops Gatys at the stop button, keeping the image reached', async () => {
+    await page.evaluate(() => {
+      document.querySelector<HTMLInputElement>('input[name=method][value=gatys]')!.checked = true;
+      (document.getElementById('size') as HTMLInputElement).value = '32';
+      (document.getElementById('iterations') as HTMLInputElement).value = '2000';
+    });
+    await page.click('#run');
+    await page.waitForFunction(() => /^iteration [2-9]/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    await page.click('#stop');
+    await page.waitForFunction(() => /^(stopped|done|error)/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    const status = await page.$eval('#status', (el) => el.textContent!);
+    expect(status).toMatch(/^stopped: \d+ iterations/);
+    expect(Number(/^stopped: (\d+)/.exec(status)![1])).toBeLessThan(2000);
+    expect(await page.$eval('#output', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([32, 21]);
+    expect(await page.$eval('#download', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    await page.screenshot({ path: resolve(__dirname, '../out/e2e/demo.png') });
+  });
+
+  it('shows a clear page when the browser has no WebGPU', async () => {
+    const bare = await session!.browser.newPage();
+    await bare.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+    await bare.goto(`${session!.baseUrl}/demo/`);
+    await bare.waitForFunction(() => /^(ready|error)/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+    expect(await bare.$eval('body', (b) => b.className)).toContain('nowebgpu');
+    expect(await bare.$eval('#nowebgpu', (el) => getComputedStyle(el).display)).toBe('block');
+    expect(await bare.$eval('#app', (el) => getComputedStyle(el).display)).toBe('none');
+    expect(await bare.$eval('#nowebgpuDetail', (el) => el.textContent)).toMatch(/No WebGPU adapter found/);
+    await bare.close();
   });
 });

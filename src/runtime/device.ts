@@ -87,9 +87,10 @@ export const NO_ADAPTER_HELP_BROWSER =
   '(https:// or http://localhost) and a browser with WebGPU enabled (Chromium: --enable-unsafe-webgpu on Linux).';
 
 async function nodeGpu(): Promise<GPU> {
-  // A variable specifier keeps browser bundlers from trying to resolve the Node-only package.
-  const pkg = 'webgpu';
-  const mod = await import(/* @vite-ignore */ pkg);
+  // A specifier passed through a function keeps browser bundlers from resolving the Node-only package (a plain
+  // constant gets folded into a literal import('webgpu') by a page's bundler), as in weights/source.ts.
+  const load = (name: string) => import(/* @vite-ignore */ name);
+  const mod = await load('webgpu');
   Object.assign(globalThis, mod.globals);
   return mod.create([]) as GPU;
 }

@@ -1,0 +1,96 @@
+// npm run build: the package in dist/ — the browser entries (ESM, shaders inlined, no Node code), the Node entry,
+// and their .d.ts — then every entry's size, raw and gzip.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+/** Entries of the package: name → source; the browser ones must not reach Node-only code. */
+export const BROWSER_ENTRIES = { index: 'src/web/index.ts', gatys: 'src/web/gatys.ts' };
+export const NODE_ENTRIES = { node: 'src/node/index.ts' };
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+// Bare imports (the package's dependencies) stay imports: the page's bundler or Node resolves them.
+const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[a-zA-Z]:/.test(id);
+// The pure-JS PNG/JPEG decoders (CommonJS) are for Node's files; a page decodes with the browser. Bundled into
+// the browser build and marked free of side effects, they vanish when no browser entry reaches decodeImage.
+const PAGE_UNUSED_DECODERS = /[\\/]node_modules[\\/](upng-js|jpeg-js|pako)[\\/]/;
+const browserExternal = (id) => isBare(id) && !/^(upng-js|jpeg-js|pako)(\/|$)/.test(id);
+
+/** WGSL for the page without comments and indentation (parseBindings and the preprocessor ignore both). */
+export function minifyWgsl(source) {
+  return source
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/[^\n]*/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('\n');
+}
+
+const wgslForPages = {
+  name: 'stylegpu-wgsl-min',
+  enforce: 'pre',
+  load(id) {
+    const [file, query] = id.split('?');
+    if (!file.endsWith('.wgsl') || query !== 'raw') return null;
+    return `export default ${JSON.stringify(minifyWgsl(readFileSync(file, 'utf8')))};`;
+  },
+};
+
+async function buildEntries(entries, outDir, platform) {
+  const browser = platform === 'browser';
+  await build({
+    root,
+    configFile: false,
+    logLevel: 'warn',
+    plugins: browser ? [wgslForPages] : [],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: false,
+      sourcemap: false,
+      lib: { entry: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])), formats: ['es'] },
+      rolldownOptions: {
+        external: browser ? browserExternal : isBare,
+        treeshake: browser ? { moduleSideEffects: (id) => !PAGE_UNUSED_DECODERS.test(id) } : undefined,
+        output: { chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
+    },
+    ssr: platform === 'node' ? { target: 'node' } : undefined,
+  });
+}
+
+function files(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
+}
+
+export async function buildPackage() {
+  rmSync(dist, { recursive: true, force: true });
+  await buildEntries(BROWSER_ENTRIES, join(dist, 'browser'), 'browser');
+  await buildEntries(NODE_ENTRIES, join(dist, 'node'), 'node');
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // The sources import with .ts extensions (run directly by tsx and vite); the published types use .js.
+  for (const f of files(join(dist, 'types')).filter((f) => f.endsWith('.d.ts'))) {
+    const text = readFileSync(f, 'utf8');
+    writeFileSync(f, text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g, '$1$2$3.js$2'));
+  }
+}
+
+export function entrySizes() {
+  return files(dist)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => {
+      const bytes = readFileSync(f);
+      return { file: f.slice(dist.length + 1), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildPackage();
+  console.log('dist/ (each file alone; a page bundles what it imports):');
+  for (const { file, bytes, gzip } of entrySizes()) console.log(`  ${file.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  ${(gzip / 1024).toFixed(1).padStart(6)} KB gzip`);
+}
