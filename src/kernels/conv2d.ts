@@ -21,6 +21,8 @@ import {
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 import { type ChoiceOption, type KernelCandidate, kernelTable, optionReason, plan } from './planner.ts';
+import { ConvParams, convParams } from './convParams.ts';
+import { conv2dTiled, convTranspose2dTiled, tiledConvReason } from './conv2dTiled.ts';
 
 export type { ConvTranspose2dGeometry, Padding } from './geometry.ts';
 export { samePadding, tfConvTranspose2dSame, torchConvTranspose2d } from './geometry.ts';
@@ -69,10 +71,7 @@ const MAX_VEC = 4; // as in conv2d.wgsl
 const MAX_ACC = 16;
 
 const i32 = 'i32' as const;
-export const ConvParams = uniformStruct('ConvParams', {
-  N: i32, Cx: i32, Hx: i32, Wx: i32, Cy: i32, Hy: i32, Wy: i32, KH: i32, KW: i32, stride: i32,
-  padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, wpCols: i32, slope: 'f32',
-});
+export { ConvParams } from './convParams.ts';
 export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32, flipped: i32 });
 const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl]);
 
@@ -148,14 +147,6 @@ function tileReason(t: Tile | undefined): string | undefined {
 }
 
 // ---- dispatch
-
-/** ConvParams for the shapes of a kernel's x and y (or dy) bindings; `pad` pads the large one of the two. */
-function convParams(x: Shape, y: Shape, kH: number, kW: number, stride: number, pad: Padding, wpCols = 0, slope = 0) {
-  return {
-    N: x[0], Cx: x[1], Hx: x[2], Wx: x[3], Cy: y[1], Hy: y[2], Wy: y[3], KH: kH, KW: kW, stride,
-    padTop: pad.top, padBottom: pad.bottom, padLeft: pad.left, padRight: pad.right, wpCols, slope,
-  };
-}
 
 function grid(e: Engine, n: number) {
   return grid1d(n, WG, e.ctx.limits.maxComputeWorkgroupsPerDimension);
@@ -492,6 +483,15 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       },
     },
     {
+      // Implicit GEMM on shared-memory tiles (conv2dTiled.ts), any geometry: for real GPUs.
+      name: 'conv2dTiled',
+      options: [],
+      fits(p, ctx) {
+        return optionsReason(p, this.options) ?? tiledConvReason(ctx, p.out);
+      },
+      run: (e, _op, p, x, w, epilogue) => conv2dTiled(e, x, w, p.out, p, epilogue),
+    },
+    {
       // One output per invocation: the reference for tests and benchmarks.
       name: 'conv2dNaive',
       options: [],
@@ -510,7 +510,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
   ],
   preference: {
     cpu: ['matmulSubgroup', 'conv3x3Subgroup', 'convNarrowSubgroup', 'convKxKSubgroup', 'conv2d3x3', 'conv2dBlocked'],
-    gpu: ['conv2d3x3', 'conv2dBlocked'],
+    gpu: ['conv2dTiled', 'conv2d3x3', 'conv2dBlocked'],
   },
 });
 
@@ -593,6 +593,15 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
       },
     },
     {
+      // The gather as implicit GEMM on shared-memory tiles (conv2dTiled.ts), any stride: for real GPUs.
+      name: 'convTranspose2dTiled',
+      options: [],
+      fits(p, ctx) {
+        return optionsReason(p, this.options) ?? tiledConvReason(ctx, p.out);
+      },
+      run: (e, _op, p, x, w, bias) => convTranspose2dTiled(e, x, w, p.out, p.stride, p.pad, bias),
+    },
+    {
       name: 'convTranspose2dNaive',
       options: [],
       fits(p) {
@@ -610,7 +619,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
   ],
   preference: {
     cpu: ['conv3x3Subgroup', 'convKxKSubgroup', 'conv2d3x3', 'convTranspose2dBlocked'],
-    gpu: ['conv2d3x3', 'convTranspose2dBlocked'],
+    gpu: ['convTranspose2dTiled', 'conv2d3x3', 'convTranspose2dBlocked'],
   },
 });
 
