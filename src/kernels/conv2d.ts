@@ -4,8 +4,9 @@
 // gather, its adjoint (conv2d's input gradient, convTranspose2d), or a weight gradient; each has a kernel
 // table (correlationKernels, gatherKernels, weightGradientKernels) that the planner (planner.ts) picks from
 // by the device's adapter profile — on 'cpu' the subgroup kernels (conv3x3Subgroup, convKxKSubgroup,
-// convNarrowSubgroup, matmulSubgroup for 1×1) where they fit, on 'gpu' the register-tiled conv2d3x3 and the
-// blocked kernels; the naive kernels are the references.
+// convNarrowSubgroup, matmulSubgroup for 1×1) where they fit, on 'gpu' the shared-memory tiled implicit GEMMs
+// (conv2dTiled.ts), then the register-tiled conv2d3x3 and the blocked kernels; the naive kernels are the
+// references.
 import type { Engine } from '../runtime/engine.ts';
 import type { GpuContext } from '../runtime/device.ts';
 import { type KernelSpec, grid1d, kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
