@@ -14,6 +14,7 @@
 //     B[(k, kh, kw), (u, v)] = x[k, p/s, q/s] where s divides p and q and both land inside x, else 0;
 //     y[c, u, v] = bias[c] + C[c, (u, v)]
 //   At stride s only 1/s² of the gather's K terms are non-zero; the zeros cost multiply-adds, not loads.
+// Padding: source() of padSource.wgsl.
 // Bindings: x, w, bias (BIAS only) (read); y (read_write). Dispatch [ceil(Hy·Wy / TN), ceil(Cy / TM), N].
 
 @group(0) @binding(0) var<uniform> params: ConvParams;
@@ -21,17 +22,6 @@
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-
-// Pixel of x that padded coordinate i (relative to the unpadded origin) reads, or -1 for a zero; reflect
-// needs every pad < size (checked by the host), so one mirror suffices.
-fn padSource(i: i32, size: i32) -> i32 {
-#if REFLECT
-  let r = abs(i);
-  return select(r, 2 * (size - 1) - r, r >= size);
-#else
-  return select(-1, i, i >= 0 && i < size);
-#endif
-}
 
 fn loadA(m: u32, k: u32, batch: u32) -> f32 {
   let P = params;
@@ -59,8 +49,8 @@ fn loadB(k: u32, n: u32, batch: u32) -> f32 {
   let col = q / P.stride;
   if (r >= P.Hx || col >= P.Wx) { return 0.0; }
 #else
-  let r = padSource(i * P.stride + kh - P.padTop, P.Hx);
-  let col = padSource(j * P.stride + kw - P.padLeft, P.Wx);
+  let r = source(i * P.stride + kh - P.padTop, P.Hx);
+  let col = source(j * P.stride + kw - P.padLeft, P.Wx);
   if (r < 0 || col < 0) { return 0.0; }
 #endif
   return x[((i32(batch) * P.Cx + c) * P.Hx + r) * P.Wx + col];

@@ -15,6 +15,7 @@ import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
 import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputShape, convTransposeMismatch, paddingOf } from './geometry.ts';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
+import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import {
   KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, SUBGROUP_TILE, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
   kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize,
@@ -74,7 +75,7 @@ const MAX_ACC = 16;
 const i32 = 'i32' as const;
 export { ConvParams } from './convParams.ts';
 export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32, flipped: i32 });
-const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl]);
+const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl, padSourceWgsl]);
 
 type ConvKernel = KernelSpec<typeof ConvParams.fields>;
 /** Kernel specs per entry point, bindings (the bias binding exists only with BIAS defined) and tile. */

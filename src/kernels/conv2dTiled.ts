@@ -8,13 +8,14 @@ import { kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
 import type { Shape, Tensor } from '../runtime/tensor.ts';
 import source from '../../shaders/conv2dTiled.wgsl?raw';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
+import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import tiledGemmWgsl from '../../shaders/tiledGemm.wgsl?raw';
 import { ConvParams, convParams } from './convParams.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 import type { Padding } from './geometry.ts';
 import { type GemmTile, gemmGrid, gemmReason, gemmTileFor } from './tiledGemm.ts';
 
-const module = shaderModule('conv2dTiled', source, [ConvParams], [epilogueWgsl, tiledGemmWgsl]);
+const module = shaderModule('conv2dTiled', source, [ConvParams], [epilogueWgsl, padSourceWgsl, tiledGemmWgsl]);
 /** One entry point; GATHER picks the operands, so the two passes are two kernels by name. */
 const tiledKernel = kernelVariants((gather: boolean, bias: boolean, tile: GemmTile) =>
   kernel(module, {
