@@ -25,13 +25,11 @@ const sym = (p: number): Padding => ({ top: p, bottom: p, left: p, right: p });
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const tileName = (t: GemmTile) => `${t.TM}×${t.TN}×${t.TK}`;
 
-interface Case {
+/** A conv of x [xs] with w [ws] and its geometry (stride, pad, mode), as the reference takes it. */
+interface Case extends ref.ConvGeometry {
   name: string;
   xs: ref.Shape4;
   ws: ref.Shape4;
-  stride: number;
-  pad: Padding;
-  mode: 'zeros' | 'reflect';
   activation?: Activation;
 }
 
