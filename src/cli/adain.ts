@@ -1,5 +1,6 @@
 // `stylegpu adain`: arbitrary style transfer with AdaIN (src/models/adain.ts), test.py's and test.lua's options.
-import { AdaIN, maskFromImage } from '../models/adain.ts';
+import { maskFromImage } from '../image/mask.ts';
+import { AdaIN } from '../models/adain.ts';
 import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
 import { checkAdain, checkAdainOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';

@@ -2,7 +2,7 @@
 import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
 import { describeAdapter } from '../runtime/device.ts';
 import { Engine, fmtBytes } from '../runtime/engine.ts';
-import { negativeImage } from '../smoke.ts';
+import { negativeImage } from './smoke.ts';
 import { type Command, parseCommandArgs, requireOption } from './command.ts';
 
 export const info: Command = {

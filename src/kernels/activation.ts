@@ -3,7 +3,6 @@ import type { Engine } from '../runtime/engine.ts';
 import { grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type UniformValues, uniformStruct } from '../runtime/uniforms.ts';
-import { scale as scaleElementwise } from './elementwise.ts';
 import source from '../../shaders/activation.wgsl?raw';
 import itemsWgsl from '../../shaders/items.wgsl?raw';
 
@@ -101,11 +100,6 @@ export function scalarAffine(e: Engine, x: Tensor, a: number, b: number): Tensor
   const out = e.empty(x.shape);
   e.run(scalarAffineKernel, { bindings: { x, out }, ...items(e, x.size, { a, b }) });
   return out;
-}
-
-/** ∂/∂x of scalarAffine: a·dy (the elementwise scale kernel). */
-export function scalarAffineBackward(e: Engine, dy: Tensor, a: number): Tensor {
-  return scaleElementwise(e, dy, a);
 }
 
 /** Channel count and plane size of x [N, C, ...] for a per-channel op, checking scale/shift are [C]. */

@@ -8,6 +8,7 @@
 import { scale } from '../kernels/elementwise.ts';
 import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss, weightedSum } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide } from '../image/io.ts';
+import { type Preprocessing, deprocess } from '../image/preprocess.ts';
 import { adam } from '../lbfgs/adam.ts';
 import { lbfgs } from '../lbfgs/lbfgs.ts';
 import type { Objective } from '../lbfgs/objective.ts';
@@ -15,7 +16,7 @@ import { checkGatys } from '../options.ts';
 import { type Engine, fmtBytes } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { resized } from './layers.ts';
-import { type Preprocessing, Vgg19, layerIndex } from './vgg19.ts';
+import { Vgg19, layerIndex } from './vgg19.ts';
 
 export interface GatysOptions {
   /** Longest side of the output in pixels (default 512). */
@@ -274,34 +275,6 @@ function uploadResized(e: Engine, img: RgbaImage, pre: Preprocessing, H: number,
   const x = resized(e, full, H, W);
   if (x !== full) full.release();
   return x;
-}
-
-/** Network input space → RGBA bytes, clipped; with `content`, keep its chrominance (neural-style's
- *  -original_colors: YUV of the result's luminance and the content's U, V). */
-export function deprocess(x: Float32Array, pre: Preprocessing, H: number, W: number, content?: Float32Array): RgbaImage {
-  const n = H * W;
-  const rgb = (v: Float32Array, i: number): [number, number, number] => {
-    const out: [number, number, number] = [0, 0, 0];
-    for (let c = 0; c < 3; c++) out[pre.order === 'rgb' ? c : 2 - c] = ((v[c * n + i] * pre.std[c] + pre.mean[c]) * 255) / pre.range;
-    return out;
-  };
-  const data = new Uint8ClampedArray(4 * n);
-  for (let i = 0; i < n; i++) {
-    let [r, g, b] = rgb(x, i);
-    if (!Number.isFinite(r + g + b)) throw new Error(`gatys: the image became non-finite at pixel ${i % W},${Math.floor(i / W)}`);
-    if (content) {
-      const y = 0.299 * r + 0.587 * g + 0.114 * b;
-      const [cr, cg, cb] = rgb(content, i);
-      const u = -0.14713 * cr - 0.28886 * cg + 0.436 * cb;
-      const v = 0.615 * cr - 0.51499 * cg - 0.10001 * cb;
-      [r, g, b] = [y + 1.13983 * v, y - 0.39465 * u - 0.5806 * v, y + 2.03211 * u];
-    }
-    data[4 * i] = Math.round(r);
-    data[4 * i + 1] = Math.round(g);
-    data[4 * i + 2] = Math.round(b);
-    data[4 * i + 3] = 255;
-  }
-  return { width: W, height: H, data };
 }
 
 /** n samples of N(0, sigma²), seeded (mulberry32 + Box–Muller). */

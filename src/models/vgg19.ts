@@ -2,6 +2,7 @@
 // deepest layer a run needs. Weights come from any format through VggWeights; channel counts are read
 // from the weights, so small random-weight networks of the same topology run through the same code.
 import { type Graph, type Node, avgPool2d, conv2d, maxPool2d, relu } from '../graph/index.ts';
+import { CAFFE_PREPROCESSING, type Preprocessing, TORCH_PREPROCESSING } from '../image/preprocess.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import type { WeightSet } from '../weights/index.ts';
@@ -25,21 +26,6 @@ export interface ConvWeights {
   weight: { shape: number[]; data: Float32Array };
   bias: { shape: number[]; data: Float32Array };
 }
-
-/** How input images are turned into the network's input space. */
-export interface Preprocessing {
-  /** 'rgb' or 'bgr' channel order. */
-  order: 'rgb' | 'bgr';
-  /** input = (byte / 255 · range − mean[c]) / std[c], in the network's channel order. */
-  range: number;
-  mean: [number, number, number];
-  std: [number, number, number];
-}
-
-/** torchvision: RGB in 0…1 normalised by the ImageNet mean/std. */
-export const TORCH_PREPROCESSING: Preprocessing = { order: 'rgb', range: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** Keras "caffe" (the original VGG weights): BGR in 0…255 minus the mean pixel. */
-export const CAFFE_PREPROCESSING: Preprocessing = { order: 'bgr', range: 255, mean: [103.939, 116.779, 123.68], std: [1, 1, 1] };
 
 export interface VggWeights {
   preprocessing: Preprocessing;
