@@ -33,27 +33,45 @@ fn loadA(m: u32, k: u32, batch: u32) -> f32 {
 #endif
 }
 
-fn loadB(k: u32, n: u32, batch: u32) -> f32 {
+// Output pixel n of item `batch`: where x's item starts and, on the padded grid of x, the top-left corner
+// (forward: i·s − padTop, j·s − padLeft) or the pixel itself (gather: i + padTop, j + padLeft) of its taps.
+struct BColumn {
+  base: i32,
+  row: i32,
+  col: i32,
+}
+
+fn bColumn(n: u32, batch: u32) -> BColumn {
+  let P = params;
+  let i = i32(n) / P.Wy;
+  let j = i32(n) % P.Wy;
+  let base = i32(batch) * P.Cx * P.Hx * P.Wx;
+#if GATHER
+  return BColumn(base, i + P.padTop, j + P.padLeft);
+#else
+  return BColumn(base, i * P.stride - P.padTop, j * P.stride - P.padLeft);
+#endif
+}
+
+fn loadB(k: u32, at: BColumn) -> f32 {
   let P = params;
   let taps = u32(P.KH * P.KW);
   let c = i32(k / taps);
   let kh = i32(k % taps) / P.KW;
   let kw = i32(k % taps) % P.KW;
-  let i = i32(n) / P.Wy;
-  let j = i32(n) % P.Wy;
 #if GATHER
-  let p = i + P.padTop - kh;
-  let q = j + P.padLeft - kw;
+  let p = at.row - kh;
+  let q = at.col - kw;
   if (p < 0 || q < 0 || p % P.stride != 0 || q % P.stride != 0) { return 0.0; }
   let r = p / P.stride;
   let col = q / P.stride;
   if (r >= P.Hx || col >= P.Wx) { return 0.0; }
 #else
-  let r = source(i * P.stride + kh - P.padTop, P.Hx);
-  let col = source(j * P.stride + kw - P.padLeft, P.Wx);
+  let r = source(at.row + kh, P.Hx);
+  let col = source(at.col + kw, P.Wx);
   if (r < 0 || col < 0) { return 0.0; }
 #endif
-  return x[((i32(batch) * P.Cx + c) * P.Hx + r) * P.Wx + col];
+  return x[at.base + (c * P.Hx + r) * P.Wx + col];
 }
 
 @compute @workgroup_size(GEMM_THREADS)

@@ -22,12 +22,24 @@ fn loadA(m: u32, k: u32, batch: u32) -> f32 {
 #endif
 }
 
-fn loadB(k: u32, n: u32, batch: u32) -> f32 {
-  let C = params.channels;
+// Column n of B: where its values start in F (gram: row n of F[batch]; backward: column n of F[batch]).
+struct BColumn {
+  base: u32,
+}
+
+fn bColumn(n: u32, batch: u32) -> BColumn {
 #if BACKWARD
-  return F[(batch * C + k) * params.positions + n];
+  return BColumn(batch * params.channels * params.positions + n);
 #else
-  return F[(batch * C + n) * params.positions + k];
+  return BColumn((batch * params.channels + n) * params.positions);
+#endif
+}
+
+fn loadB(k: u32, at: BColumn) -> f32 {
+#if BACKWARD
+  return F[at.base + k * params.positions];
+#else
+  return F[at.base + k];
 #endif
 }
 

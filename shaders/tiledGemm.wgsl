@@ -4,7 +4,9 @@
 // C[batch] (M × N) = A[batch] (M × K) · B[batch] (K × N), where the including module says what A and B are
 // (implicit GEMM: nothing is materialised) by defining
 //   fn loadA(m: u32, k: u32, batch: u32) -> f32      called only with m < M, k < K
-//   fn loadB(k: u32, n: u32, batch: u32) -> f32      called only with k < K, n < N
+//   struct BColumn, fn bColumn(n: u32, batch: u32) -> BColumn
+//                                                    what loadB needs of column n (any n: only arithmetic)
+//   fn loadB(k: u32, col: BColumn) -> f32             called only with k < K and col of an n < N
 // One workgroup computes a TM × TN tile of C. Per step of TK along K it stages the TM × TK slice of A and the
 // TK × TN slice of B in workgroup memory (zeros past M, N, K), each of its (TM/4)·(TN/4) invocations then
 // accumulating a 4 × 4 register tile from them: rows ty + r·TM/4 and columns tx + c·TN/4 (r, c < 4), so that
@@ -13,6 +15,8 @@
 // from workgroup memory instead of global memory.
 // Loads of the staged tiles: consecutive invocations take consecutive k of A (a row of A is contiguous in
 // every user), and consecutive n of B, or consecutive k of B with B_ALONG_K (Bᵀ is contiguous, as in F·Fᵀ).
+// Without B_ALONG_K each invocation stages the same column n of B at every step (GEMM_THREADS is a multiple
+// of TN, checked by the host), so it works out bColumn (an im2col pixel's row and column) once, not per load.
 // Tile shape: override constants TM, TN (multiples of 4) and TK; the host (src/kernels/tiledGemm.ts) picks a
 // preset that fits the device's invocation and workgroup-storage limits. Dispatch [ceil(N/TN), ceil(M/TM),
 // batches] workgroups of GEMM_THREADS; entry points must reach gemmTile from uniform control flow (it has
@@ -41,6 +45,11 @@ fn gemmTile(lid: u32, m0: u32, n0: u32, batch: u32, M: u32, N: u32, K: u32) -> a
   let tx = lid % (TN / 4u);
   let ty = lid / (TN / 4u);
   var acc: array<vec4f, 4>;
+#if B_ALONG_K
+#else
+  let nn = lid % TN;
+  let column = bColumn(n0 + nn, batch);
+#endif
   for (var k0 = 0u; k0 < K; k0 += TK) {
     for (var l = lid; l < TM * TK; l += GEMM_THREADS) {
       let mm = l / TK;
@@ -53,12 +62,12 @@ fn gemmTile(lid: u32, m0: u32, n0: u32, batch: u32, M: u32, N: u32, K: u32) -> a
 #if B_ALONG_K
       let kk = l % TK;
       let nn = l / TK;
+      let column = bColumn(n0 + nn, batch);
 #else
       let kk = l / TN;
-      let nn = l % TN;
 #endif
       var v = 0.0;
-      if (k0 + kk < K && n0 + nn < N) { v = loadB(k0 + kk, n0 + nn, batch); }
+      if (k0 + kk < K && n0 + nn < N) { v = loadB(k0 + kk, column); }
       tileB[kk * TN + nn] = v;
     }
     workgroupBarrier();

@@ -47,7 +47,10 @@ const CASES: Case[] = [
   { name: '4×4 stride 2, TF SAME, 12×10', xs: [1, 5, 12, 10], ws: [40, 5, 4, 4], stride: 2, pad: samePadding(12, 10, 4, 4, 2), mode: 'zeros' },
 ];
 
-describe.each(GEMM_TILES.map((t) => ({ tile: t, name: tileName(t) })))('tile $name', ({ tile }) => {
+// The presets, and an odd tile: 8 invocations, K staged 3 deep.
+const TILES: GemmTile[] = [...GEMM_TILES, { TM: 16, TN: 8, TK: 3 }];
+
+describe.each(TILES.map((t) => ({ tile: t, name: tileName(t) })))('tile $name', ({ tile }) => {
   it.each(CASES)('conv2dTiled: $name', async (c) => {
     const e = engine();
     const g = { stride: c.stride, pad: c.pad, mode: c.mode };
@@ -104,7 +107,8 @@ describe('tiled GEMM presets and limits', () => {
   it('states the limit a tile or grid exceeds', () => {
     expect(gemmTileReason(device({ maxComputeInvocationsPerWorkgroup: 128 }), GEMM_TILES[0])).toBe('needs 256 invocations per workgroup for tile 64×64, this device allows 128');
     expect(gemmTileReason(device({ maxComputeWorkgroupStorageSize: 4096 }), GEMM_TILES[0])).toBe('needs 8192 bytes of workgroup storage for tile 64×64×16, this device allows 4096');
-    expect(gemmTileReason(device({}), { TM: 6, TN: 64, TK: 16 })).toMatch(/multiples of 4/);
+    expect(gemmTileReason(device({}), { TM: 8, TN: 64, TK: 16 })).toMatch(/TM a multiple of 16/);
+    expect(gemmTileReason(device({}), { TM: 16, TN: 6, TK: 16 })).toMatch(/TN of 4/);
     expect(gemmReason(device({ maxComputeInvocationsPerWorkgroup: 32 }), 64, 64, 1)).toBe('needs 64 invocations per workgroup for tile 32×32, this device allows 32');
     expect(gemmReason(device({ maxComputeWorkgroupsPerDimension: 100 }), 64, 64 * 101, 1)).toBe('needs 101 × 1 × 1 workgroups, more than 100 along one dimension');
     expect(gemmReason(device({}), 64, 64, 1)).toBeUndefined();

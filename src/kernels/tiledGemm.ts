@@ -23,8 +23,9 @@ export const gemmStorageBytes = (t: GemmTile) => 4 * t.TK * (t.TM + t.TN);
 export function gemmTileReason(ctx: GpuContext, t: GemmTile): string | undefined {
   const { maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX, maxComputeWorkgroupStorageSize } = ctx.limits;
   const threads = gemmInvocations(t);
-  if (t.TM % 4 !== 0 || t.TN % 4 !== 0 || t.TM < 4 || t.TN < 4 || !Number.isInteger(t.TK) || t.TK < 1) {
-    return `needs a tile with TM and TN multiples of 4 and TK ≥ 1, got ${JSON.stringify(t)}`;
+  // TM a multiple of 16 makes the invocations a multiple of TN, so each stages one column of B (tiledGemm.wgsl).
+  if (t.TM % 16 !== 0 || t.TN % 4 !== 0 || t.TM < 16 || t.TN < 4 || !Number.isInteger(t.TK) || t.TK < 1) {
+    return `needs a tile with TM a multiple of 16, TN of 4 and TK ≥ 1, got ${JSON.stringify(t)}`;
   }
   if (threads > Math.min(maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX)) {
     return `needs ${threads} invocations per workgroup for tile ${t.TM}×${t.TN}, this device allows ${Math.min(maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX)}`;
