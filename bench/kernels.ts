@@ -53,13 +53,15 @@ export interface BenchOptions {
   naive?: boolean;
   /** Also time the general register-blocked kernels on the 3×3 cases (the path before the direct one). Default true. */
   blocked?: boolean;
+  /** Also time the shared-memory tiled kernels (the 'gpu' profile's) where 'auto' did not pick them. Default true. */
+  tiled?: boolean;
   /** Also run the Gram-matrix and 1024³ matmul cases. Default true. */
   extras?: boolean;
   log?: (line: string) => void;
 }
 
 export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts: BenchOptions = {}): Promise<BenchResult> {
-  const { quick = false, shapes = VGG_SHAPES, naive = true, blocked = true, extras = true, log = console.log } = opts;
+  const { quick = false, shapes = VGG_SHAPES, naive = true, blocked = true, tiled = true, extras = true, log = console.log } = opts;
   const reps = quick ? 3 : 5;
   const rows: BenchRow[] = [];
   const tfSync = tf ? tfjsSync(tf) : undefined;
@@ -74,6 +76,8 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
   };
   const reference = (contender: Contender) => (naive ? [contender] : []);
   const general = (contender: Contender) => (blocked ? [contender] : []);
+  // Under the 'gpu' profile 'auto' is already the tiled kernel: no second row of it.
+  const tiledGemm = (contender: Contender) => (tiled && e.ctx.profile !== 'gpu' ? [contender] : []);
   /** Times the contenders of one case side by side (see timeInterleaved) and records a row each. */
   const race = async (name: string, flop: number, contenders: Contender[]) => {
     const timings = await timeInterleaved(contenders, { reps, inner: 2 });
@@ -93,10 +97,12 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const w = random(e, [C, C, 3, 3], 2);
     const tx = tf?.randomNormal([1, S, S, C]);
     const tw = tf?.randomNormal([3, 3, C, C]);
-    // ours: 'auto' (the 'cpu' profile: conv3x3Subgroup where subgroups exist, else conv2d3x3);
-    // ours-direct3x3: conv2d3x3, the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
+    // ours: 'auto' (the 'cpu' profile: conv3x3Subgroup where subgroups exist, else conv2d3x3; the 'gpu' profile:
+    // the shared-memory tiled implicit GEMMs); ours-tiled: those under the 'cpu' profile; ours-direct3x3:
+    // conv2d3x3, the 4 × 4 × 4-tile direct kernel; ours-blocked: the general register-blocked kernels.
     await race(`conv3x3 ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2d(e, x, w, { padding: 1 })),
+      ...tiledGemm(ours('ours-tiled', () => conv2d(e, x, w, { padding: 1, impl: 'conv2dTiled' }))),
       ...general(ours('ours-direct3x3', () => conv2d(e, x, w, { padding: 1, impl: 'conv2d3x3' }))),
       ...general(ours('ours-blocked', () => conv2d(e, x, w, { padding: 1, impl: 'conv2dBlocked' }))),
       ...reference(ours('ours-naive', () => conv2d(e, x, w, { padding: 1, impl: 'conv2dNaive' }))),
@@ -104,6 +110,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     ]);
     await race(`conv3x3 dX ${C}→${C} @${S}²`, flop, [
       ours('ours', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1 })),
+      ...tiledGemm(ours('ours-tiled', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'convTranspose2dTiled' }))),
       ...general(ours('ours-direct3x3', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'conv2d3x3' }))),
       ...general(ours('ours-blocked', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'convTranspose2dBlocked' }))),
       ...reference(ours('ours-naive', () => conv2dBackwardInput(e, x, w, x.shape, { padding: 1, impl: 'convTranspose2dNaive' }))),
@@ -124,7 +131,11 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const C = 256, S = 64;
     const F = random(e, [1, C, S, S], 3);
     const tF = tf?.randomNormal([C, S * S]);
-    await race(`gram C=${C} @${S}²`, 2 * C * C * S * S, [ours('ours', () => gramMatrix(e, F, 1)), ...theirs(() => tf!.matMul(tF!, tF!, false, true))]);
+    await race(`gram C=${C} @${S}²`, 2 * C * C * S * S, [
+      ours('ours', () => gramMatrix(e, F, 1)),
+      ...tiledGemm(ours('ours-tiled', () => gramMatrix(e, F, 1, { impl: 'gramTiled' }))),
+      ...theirs(() => tf!.matMul(tF!, tF!, false, true)),
+    ]);
     F.release();
     tF?.dispose();
 
@@ -136,6 +147,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
     const b = tf?.randomNormal([n, n]);
     await race('matmul 1024³ (conv 1×1)', 2 * n * n * n, [
       ours('ours', () => conv2d(e, x, w)),
+      ...tiledGemm(ours('ours-tiled', () => conv2d(e, x, w, { impl: 'conv2dTiled' }))),
       ...reference(ours('ours-naive', () => conv2d(e, x, w, { impl: 'conv2dNaive' }))),
       ...theirs(() => tf!.matMul(a!, b!)),
     ]);
@@ -157,6 +169,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
       const flop = transposed ? 2 * Cin * Cout * K * K * S * S : 2 * Cin * Cout * K * K * outS * outS;
       await race(name, flop, [
         ours('ours', () => (transposed ? convTranspose2d(e, xs, ws, geometry) : conv2d(e, xs, ws, { stride, padding }))),
+        ...tiledGemm(ours('ours-tiled', () => (transposed ? convTranspose2d(e, xs, ws, { ...geometry, impl: 'convTranspose2dTiled' }) : conv2d(e, xs, ws, { stride, padding, impl: 'conv2dTiled' })))),
         ...general(ours('ours-blocked', () => (transposed ? convTranspose2d(e, xs, ws, { ...geometry, impl: 'convTranspose2dBlocked' }) : conv2d(e, xs, ws, { stride, padding, impl: 'conv2dBlocked' })))),
         ...theirs(() => (transposed ? tf!.conv2dTranspose(tx!, tw!, [1, outS, outS, Cout], stride, 'same') : tf!.conv2d(tx!, tw!, stride, 'same'))),
       ]);

@@ -1,6 +1,7 @@
 // Kernel benchmark in Node: `npm run bench` (add `-- --quick` for 3 samples per case instead of 5,
 // `-- --no-tfjs` to skip tfjs-webgpu, `-- --no-naive` to skip the slow naive references, `-- --no-blocked` to
-// skip our general blocked kernels, `-- --no-extras` to skip the Gram, matmul and fast-style layer cases,
+// skip our general blocked kernels, `-- --no-tiled` to skip the shared-memory tiled ones where 'auto' does not
+// pick them (the 'cpu' profile; STYLEGPU_PROFILE=gpu makes them 'auto'), `-- --no-extras` to skip the Gram, matmul and fast-style layer cases,
 // `-- --shapes 64x128,512x16` for some VGG conv shapes (C×S), `-- --out DIR` for the JSON's folder). Prints a table and writes kernels-node.json (default folder bench/results/). tfjs-webgpu runs
 // on the same Dawn instance, hence the same adapter; its version is printed and stored beside its figures.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { ROOT, cpuDescription, tfjsBaseline } from './inputs.ts';
 import { type Tfjs, runKernelBenchmarks } from './kernels.ts';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, 'no-naive': { type: 'boolean' }, 'no-blocked': { type: 'boolean' }, 'no-extras': { type: 'boolean' }, shapes: { type: 'string' }, out: { type: 'string', default: path.join(ROOT, 'bench/results') } },
+  options: { quick: { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, 'no-naive': { type: 'boolean' }, 'no-blocked': { type: 'boolean' }, 'no-tiled': { type: 'boolean' }, 'no-extras': { type: 'boolean' }, shapes: { type: 'string' }, out: { type: 'string', default: path.join(ROOT, 'bench/results') } },
 });
 const shapes = values.shapes?.split(',').map((cs) => {
   const [C, S] = cs.split('x').map(Number);
@@ -33,7 +34,7 @@ if (!values['no-tfjs']) {
   baseline = await tfjsBaseline();
   console.log(`baseline: ${baseline.line}, on the same adapter`);
 }
-const result = await runKernelBenchmarks(e, tf, { quick: values.quick, naive: !values['no-naive'], blocked: !values['no-blocked'], extras: !values['no-extras'], shapes });
+const result = await runKernelBenchmarks(e, tf, { quick: values.quick, naive: !values['no-naive'], blocked: !values['no-blocked'], tiled: !values['no-tiled'], extras: !values['no-extras'], shapes });
 console.log(`\n${result.adapter}, FMA peak ${result.fmaPeakGflops.toFixed(1)} GFLOP/s; host CPU ${cpuDescription()}`);
 if (baseline) console.log(baseline.line);
 console.log(`\n${formatTable(result.rows)}`);

@@ -56,16 +56,7 @@ const MAX_ACC = 16;          // (CO_TILE / 4) · PX_TILE ≤ MAX_ACC vec4 accumu
 @group(0) @binding(14) var<storage, read_write> padded: array<vec4f>;
 @group(0) @binding(15) var<storage, read_write> packedTaps: array<f32>;
 
-// Pixel of the large grid that padded coordinate i (relative to the unpadded origin) reads, or -1 for a zero.
-// Reflect needs every pad < size (checked by the host), so one mirror suffices.
-fn source(i: i32, size: i32) -> i32 {
-#if REFLECT
-  let r = abs(i);
-  return select(r, 2 * (size - 1) - r, r >= size);
-#else
-  return select(-1, i, i >= 0 && i < size);
-#endif
-}
+// source(i, size): where padded coordinate i reads (padSource.wgsl).
 
 // The padded coordinates (pad before included) that reflect padding fills from pixel u; -1 = none.
 fn reflectedPositions(u: i32, size: i32, before: i32, after: i32) -> vec3i {

@@ -142,6 +142,14 @@ describe('conv2d: the subgroup kernels', () => {
     conv2d(e, x, w, { padding: 1 }).release();
     const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
     const sub = e.ctx.profile === 'cpu' && subgroupConvSupported(e.ctx);
+    if (e.ctx.profile === 'gpu') {
+      // The 'gpu' profile takes the shared-memory tiled kernels for every conv and gather.
+      conv2dBackwardInput(e, e.tensor([1, 3, 2, 2], uniform(12, 5)), e.tensor([3, 2, 3, 3], uniform(54, 6)), [1, 2, 4, 4], { stride: 2, padding: 1 }).release();
+      expect(ran('conv2dTiled.conv2dTiled')).toBe(1);
+      expect(ran('conv2dTiled.convTranspose2dTiled')).toBe(1);
+      expect(ran('conv2d.conv2d3x3')).toBe(0);
+      return;
+    }
     expect(ran('conv2dSubgroup.conv3x3Subgroup')).toBe(sub ? 1 : 0);
     expect(ran('conv2d.conv2d3x3')).toBe(sub ? 0 : 1);
     // Other kernels up to 9×9 at stride 1 or 2 go to convKxKSubgroup; the rest to the blocked kernel.
@@ -181,13 +189,15 @@ describe('conv2d: the subgroup kernels', () => {
     const geometry = { stride: 1, pad: sym(1), mode: 'zeros' as const };
     const packs = () => Object.entries(e.stats.byKernel).filter(([k]) => /pack/i.test(k)).reduce((n, [, v]) => n + v, 0);
     const before = packs();
-    const a = await conv2d(e, x, w, { padding: 1 }).read();
-    const b = await conv2d(e, x, w, { padding: 1 }).read();
+    // The 'gpu' profile's auto kernel (conv2dTiled) reads w as it is: test the packing of its next choice.
+    const impl = e.ctx.profile === 'gpu' ? 'conv2d3x3' : 'auto';
+    const a = await conv2d(e, x, w, { padding: 1, impl }).read();
+    const b = await conv2d(e, x, w, { padding: 1, impl }).read();
     expect(packs() - before).toBe(1);
     expect(Array.from(b)).toEqual(Array.from(a));
     expectClose(a, ref.conv2d(uniform(120, 3), [1, 4, 5, 6], w1, [4, 4, 3, 3], geometry), atol(36), RTOL, 'y with w1');
     w.write(w2);
-    const c = await conv2d(e, x, w, { padding: 1 }).read();
+    const c = await conv2d(e, x, w, { padding: 1, impl }).read();
     expect(packs() - before).toBe(2);
     expectClose(c, ref.conv2d(uniform(120, 3), [1, 4, 5, 6], w2, [4, 4, 3, 3], geometry), atol(36), RTOL, 'y with w2');
   });

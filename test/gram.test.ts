@@ -110,7 +110,7 @@ describe('gram at style-layer scale', () => {
 });
 
 describe('gram kernel choice', () => {
-  it("'auto' runs the subgroup kernels on CPU adapters where H·W is a multiple of 4, the blocked ones otherwise", () => {
+  it("'auto' runs the subgroup kernels on CPU adapters where H·W is a multiple of 4, the blocked ones otherwise, the tiled ones on GPUs", () => {
     const e = engine();
     const before = { ...e.stats.byKernel };
     const ran = (k: string) => (e.stats.byKernel[k] ?? 0) - (before[k] ?? 0);
@@ -120,9 +120,13 @@ describe('gram kernel choice', () => {
     gramMatrixBackward(e, F, dG, 1).release();
     gramMatrix(e, e.tensor([1, 6, 3, 3], uniform(54, 3)), 1).release();
     const sub = e.ctx.profile === 'cpu' && subgroupLanes(e.ctx) > 0;
+    // The 'gpu' profile takes the shared-memory tiled kernels for every shape.
+    const tiled = e.ctx.profile === 'gpu';
+    expect(ran('gramTiled.gramTiled')).toBe(tiled ? 2 : 0);
+    expect(ran('gramTiled.gramBackwardTiled')).toBe(tiled ? 1 : 0);
     expect(ran('matmulSubgroup.gramSubgroup')).toBe(sub ? 1 : 0);
     expect(ran('matmulSubgroup.matmulSubgroup')).toBe(sub ? 1 : 0);
-    expect(ran('gram.gram')).toBe(sub ? 1 : 2);
+    expect(ran('gram.gram')).toBe(tiled ? 0 : sub ? 1 : 2);
   });
 });
 

@@ -4,8 +4,9 @@
 // gather, its adjoint (conv2d's input gradient, convTranspose2d), or a weight gradient; each has a kernel
 // table (correlationKernels, gatherKernels, weightGradientKernels) that the planner (planner.ts) picks from
 // by the device's adapter profile — on 'cpu' the subgroup kernels (conv3x3Subgroup, convKxKSubgroup,
-// convNarrowSubgroup, matmulSubgroup for 1×1) where they fit, on 'gpu' the register-tiled conv2d3x3 and the
-// blocked kernels; the naive kernels are the references.
+// convNarrowSubgroup, matmulSubgroup for 1×1) where they fit, on 'gpu' the shared-memory tiled implicit GEMMs
+// (conv2dTiled.ts), then the register-tiled conv2d3x3 and the blocked kernels; the naive kernels are the
+// references.
 import type { Engine } from '../runtime/engine.ts';
 import type { GpuContext } from '../runtime/device.ts';
 import { type KernelSpec, grid1d, kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
@@ -14,6 +15,7 @@ import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
 import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputShape, convTransposeMismatch, paddingOf } from './geometry.ts';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
+import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import {
   KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, SUBGROUP_TILE, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
   kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize,
@@ -21,6 +23,8 @@ import {
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 import { type ChoiceOption, type KernelCandidate, kernelTable, optionReason, plan } from './planner.ts';
+import { ConvParams, convParams } from './convParams.ts';
+import { conv2dTiled, convTranspose2dTiled, tiledConvReason } from './conv2dTiled.ts';
 
 export type { ConvTranspose2dGeometry, Padding } from './geometry.ts';
 export { samePadding, tfConvTranspose2dSame, torchConvTranspose2d } from './geometry.ts';
@@ -69,12 +73,9 @@ const MAX_VEC = 4; // as in conv2d.wgsl
 const MAX_ACC = 16;
 
 const i32 = 'i32' as const;
-export const ConvParams = uniformStruct('ConvParams', {
-  N: i32, Cx: i32, Hx: i32, Wx: i32, Cy: i32, Hy: i32, Wy: i32, KH: i32, KW: i32, stride: i32,
-  padTop: i32, padBottom: i32, padLeft: i32, padRight: i32, wpCols: i32, slope: 'f32',
-});
+export { ConvParams } from './convParams.ts';
 export const PackParams = uniformStruct('PackParams', { rows: i32, cols: i32, KH: i32, KW: i32, rowVecs: i32, transposed: i32, flipped: i32 });
-const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl]);
+const module = shaderModule('conv2d', source, [ConvParams, PackParams], [epilogueWgsl, padSourceWgsl]);
 
 type ConvKernel = KernelSpec<typeof ConvParams.fields>;
 /** Kernel specs per entry point, bindings (the bias binding exists only with BIAS defined) and tile. */
@@ -148,14 +149,6 @@ function tileReason(t: Tile | undefined): string | undefined {
 }
 
 // ---- dispatch
-
-/** ConvParams for the shapes of a kernel's x and y (or dy) bindings; `pad` pads the large one of the two. */
-function convParams(x: Shape, y: Shape, kH: number, kW: number, stride: number, pad: Padding, wpCols = 0, slope = 0) {
-  return {
-    N: x[0], Cx: x[1], Hx: x[2], Wx: x[3], Cy: y[1], Hy: y[2], Wy: y[3], KH: kH, KW: kW, stride,
-    padTop: pad.top, padBottom: pad.bottom, padLeft: pad.left, padRight: pad.right, wpCols, slope,
-  };
-}
 
 function grid(e: Engine, n: number) {
   return grid1d(n, WG, e.ctx.limits.maxComputeWorkgroupsPerDimension);
@@ -492,6 +485,15 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
       },
     },
     {
+      // Implicit GEMM on shared-memory tiles (conv2dTiled.ts), any geometry: for real GPUs.
+      name: 'conv2dTiled',
+      options: [],
+      fits(p, ctx) {
+        return optionsReason(p, this.options) ?? tiledConvReason(ctx, p.out);
+      },
+      run: (e, _op, p, x, w, epilogue) => conv2dTiled(e, x, w, p.out, p, epilogue),
+    },
+    {
       // One output per invocation: the reference for tests and benchmarks.
       name: 'conv2dNaive',
       options: [],
@@ -510,7 +512,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
   ],
   preference: {
     cpu: ['matmulSubgroup', 'conv3x3Subgroup', 'convNarrowSubgroup', 'convKxKSubgroup', 'conv2d3x3', 'conv2dBlocked'],
-    gpu: ['conv2d3x3', 'conv2dBlocked'],
+    gpu: ['conv2dTiled', 'conv2d3x3', 'conv2dBlocked'],
   },
 });
 
@@ -593,6 +595,15 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
       },
     },
     {
+      // The gather as implicit GEMM on shared-memory tiles (conv2dTiled.ts), any stride: for real GPUs.
+      name: 'convTranspose2dTiled',
+      options: [],
+      fits(p, ctx) {
+        return optionsReason(p, this.options) ?? tiledConvReason(ctx, p.out);
+      },
+      run: (e, _op, p, x, w, bias) => convTranspose2dTiled(e, x, w, p.out, p.stride, p.pad, bias),
+    },
+    {
       name: 'convTranspose2dNaive',
       options: [],
       fits(p) {
@@ -610,7 +621,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
   ],
   preference: {
     cpu: ['conv3x3Subgroup', 'convKxKSubgroup', 'conv2d3x3', 'convTranspose2dBlocked'],
-    gpu: ['conv2d3x3', 'convTranspose2dBlocked'],
+    gpu: ['convTranspose2dTiled', 'conv2d3x3', 'convTranspose2dBlocked'],
   },
 });
 

@@ -1,15 +1,18 @@
 // Gram matrices G = F·Fᵀ / norm of [N, C, H, W] feature maps and their backward, each with a kernel table
-// (planner.ts): register-blocked (shaders/gram.wgsl) and, preferred by the 'cpu' profile, on subgroups
-// (matmulSubgroup.ts).
+// (planner.ts): register-blocked (shaders/gram.wgsl), on subgroups (matmulSubgroup.ts), preferred by the 'cpu'
+// profile, and on shared-memory tiles (shaders/gramTiled.wgsl), preferred by the 'gpu' profile.
 import type { Engine } from '../runtime/engine.ts';
-import { kernel, shaderModule } from '../runtime/kernel.ts';
+import { kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
 import type { GpuContext } from '../runtime/device.ts';
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/gram.wgsl?raw';
+import tiledSource from '../../shaders/gramTiled.wgsl?raw';
+import tiledGemmWgsl from '../../shaders/tiledGemm.wgsl?raw';
 import { type Lanes, subgroupLanes } from './conv2dSubgroup.ts';
 import { gramSubgroup, matmulSubgroup, symmetrizeRows } from './matmulSubgroup.ts';
 import { type KernelCandidate, kernelTable, optionReason, plan } from './planner.ts';
+import { type GemmTile, gemmGrid, gemmReason, gemmTileFor } from './tiledGemm.ts';
 
 const TX = 8;
 const TY = 8;
@@ -21,6 +24,39 @@ const constants = { TX, TY };
 
 export const gramKernel = kernel(module, { entryPoint: 'gram', bindings: ['F', 'G'], uniforms: GramParams, constants });
 export const gramBackwardKernel = kernel(module, { entryPoint: 'gramBackward', bindings: ['F', 'dG', 'dF'], uniforms: GramParams, constants });
+
+/** The shared-memory tiled kernels (shaders/gramTiled.wgsl on tiledGemm.wgsl), for real GPUs: one entry point,
+ *  BACKWARD picks the operands. */
+const tiledModule = shaderModule('gramTiled', tiledSource, [GramParams], [tiledGemmWgsl]);
+const gramTiledKernel = kernelVariants((backward: boolean, tile: GemmTile) =>
+  kernel(tiledModule, {
+    entryPoint: 'gramTiled',
+    name: backward ? 'gramBackwardTiled' : 'gramTiled',
+    bindings: backward ? ['F', 'dG', 'dF'] : ['F', 'G'],
+    uniforms: GramParams,
+    constants: { TM: tile.TM, TN: tile.TN, TK: tile.TK },
+    defines: { BACKWARD: backward, B_ALONG_K: !backward },
+  }),
+);
+
+/** The GEMM C of gramMatrix (C × C) or its backward (C × H·W) per batch item. */
+function gramGemm(p: GramProblem, backward: boolean): [M: number, N: number, batches: number] {
+  const [N, C, H, W] = p.F;
+  return [C, backward ? H * W : C, N];
+}
+
+/** G = F·Fᵀ / norm (dG undefined) or dF = (dG + dGᵀ)·F / norm on the tiled core, with `tile` or the preset
+ *  gemmTileFor picks. */
+export function gramTiled(e: Engine, F: Tensor, dG: Tensor | undefined, norm: number, tile?: GemmTile): Tensor {
+  const [M, N, batches] = gramGemm({ F: F.shape }, !!dG);
+  const t = gemmTileFor(e.ctx, M, N, tile);
+  if (typeof t === 'string') throw new Error(`${dG ? 'gramBackwardTiled' : 'gramTiled'}: ${t}`);
+  const [, C, H, W] = F.shape;
+  const out = e.empty(dG ? F.shape : [batches, C, C]);
+  const bindings: Record<string, Tensor> = dG ? { F, dG, dF: out } : { F, G: out };
+  e.run(gramTiledKernel(!!dG, t), { bindings, uniforms: { channels: C, positions: H * W, norm }, workgroups: gemmGrid(t, M, N, batches) });
+  return out;
+}
 
 /** `impl`: a row of gramKernels (gramMatrix) or gramBackwardKernels (gramMatrixBackward), or 'auto' (the
  *  default): the first that fits in the device profile's order; `lanes` (4 or 8) the subgroup kernels' option. */
@@ -67,6 +103,15 @@ export const gramKernels = kernelTable<GramProblem, GramCandidate>({
       },
     },
     {
+      // Shared-memory tiles (gramTiled), any shape: for real GPUs.
+      name: 'gramTiled',
+      options: [],
+      fits(p, ctx) {
+        return optionReason(p, this.options) ?? gemmReason(ctx, ...gramGemm(p, false));
+      },
+      run: (e, _p, F, _dG, norm) => gramTiled(e, F, undefined, norm),
+    },
+    {
       // BLOCK × BLOCK entries of G per invocation, any shape.
       name: 'gram',
       options: [],
@@ -88,7 +133,7 @@ export const gramKernels = kernelTable<GramProblem, GramCandidate>({
       },
     },
   ],
-  preference: { cpu: ['gramSubgroup', 'gram'], gpu: ['gram'] },
+  preference: { cpu: ['gramSubgroup', 'gram'], gpu: ['gramTiled', 'gram'] },
 });
 
 /** gramMatrixBackward's kernels. */
@@ -107,6 +152,15 @@ export const gramBackwardKernels = kernelTable<GramProblem, GramCandidate>({
         S.release();
         return dF;
       },
+    },
+    {
+      // Shared-memory tiles (gramTiled), any shape: for real GPUs.
+      name: 'gramBackwardTiled',
+      options: [],
+      fits(p, ctx) {
+        return optionReason(p, this.options) ?? gemmReason(ctx, ...gramGemm(p, true));
+      },
+      run: (e, _p, F, dG, norm) => gramTiled(e, F, dG, norm),
     },
     {
       // BLOCK channels × 2·BLOCK positions of dF per invocation, any shape.
@@ -129,7 +183,7 @@ export const gramBackwardKernels = kernelTable<GramProblem, GramCandidate>({
       },
     },
   ],
-  preference: { cpu: ['matmulSubgroup', 'gramBackward'], gpu: ['gramBackward'] },
+  preference: { cpu: ['matmulSubgroup', 'gramBackward'], gpu: ['gramBackwardTiled', 'gramBackward'] },
 });
 
 function checkFeatures(op: string, F: Tensor, norm: number): void {

@@ -53,7 +53,8 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
     const bias = e.tensor([c.ws[0]], uniform(c.ws[0], 60 + i));
     const direct = c.ws[2] === 3 && c.ws[3] === 3 && !c.opts.stride;
     // 'auto' under each profile: 'cpu' runs the subgroup kernels on adapters with subgroups (8 lanes on
-    // lavapipe, 4 on SwiftShader), so Node and Chromium cross-check both lane counts; 'gpu' conv2d3x3 or blocked.
+    // lavapipe, 4 on SwiftShader), so Node and Chromium cross-check both lane counts; 'gpu' the shared-memory
+    // tiled kernels (conv2dTiled, convTranspose2dTiled).
     for (const impl of direct ? (['naive', 'blocked', 'direct3x3', 'auto-cpu', 'auto-gpu'] as const) : (['naive', 'blocked', 'auto-cpu', 'auto-gpu'] as const)) {
       const pe = engineFor(impl);
       const y = conv2d(pe, x, w, { ...c.opts, bias, impl: CONV_IMPLS[impl].forward });
@@ -66,7 +67,8 @@ export async function runCases(e: Engine): Promise<Record<string, number[]>> {
       }
     }
   }
-  // Gram: 'auto' under the 'cpu' profile takes the subgroup kernels (H·W = 48 is a multiple of 4), blocked elsewhere.
+  // Gram: 'auto' under the 'cpu' profile takes the subgroup kernels (H·W = 48 is a multiple of 4), under 'gpu' the
+  // tiled ones (gramTiled, gramBackwardTiled).
   const F = e.tensor([1, 12, 6, 8], uniform(576, 70));
   const dG = e.tensor([1, 12, 12], uniform(144, 71));
   for (const impl of ['blocked', 'auto-cpu', 'auto-gpu'] as const) {
