@@ -16,7 +16,7 @@ export interface Tfjs {
   matMul(a: TfTensor, b: TfTensor, transposeA?: boolean, transposeB?: boolean): TfTensor;
   backend(): unknown;
 }
-interface TfTensor {
+export interface TfTensor {
   dispose(): void;
 }
 
@@ -176,7 +176,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
  *  every few dispatches; submitQueue() alone would finish the command encoder while that pass is still open
  *  ("Parent encoder … is already finished") and leave tfjs broken, so end the pass first, as the backend does
  *  itself before a read-back (backend_webgpu.js getBufferData). */
-function tfjsSync(tf: Tfjs): () => Promise<void> {
+export function tfjsSync(tf: Tfjs): () => Promise<void> {
   const backend = tf.backend() as { ensureCommandEncoderReady(): void; endComputePassEncoder(): void; submitQueue(): void; device: GPUDevice };
   return async () => {
     backend.ensureCommandEncoderReady();
