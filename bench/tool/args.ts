@@ -76,7 +76,7 @@ export function parseToolArgs(argv: string[], readFile: (file: string) => string
   if (values.model !== undefined) {
     if (!(MODELS as readonly string[]).includes(values.model)) throw new Error(`--model: one of ${MODELS.join(', ')} expected, got '${values.model}'`);
     const fusions = (values.fusion ?? 'all,none').split(',').map((f) => f.trim());
-    return { mode: 'model', model: values.model as ModelName, size: wholeNumber(values.size!, '--size', 16), fusions, iterations: wholeNumber(values.iterations!, '--iterations', 2), profile, out: values.out };
+    return { mode: 'model', model: values.model as ModelName, size: wholeNumber(values.size!, '--size', 16), fusions, iterations: wholeNumber(values.iterations!, '--iterations', 1), profile, out: values.out };
   }
   const fromFile = values.cases ? casesFromJson(readFile(values.cases), values.cases) : undefined;
   const cases = [...(fromFile?.cases ?? []), ...(values.case ?? []).map(parseCase)];

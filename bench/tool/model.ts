@@ -17,7 +17,7 @@ import { Engine, fmtBytes } from '../../src/runtime/engine.ts';
 import { CONTENT_IMAGE, ROOT, STYLE_IMAGE, loadSquare } from '../inputs.ts';
 import { randomFastStyleWeights, randomVgg19 } from '../random-weights.ts';
 import type { ModelName } from './args.ts';
-import { type Stats, repeat } from './run.ts';
+import { type Stats, stats } from './run.ts';
 
 /** A fusion setting by name: 'all', 'none', a rewrite's name (that one alone on: what it buys over none) or
  *  'no-NAME' (every rewrite but that one: what it buys over all). */
@@ -96,27 +96,34 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
   const e = await Engine.create(cmd.profile ? { profile: cmd.profile } : {});
   const timestamps = e.ctx.features.has('timestamp-query');
   const { what, work } = await modelWork(e, cmd.model, cmd.size);
-  console.log(`${what}\nadapter: ${e.describe()}; ${timestamps ? 'GPU time from timestamp queries' : "no 'timestamp-query': wall time only"}; ${cmd.iterations} runs per setting after a warm-up`);
+  console.log(`${what}\nadapter: ${e.describe()}; ${timestamps ? 'GPU time from timestamp queries' : "no 'timestamp-query': wall time only"}; ${cmd.iterations} interleaved rounds after a warm-up of each setting`);
   const tally = countBindings(e);
-  const rows: ModelRow[] = [];
-  for (const s of settings) {
-    let counted: { dispatches: number; bytes: number } | undefined;
-    const once = async () => {
-      if (timestamps) e.startProfiling();
-      const before = { ...tally };
-      const t0 = performance.now();
-      const release = await work(s.options);
-      await e.sync();
-      const wallMs = performance.now() - t0;
-      counted = { dispatches: tally.dispatches - before.dispatches, bytes: tally.bytes - before.bytes };
-      release();
-      const gpuMs = timestamps ? Object.values(await e.stopProfiling()).reduce((a, t) => a + t.ms, 0) : undefined;
-      return { wallMs, gpuMs };
-    };
-    const m = await repeat(once, { warmup: 1, minReps: cmd.iterations - 1, budgetMs: 0 });
-    const row: ModelRow = { fusion: s.name, rewrites: enabledFusions(s.options), dispatches: counted!.dispatches, bytesBound: counted!.bytes, ...m };
-    rows.push(row);
-    console.log(`  ${s.name.padEnd(12)} rewrites [${row.rewrites.join(', ')}]: ${row.dispatches} dispatches, ${fmtBytes(row.bytesBound)} bound, GPU ${row.gpuMs ? `${row.gpuMs.median.toFixed(0)} ms (${row.gpuMs.min.toFixed(0)}–${row.gpuMs.max.toFixed(0)})` : '—'}, wall ${row.wallMs.median.toFixed(0)} ms (${row.wallMs.min.toFixed(0)}–${row.wallMs.max.toFixed(0)})`);
+  // The settings run in interleaved rounds (one run of each per round, after a warm-up of each), so a
+  // machine shared with other work slows them alike.
+  const samples = settings.map(() => ({ wall: [] as number[], gpu: [] as number[], dispatches: 0, bytes: 0 }));
+  const once = async (k: number, keep: boolean) => {
+    if (timestamps) e.startProfiling();
+    const before = { ...tally };
+    const t0 = performance.now();
+    const release = await work(settings[k].options);
+    await e.sync();
+    const wallMs = performance.now() - t0;
+    release();
+    const gpuMs = timestamps ? Object.values(await e.stopProfiling()).reduce((a, t) => a + t.ms, 0) : undefined;
+    if (!keep) return;
+    const s = samples[k];
+    s.wall.push(wallMs);
+    if (gpuMs !== undefined) s.gpu.push(gpuMs);
+    [s.dispatches, s.bytes] = [tally.dispatches - before.dispatches, tally.bytes - before.bytes];
+  };
+  for (let k = 0; k < settings.length; k++) await once(k, false);
+  for (let r = 0; r < cmd.iterations; r++) for (let k = 0; k < settings.length; k++) await once(k, true);
+  const rows: ModelRow[] = settings.map((s, k) => {
+    const m = samples[k];
+    return { fusion: s.name, rewrites: enabledFusions(s.options), dispatches: m.dispatches, bytesBound: m.bytes, reps: m.wall.length, wallMs: stats(m.wall), gpuMs: m.gpu.length ? stats(m.gpu) : undefined };
+  });
+  for (const row of rows) {
+    console.log(`  ${row.fusion.padEnd(12)} rewrites [${row.rewrites.join(', ')}]: ${row.dispatches} dispatches, ${fmtBytes(row.bytesBound)} bound, GPU ${row.gpuMs ? `${row.gpuMs.median.toFixed(0)} ms (${row.gpuMs.min.toFixed(0)}–${row.gpuMs.max.toFixed(0)})` : '—'}, wall ${row.wallMs.median.toFixed(0)} ms (${row.wallMs.min.toFixed(0)}–${row.wallMs.max.toFixed(0)})`);
   }
   await mkdir(path.dirname(stem), { recursive: true });
   const file = `${stem}.json`;
