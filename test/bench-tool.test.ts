@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { casesFromJson, parseTiles, parseToolArgs } from '../bench/tool/args.ts';
 import { type BenchCase, caseName, convOutput, makeCase, parseCase, work } from '../bench/tool/cases.ts';
-import { fusionSetting } from '../bench/tool/model.ts';
+import { type ModelRow, fusionSetting, modelReportHtml } from '../bench/tool/model.ts';
 import { compareRuns, formatComparison, formatResultTable, htmlReport } from '../bench/tool/report.ts';
 import { type CaseResult, type RunResult, caseResult, repeat, stats } from '../bench/tool/run.ts';
 
@@ -179,5 +179,17 @@ describe('reports', () => {
     const slower = compareRuns(after, run).changes[0];
     expect(slower.verdict).toBe('slower');
     expect(formatComparison(c)).toMatch(/-50\.0 %\s+7\.5 %\s+faster/);
+  });
+});
+
+describe('model report', () => {
+  it('draws one bar per fusion setting for time, dispatches and bytes', () => {
+    const row = (fusion: string, rewrites: string[], dispatches: number, ms: number): ModelRow => ({ fusion, rewrites, dispatches, bytesBound: dispatches * 2 ** 20, reps: 3, wallMs: { median: ms + 1, min: ms, max: ms + 2 }, gpuMs: { median: ms, min: ms - 1, max: ms + 1 } });
+    const html = modelReportHtml({ command: 'npm run bench:kernels -- --model fast-style', what: 'fast style <test>', adapter: 'made-up', rows: [row('all', ['convAct', 'normAct'], 67, 100), row('none', [], 77, 120)] });
+    expect(html.match(/<rect class="bar"/g)).toHaveLength(6);
+    expect(html).toContain('GPU time (timestamp queries), ms');
+    expect(html).toContain('fast style &lt;test&gt;');
+    expect(html).toContain('>77<');
+    expect(html).toContain('67.0 MiB');
   });
 });

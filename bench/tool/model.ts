@@ -17,6 +17,7 @@ import { Engine, fmtBytes } from '../../src/runtime/engine.ts';
 import { CONTENT_IMAGE, ROOT, STYLE_IMAGE, loadSquare } from '../inputs.ts';
 import { randomFastStyleWeights, randomVgg19 } from '../random-weights.ts';
 import type { ModelName } from './args.ts';
+import { barsSvg, escapeHtml, page } from './report.ts';
 import { type Stats, stats } from './run.ts';
 
 /** A fusion setting by name: 'all', 'none', a rewrite's name (that one alone on: what it buys over none) or
@@ -92,7 +93,7 @@ async function modelWork(e: Engine, model: ModelName, size: number): Promise<{ w
 export async function runModel(cmd: { model: ModelName; size: number; fusions: string[]; iterations: number; profile?: 'cpu' | 'gpu'; out?: string }, command: string): Promise<void> {
   const settings = cmd.fusions.map((f) => ({ name: f, options: fusionSetting(f) }));
   const stem = (cmd.out ?? path.join(ROOT, 'bench/results', `model-${cmd.model}-${cmd.size}-${new Date().toISOString().replace(/[:.]/g, '-')}`)).replace(/\.json$/, '');
-  if (existsSync(`${stem}.json`)) throw new Error(`${stem}.json exists; give another --out (runs never overwrite results)`);
+  for (const f of [`${stem}.json`, `${stem}.html`]) if (existsSync(f)) throw new Error(`${f} exists; give another --out (runs never overwrite results)`);
   const e = await Engine.create(cmd.profile ? { profile: cmd.profile } : {});
   const timestamps = e.ctx.features.has('timestamp-query');
   const { what, work } = await modelWork(e, cmd.model, cmd.size);
@@ -128,5 +129,24 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
   await mkdir(path.dirname(stem), { recursive: true });
   const file = `${stem}.json`;
   await writeFile(file, JSON.stringify({ date: new Date().toISOString(), command, model: cmd.model, size: cmd.size, what, adapter: e.describe(), rows }, null, 2), { flag: 'wx' });
-  console.log(`wrote ${file}`);
+  await writeFile(`${stem}.html`, modelReportHtml({ command, what, adapter: e.describe(), rows }), { flag: 'wx' });
+  console.log(`wrote ${file} and ${stem}.html`);
+}
+
+/** The model run as a page: per fusion setting, bars of GPU time (else wall time), dispatches and bytes bound. */
+export function modelReportHtml(r: { command: string; what: string; adapter: string; rows: readonly ModelRow[] }): string {
+  const time = (row: ModelRow) => row.gpuMs ?? row.wallMs;
+  const label = (row: ModelRow) => `${row.fusion} [${row.rewrites.join(', ') || 'no rewrites'}]`;
+  const source = r.rows.every((row) => row.gpuMs) ? 'GPU time (timestamp queries)' : 'wall time';
+  return page(
+    `stylegpu fusion benchmark: ${r.what}`,
+    `<p><code>${escapeHtml(r.command)}</code></p>
+<p>${escapeHtml(r.adapter)}. Medians of ${r.rows[0]?.reps ?? 0} interleaved rounds; bars show the median, the text min–max.</p>
+<h2>${source}, ms</h2>
+${barsSvg(r.rows.map((row) => ({ label: label(row), value: time(row).median, text: `${time(row).median.toFixed(0)} ms (${time(row).min.toFixed(0)}–${time(row).max.toFixed(0)})` })))}
+<h2>Dispatches</h2>
+${barsSvg(r.rows.map((row) => ({ label: label(row), value: row.dispatches, text: String(row.dispatches) })))}
+<h2>Bytes bound (MiB)</h2>
+${barsSvg(r.rows.map((row) => ({ label: label(row), value: row.bytesBound, text: `${(row.bytesBound / 2 ** 20).toFixed(1)} MiB` })))}`,
+  );
 }

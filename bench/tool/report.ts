@@ -70,18 +70,34 @@ export function rooflineSvg(run: RunResult): string {
   return parts.join('\n');
 }
 
-/** Horizontal bars, one per variant of one case: GFLOP/s, labelled with % of the FMA peak. */
-export function caseBarsSvg(rows: readonly CaseResult[]): string {
+/** Horizontal bars, one per row: a label, a value (the bar's length, relative to the largest) and its text. */
+export function barsSvg(rows: readonly { label: string; value: number; text: string }[]): string {
   const W = 640, row = 18, L = 250;
-  const max = Math.max(...rows.map((r) => r.gflops));
+  const max = Math.max(...rows.map((r) => r.value));
   const H = rows.length * row + 10;
   const bars = rows.map((r, i) => {
-    const w = ((W - L - 120) * r.gflops) / max;
+    const w = ((W - L - 120) * r.value) / max;
     const y = 5 + i * row;
-    return `<text x="${L - 6}" y="${y + 12}" font-size="11" text-anchor="end">${escape(r.variant)}</text><rect class="bar" x="${L}" y="${y}" width="${w.toFixed(1)}" height="${row - 4}" fill="#1f77b4"/><text x="${(L + w + 4).toFixed(1)}" y="${y + 12}" font-size="11">${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.ofPeak).toFixed(1)} %)</text>`;
+    return `<text x="${L - 6}" y="${y + 12}" font-size="11" text-anchor="end">${escape(r.label)}</text><rect class="bar" x="${L}" y="${y}" width="${w.toFixed(1)}" height="${row - 4}" fill="#1f77b4"/><text x="${(L + w + 4).toFixed(1)}" y="${y + 12}" font-size="11">${escape(r.text)}</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${bars.join('')}</svg>`;
 }
+
+/** The bars of one case: GFLOP/s per variant, labelled with % of the FMA peak. */
+export const caseBarsSvg = (rows: readonly CaseResult[]) =>
+  barsSvg(rows.map((r) => ({ label: r.variant, value: r.gflops, text: `${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.ofPeak).toFixed(1)} %)` })));
+
+/** The page frame every report shares: title, style, body. */
+export const page = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}code{background:#f4f4f4}</style>
+</head><body>
+<h1>${escape(title)}</h1>
+${body}
+</body></html>
+`;
+
+export { escape as escapeHtml };
 
 export function htmlReport(run: RunResult, command: string): string {
   const cases = [...new Set(run.results.map((r) => r.name))];
@@ -89,12 +105,7 @@ export function htmlReport(run: RunResult, command: string): string {
     .map((r) => `<tr><td>${escape(r.name)}</td><td>${escape(r.variant)}</td><td>${r.ms.toFixed(2)}</td><td>${(r.gpuMs ?? r.wallMs).min.toFixed(2)}–${(r.gpuMs ?? r.wallMs).max.toFixed(2)}</td><td>${r.timeSource}</td><td>${r.reps}</td><td>${r.gflops.toFixed(2)}</td><td>${(100 * r.ofPeak).toFixed(1)}</td><td>${r.gbps.toFixed(2)}</td></tr>`)
     .join('\n');
   const skipped = run.skipped.map((s) => `<li>${escape(`${s.case} — ${s.variant}: ${s.reason}`)}</li>`).join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>stylegpu kernel benchmark</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}code{background:#f4f4f4}</style>
-</head><body>
-<h1>stylegpu kernel benchmark</h1>
-<p><code>${escape(command)}</code></p>
+  return page('stylegpu kernel benchmark', `<p><code>${escape(command)}</code></p>
 <p>${escape(run.host)} — ${escape(run.adapter)}; kernel profile '${escape(run.profile)}'; ${escape(run.timestamps)}.<br>
 Roofline: FMA peak ${run.roofline.fmaGflops.toFixed(1)} GFLOP/s (bench/fma-peak.wgsl), copy bandwidth ${run.roofline.copyGBps.toFixed(2)} GB/s (buffer-to-buffer, read + write).
 Budget ${run.settings.budgetMs} ms per variant after ${run.settings.warmup} warm-up call(s), at least ${run.settings.minReps} repetitions.</p>
@@ -106,9 +117,7 @@ ${cases.map((c) => `<h3>${escape(c)}</h3>\n${caseBarsSvg(run.results.filter((r) 
 <table><tr><th>case</th><th>variant</th><th>median ms</th><th>min–max</th><th>time</th><th>reps</th><th>GFLOP/s</th><th>% peak</th><th>GB/s</th></tr>
 ${rows}
 </table>
-${skipped ? `<h2>Variants that do not fit</h2><ul>${skipped}</ul>` : ''}
-</body></html>
-`;
+${skipped ? `<h2>Variants that do not fit</h2><ul>${skipped}</ul>` : ''}`);
 }
 
 export interface Change {
