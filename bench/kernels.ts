@@ -33,7 +33,8 @@ export const VGG_SHAPES = [
   { C: 512, S: 16 },
 ];
 
-function random(e: Engine, shape: number[], seed: number): Tensor {
+/** A tensor of seeded uniform values in [−0.5, 0.5) (an LCG: the same operands on every host). */
+export function random(e: Engine, shape: readonly number[], seed: number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   let s = seed >>> 0;
@@ -41,7 +42,7 @@ function random(e: Engine, shape: number[], seed: number): Tensor {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     data[i] = s / 2 ** 32 - 0.5;
   }
-  return e.tensor(shape, data);
+  return e.tensor([...shape], data);
 }
 
 export interface BenchOptions {

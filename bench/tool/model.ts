@@ -14,6 +14,7 @@ import { FastStyleNet } from '../../src/models/fastStyle.ts';
 import { GatysProblem } from '../../src/models/gatys.ts';
 import { Vgg19 } from '../../src/models/vgg19.ts';
 import { Engine, fmtBytes } from '../../src/runtime/engine.ts';
+import type { KernelTimes } from '../../src/runtime/profiler.ts';
 import { CONTENT_IMAGE, ROOT, STYLE_IMAGE, loadSquare } from '../inputs.ts';
 import { randomFastStyleWeights, randomVgg19 } from '../random-weights.ts';
 import type { ModelName } from './args.ts';
@@ -40,6 +41,8 @@ export interface ModelRow {
   wallMs: Stats;
   gpuMs?: Stats;
   reps: number;
+  /** GPU time and dispatches per kernel in the last round (timestamp queries), where granted. */
+  kernels?: KernelTimes;
 }
 
 /** Counts the dispatches and bound bytes of everything `e` runs from now on (wraps Engine.run). */
@@ -101,7 +104,7 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
   const tally = countBindings(e);
   // The settings run in interleaved rounds (one run of each per round, after a warm-up of each), so a
   // machine shared with other work slows them alike.
-  const samples = settings.map(() => ({ wall: [] as number[], gpu: [] as number[], dispatches: 0, bytes: 0 }));
+  const samples = settings.map(() => ({ wall: [] as number[], gpu: [] as number[], dispatches: 0, bytes: 0, kernels: undefined as KernelTimes | undefined }));
   const once = async (k: number, keep: boolean) => {
     if (timestamps) e.startProfiling();
     const before = { ...tally };
@@ -110,9 +113,11 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
     await e.sync();
     const wallMs = performance.now() - t0;
     release();
-    const gpuMs = timestamps ? Object.values(await e.stopProfiling()).reduce((a, t) => a + t.ms, 0) : undefined;
+    const kernels = timestamps ? await e.stopProfiling() : undefined;
+    const gpuMs = kernels ? Object.values(kernels).reduce((a, t) => a + t.ms, 0) : undefined;
     if (!keep) return;
     const s = samples[k];
+    s.kernels = kernels;
     s.wall.push(wallMs);
     if (gpuMs !== undefined) s.gpu.push(gpuMs);
     [s.dispatches, s.bytes] = [tally.dispatches - before.dispatches, tally.bytes - before.bytes];
@@ -121,7 +126,7 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
   for (let r = 0; r < cmd.iterations; r++) for (let k = 0; k < settings.length; k++) await once(k, true);
   const rows: ModelRow[] = settings.map((s, k) => {
     const m = samples[k];
-    return { fusion: s.name, rewrites: enabledFusions(s.options), dispatches: m.dispatches, bytesBound: m.bytes, reps: m.wall.length, wallMs: stats(m.wall), gpuMs: m.gpu.length ? stats(m.gpu) : undefined };
+    return { fusion: s.name, rewrites: enabledFusions(s.options), dispatches: m.dispatches, bytesBound: m.bytes, reps: m.wall.length, wallMs: stats(m.wall), gpuMs: m.gpu.length ? stats(m.gpu) : undefined, kernels: m.kernels };
   });
   for (const row of rows) {
     console.log(`  ${row.fusion.padEnd(12)} rewrites [${row.rewrites.join(', ')}]: ${row.dispatches} dispatches, ${fmtBytes(row.bytesBound)} bound, GPU ${row.gpuMs ? `${row.gpuMs.median.toFixed(0)} ms (${row.gpuMs.min.toFixed(0)}–${row.gpuMs.max.toFixed(0)})` : '—'}, wall ${row.wallMs.median.toFixed(0)} ms (${row.wallMs.min.toFixed(0)}–${row.wallMs.max.toFixed(0)})`);

@@ -11,7 +11,7 @@ import type { AdapterProfile, GpuContext } from '../../src/runtime/device.ts';
 import type { Engine } from '../../src/runtime/engine.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
 import { measureFmaPeak } from '../harness.ts';
-import { type Tfjs, type TfTensor, tfjsSync } from '../kernels.ts';
+import { type Tfjs, type TfTensor, random, tfjsSync } from '../kernels.ts';
 import { type BenchCase, caseName, convOutput, work } from './cases.ts';
 
 /** A way to run a case: a planner candidate with its option, 'auto' (what the planner picks), or tfjs. */
@@ -118,17 +118,6 @@ export function variantsOf(e: Engine, c: BenchCase, settings: Pick<RunSettings, 
     }
   }
   return { fit, misfit };
-}
-
-function random(e: Engine, shape: readonly number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 32 - 0.5;
-  }
-  return e.tensor([...shape], data);
 }
 
 /** A call of one variant on the case's operands, and how to free them. */
