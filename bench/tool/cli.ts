@@ -3,7 +3,9 @@
 //   npm run bench:kernels -- --case conv2d:cin=64,h=128 [--case …] [--cases FILE.json] [--impl a,b] [--tiles 8x2,16x1]
 //       [--profile cpu|gpu] [--budget MS] [--warmup N] [--min-reps N] [--node] [--no-tfjs] [--out PATH]
 //   npm run bench:kernels -- --compare A.json B.json
-//   npm run bench:kernels -- --model gatys|fast-style|stylegan [--size 256] [--fusion all,none,convAct,normAct] [--iterations 3] [--node]
+//   npm run bench:kernels -- --model gatys|fast-style [--size 256] [--fusion all,none,convAct,no-normAct] [--iterations 3] [--out PATH]
+//       (model mode: per fusion setting dispatches, bytes bound, GPU and wall time, in Node on Dawn only for now;
+//       bench/FUSION.md has the first results)
 //
 // Cases: op:key=value,… with op conv2d | conv2d-dx (n, cin, cout = cin, h, w = h, k = 3, s = 1, p = (k−1)/2)
 // or gram (n, c, h, w = h); a JSON file holds { "cases": [{ "op": "conv2d", "cin": 64, "h": 128 }], "impl"?: […], "tiles"?: "8x2" }.
