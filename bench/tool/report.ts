@@ -40,11 +40,11 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
 /** The roofline: GFLOP/s over arithmetic intensity (FLOP/byte, log–log), the roof min(peak, bandwidth · I),
  *  one circle per case result, coloured by variant. */
 export function rooflineSvg(run: RunResult): string {
-  const W = 640, H = 400, L = 60, B = 40;
+  const W = 640, H = 400, L = 60, B = 40, R = 30;
   const { fmaGflops: peak, copyGBps: bw } = run.roofline;
   const intensity = (r: CaseResult) => r.flop / r.bytes;
   const is = run.results.map(intensity);
-  const x = logAxis(Math.min(0.1, ...is) / 2, Math.max(peak / bw, ...is) * 4, W - L - 10);
+  const x = logAxis(Math.min(0.1, ...is) / 2, Math.max(peak / bw, ...is) * 4, W - L - R);
   const y = logAxis(Math.min(...run.results.map((r) => r.gflops), bw * 0.05) / 2, peak * 2, H - B - 10);
   const X = (v: number) => L + x.at(v);
   const Y = (v: number) => H - B - y.at(v);
@@ -54,7 +54,7 @@ export function rooflineSvg(run: RunResult): string {
   const ridge = peak / bw;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" class="roofline">`,
-    `<rect x="${L}" y="10" width="${W - L - 10}" height="${H - B - 10}" fill="none" stroke="#999"/>`,
+    `<rect x="${L}" y="10" width="${W - L - R}" height="${H - B - 10}" fill="none" stroke="#999"/>`,
     ...x.decades.map((d) => `<text x="${X(d).toFixed(1)}" y="${H - B + 16}" font-size="11" text-anchor="middle">${d}</text>`),
     ...y.decades.map((d) => `<text x="${L - 4}" y="${(Y(d) + 4).toFixed(1)}" font-size="11" text-anchor="end">${d}</text>`),
     `<text x="${L + (W - L) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">arithmetic intensity (FLOP/byte, compulsory bytes)</text>`,
@@ -76,7 +76,7 @@ export function barsSvg(rows: readonly { label: string; value: number; text: str
   const max = Math.max(...rows.map((r) => r.value));
   const H = rows.length * row + 10;
   const bars = rows.map((r, i) => {
-    const w = ((W - L - 120) * r.value) / max;
+    const w = ((W - L - 170) * r.value) / max;
     const y = 5 + i * row;
     return `<text x="${L - 6}" y="${y + 12}" font-size="11" text-anchor="end">${escape(r.label)}</text><rect class="bar" x="${L}" y="${y}" width="${w.toFixed(1)}" height="${row - 4}" fill="#1f77b4"/><text x="${(L + w + 4).toFixed(1)}" y="${y + 12}" font-size="11">${escape(r.text)}</text>`;
   });
