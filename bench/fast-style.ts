@@ -14,12 +14,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { imageToPlanes } from '../src/image/io.ts';
-import { FAST_STYLE_LAYERS, FastStyleNet, fastStyleShapes } from '../src/models/fastStyle.ts';
+import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
 import { Engine } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
-import type { WeightSet } from '../src/weights/tensors.ts';
 import { CORES, ROOT as root, cpuDescription, loadSquare } from './inputs.ts';
 import { CONV_KERNELS, profileWithPeak } from './profile.ts';
+import { randomFastStyleWeights } from './random-weights.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,26 +40,6 @@ const sharedMirror = path.resolve(root, '../shared/mirror');
 const mirror = process.env.STYLEGPU_WEIGHTS_MIRROR ?? (existsSync(sharedMirror) ? sharedMirror : undefined);
 const randomWeights = values['random-weights'] || !mirror;
 
-/** The checkpoint's variables with random values (seeded): He-scaled filters, instance-norm shift 0 and scale 1. */
-function randomFastStyleWeights(): WeightSet {
-  const shapes = fastStyleShapes();
-  const fanIn = new Map(FAST_STYLE_LAYERS.map((l) => [l.id, l.inChannels * l.kernel * l.kernel]));
-  let s = 4242;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
-  return {
-    description: 'random weights of the real shapes',
-    names: () => Object.keys(shapes),
-    shape: (name) => shapes[name],
-    async get(name) {
-      const shape = shapes[name];
-      const id = name === 'Variable' ? 0 : Number(name.slice('Variable_'.length));
-      const n = shape.reduce((a, b) => a * b, 1);
-      const std = fanIn.has(id) ? Math.sqrt(6 / fanIn.get(id)!) : 0;
-      const isScale = !fanIn.has(id) && fanIn.has(id - 2);
-      return { shape, data: Float32Array.from({ length: n }, () => (isScale ? 1 : rand() * std)) };
-    },
-  };
-}
 
 async function median(run: () => Promise<unknown>): Promise<{ ms: number; samples: number[] }> {
   await run();

@@ -15,11 +15,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gatys } from '../src/models/gatys.ts';
 import { CAFFE_PREPROCESSING } from '../src/image/preprocess.ts';
-import { VGG19_CONVS, Vgg19, type VggWeights } from '../src/models/vgg19.ts';
+import { Vgg19 } from '../src/models/vgg19.ts';
 import { Engine, fmtBytes } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import { CONTENT_IMAGE, CORES, ROOT, STYLE_IMAGE, cpuDescription, loadSquare, rgbBytes } from './inputs.ts';
 import { CONV_KERNELS, profileWithPeak } from './profile.ts';
+import { randomVgg19 } from './random-weights.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,22 +46,6 @@ if (init !== 'random' && init !== 'content') throw new Error(`--init: 'random' o
 if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`--torch-device: 'cpu' or 'cuda' expected, got ${torchDevice}`);
 for (const f of [values.content!, values.style!]) if (!existsSync(path.resolve(ROOT, f))) throw new Error(`no image ${f}`);
 
-/** VGG19's real channel counts with He-scaled random weights (seeded). */
-function randomVgg19(): VggWeights {
-  let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
-  const channels = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
-  return {
-    preprocessing: CAFFE_PREPROCESSING,
-    async conv(layer) {
-      const k = VGG19_CONVS.findIndex(([b, i]) => `conv${b}_${i}` === layer);
-      const cin = k === 0 ? 3 : channels[k - 1];
-      const std = Math.sqrt(2 / (9 * cin)) * Math.sqrt(3);
-      const weight = Float32Array.from({ length: channels[k] * cin * 9 }, () => rand() * std);
-      return { weight: { shape: [channels[k], cin, 3, 3], data: weight }, bias: { shape: [channels[k]], data: new Float32Array(channels[k]) } };
-    },
-  };
-}
 
 /** FLOP of VGG19's convolutions to relu5_1 at size², forward and input gradient: one evaluation's model work. */
 function convFlopPerEvaluation(size: number): number {

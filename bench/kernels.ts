@@ -16,7 +16,7 @@ export interface Tfjs {
   matMul(a: TfTensor, b: TfTensor, transposeA?: boolean, transposeB?: boolean): TfTensor;
   backend(): unknown;
 }
-interface TfTensor {
+export interface TfTensor {
   dispose(): void;
 }
 
@@ -33,7 +33,8 @@ export const VGG_SHAPES = [
   { C: 512, S: 16 },
 ];
 
-function random(e: Engine, shape: number[], seed: number): Tensor {
+/** A tensor of seeded uniform values in [−0.5, 0.5) (an LCG: the same operands on every host). */
+export function random(e: Engine, shape: readonly number[], seed: number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   let s = seed >>> 0;
@@ -41,7 +42,7 @@ function random(e: Engine, shape: number[], seed: number): Tensor {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     data[i] = s / 2 ** 32 - 0.5;
   }
-  return e.tensor(shape, data);
+  return e.tensor([...shape], data);
 }
 
 export interface BenchOptions {
@@ -189,7 +190,7 @@ export async function runKernelBenchmarks(e: Engine, tf: Tfjs | undefined, opts:
  *  every few dispatches; submitQueue() alone would finish the command encoder while that pass is still open
  *  ("Parent encoder … is already finished") and leave tfjs broken, so end the pass first, as the backend does
  *  itself before a read-back (backend_webgpu.js getBufferData). */
-function tfjsSync(tf: Tfjs): () => Promise<void> {
+export function tfjsSync(tf: Tfjs): () => Promise<void> {
   const backend = tf.backend() as { ensureCommandEncoderReady(): void; endComputePassEncoder(): void; submitQueue(): void; device: GPUDevice };
   return async () => {
     backend.ensureCommandEncoderReady();

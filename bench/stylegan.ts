@@ -12,29 +12,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type StyleGanArchitecture, StyledGenerator, styleGanShapes } from '../src/models/styleGan.ts';
+import { StyledGenerator } from '../src/models/styleGan.ts';
 import { latentsForSeeds, meanStyleLatents, noiseForSeed, splitNoise } from '../src/models/styleGanControls.ts';
 import { Engine } from '../src/runtime/engine.ts';
-import { type TensorEntry, type WeightSet, numel, weightSet } from '../src/weights/tensors.ts';
+import { randomFullWidth } from './random-weights.ts';
 
 const { values } = parseArgs({ options: { configs: { type: 'string', default: 'tiny,full' }, reps: { type: 'string', default: '3' }, 'no-torch': { type: 'boolean' } } });
 const reps = Number(values.reps);
 const PYTHON = '/usr/bin/python3';
 const TINY = 'test/fixtures/stylegan/tiny.model';
-const FULL_WIDTHS = [512, 512, 512, 512, 256, 128, 64];
-
-/** Upstream's architecture up to 256 px with uniform random weights of unit variance (values do not matter for
- *  timing: lavapipe flushes denormals). */
-function randomFullWidth(): WeightSet {
-  const arch: StyleGanArchitecture = { codeDim: 512, mappingLayers: 8, channels: FULL_WIDTHS, fused: FULL_WIDTHS.map((_, i) => i >= 5) };
-  let s = 2019;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * Math.sqrt(12);
-  const entries = new Map<string, TensorEntry>();
-  for (const [name, shape] of Object.entries(styleGanShapes(arch))) {
-    entries.set(name, { shape, load: () => Float32Array.from({ length: numel(shape) }, () => (name.includes('adain') && name.endsWith('bias') ? 1 : rand())) });
-  }
-  return weightSet('random full-width StyledGenerator', entries);
-}
 
 const e = await Engine.create();
 console.log(`adapter: ${e.describe()}; batch 1, median of ${reps} after one warm-up image`);
