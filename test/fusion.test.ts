@@ -11,6 +11,8 @@ import { AdaIN } from '../src/models/adain.ts';
 import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
 import { GatedGanGenerator } from '../src/models/gatedGan.ts';
 import { GatysProblem, deepestLayer } from '../src/models/gatys.ts';
+import { StyledGenerator } from '../src/models/styleGan.ts';
+import { latentsForSeeds } from '../src/models/styleGanControls.ts';
 import { VGG19_LAYER_NAMES, Vgg19, layerIndex, vggWeights } from '../src/models/vgg19.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
@@ -112,5 +114,40 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     await expectFusion(e, run, { convAct: 9 * 3 + 8, normAct: 0 });
     for (const t of [content, s1, s2]) t.release();
     model.release();
+  });
+
+  it("StyleGAN: each block's conv2 fuses its LeakyReLU when no noise sits between them; none fuse with noise on", async () => {
+    const e = engine();
+    const size = 32;
+    const step = Math.log2(size / 4);
+    const generators = new Map<string, StyledGenerator>();
+    const load = async (fusion: FusionOptions) => {
+      const key = JSON.stringify(fusion);
+      if (!generators.has(key)) generators.set(key, await StyledGenerator.load(e, fixture('stylegan/tiny.model'), { fusion }));
+      return generators.get(key)!;
+    };
+    const latents = latentsForSeeds([3, 4], (await load(true)).codeDim);
+    const noiseMaps = [...Array(step + 1).keys()].map((i) => {
+      const s = 4 * 2 ** i;
+      return Float32Array.from({ length: 2 * s * s }, (_, k) => Math.sin(0.37 * k + i));
+    });
+    /** The second run's dispatches (the first compiles and packs weights) and the images. */
+    const measureGenerator = async (fusion: FusionOptions, noise: Float32Array[] | 'zeros') => {
+      const g = await load(fusion);
+      await g.synthesize({ size, latents, noise });
+      const before = e.stats.dispatches;
+      const values = Array.from(await g.synthesize({ size, latents, noise }));
+      return { dispatches: e.stats.dispatches - before, values };
+    };
+    for (const [noise, pairs] of [['zeros', step + 1], [noiseMaps, 0]] as const) {
+      const off = await measureGenerator(false, noise as Float32Array[] | 'zeros');
+      const on = await measureGenerator(true, noise as Float32Array[] | 'zeros');
+      const convOnly = await measureGenerator({ normAct: false }, noise as Float32Array[] | 'zeros');
+      expect(on.dispatches).toBe(off.dispatches - pairs);
+      expect(convOnly.dispatches).toBe(on.dispatches);
+      expect(on.values).toEqual(off.values);
+      expect(convOnly.values).toEqual(off.values);
+    }
+    for (const g of generators.values()) g.release();
   });
 });

@@ -49,6 +49,7 @@ export const stylegan: Command = {
                   images or one per image (a mixing-matrix cell uses its row's noise)
   --alpha         fade-in between the last two resolutions, 0 … 1 (default 1: none)
   --overwrite     replace --output if it exists
+  --no-fusion     switch the graph's fusion rewrites off (for comparison)
 
 Seeds: latent i of seed s is the i-th standard normal of xoshiro128** seeded from (s, 'z') through FNV-1a and
 splitmix32, Box–Muller; noise uses stream (s, 'noise'), the mean style stream (0, 'mean'). The same seed gives
@@ -58,7 +59,7 @@ the same image on every machine. Pixels are round((clamp(x, −1, 1) + 1)/2 · 2
         checkpoint: { type: 'string' }, model: { type: 'string' }, output: { type: 'string' }, size: { type: 'string' },
         seeds: { type: 'string' }, cols: { type: 'string' }, z: { type: 'string' }, truncation: { type: 'string' },
         'mean-samples': { type: 'string' }, 'mix-seeds': { type: 'string' }, 'mix-range': { type: 'string' },
-        noise: { type: 'string' }, alpha: { type: 'string' }, overwrite: { type: 'boolean' },
+        noise: { type: 'string' }, alpha: { type: 'string' }, overwrite: { type: 'boolean' }, 'no-fusion': { type: 'boolean' },
     });
     // ---- every option checked before the checkpoint is read
     const checkpoint = requireOption(values.checkpoint, '--checkpoint');
@@ -93,7 +94,7 @@ the same image on every machine. Pixels are round((clamp(x, −1, 1) + 1)/2 · 2
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
-      const g = await StyledGenerator.load(engine, checkpoint, { which });
+      const g = await StyledGenerator.load(engine, checkpoint, { which, fusion: !values['no-fusion'] });
       // ---- options checked against the checkpoint, before any image is made
       const outSize = size ?? g.sizes[g.sizes.length - 1];
       if (!g.sizes.includes(outSize)) throw new UsageError(`--size: ${outSize} px is not one this checkpoint can produce (${g.sizes.join(', ')})`);

@@ -18,7 +18,7 @@
 // style for truncation runs the mapping as 1×1 convolutions over many latents at once (meanStyle).
 import type { RgbaImage } from '../image/io.ts';
 import { planesToImage } from '../image/io.ts';
-import { Graph, type Node, Program } from '../graph/index.ts';
+import { type FusionOptions, Graph, type Node, Program } from '../graph/index.ts';
 import { add, conv2d, convTranspose2d, leakyRelu, scale, upsampleNearest2x } from '../graph/ops.ts';
 import { torchConvTranspose2d } from '../kernels/geometry.ts';
 import * as sg from '../graph/styleganOps.ts';
@@ -127,6 +127,8 @@ export class StyledGenerator {
     private readonly blocks: StyledBlock[],
     /** Where the weights came from, and which of the checkpoint's generators. */
     readonly description: string,
+    /** The graph rewrites its programs use (src/graph/fusion.ts); all by default. */
+    readonly fusion: FusionOptions | undefined,
   ) {}
 
   /**
@@ -134,7 +136,7 @@ export class StyledGenerator {
    * `which` picks one, g_running by default) or a bare StyledGenerator state dict (.pth or .safetensors). The
    * architecture is read from the tensors; errors name every tensor that is missing or has the wrong shape.
    */
-  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions & { which?: StyleGanWeights } = {}): Promise<StyledGenerator> {
+  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions & { which?: StyleGanWeights; fusion?: FusionOptions } = {}): Promise<StyledGenerator> {
     const set = await openWeights(from, opts);
     const which = opts.which ?? 'g_running';
     const names = new Set(set.names());
@@ -201,7 +203,7 @@ export class StyledGenerator {
       });
     }
     const what = prefix ? `${set.description} (${which})` : set.description;
-    return new StyledGenerator(e, arch, mapping, blocks, what);
+    return new StyledGenerator(e, arch, mapping, blocks, what, opts.fusion);
   }
 
   get codeDim(): number {
@@ -312,7 +314,7 @@ export class StyledGenerator {
     let entry = this.programs.get(key);
     if (!entry) {
       const { outputs, constant } = build(new Graph());
-      entry = { program: new Program(outputs), constant };
+      entry = { program: new Program(outputs, { fusion: this.fusion }), constant };
       this.programs.set(key, entry);
     }
     return entry;
