@@ -11,6 +11,7 @@ import { Engine } from '../src/runtime/engine.ts';
 import { formatTable } from './harness.ts';
 import { ROOT, cpuDescription, tfjsBaseline } from './inputs.ts';
 import { type Tfjs, runKernelBenchmarks } from './kernels.ts';
+import { tfjsOnDawn } from './tfjs.ts';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, 'no-tfjs': { type: 'boolean' }, 'no-naive': { type: 'boolean' }, 'no-blocked': { type: 'boolean' }, 'no-tiled': { type: 'boolean' }, 'no-extras': { type: 'boolean' }, shapes: { type: 'string' }, out: { type: 'string', default: path.join(ROOT, 'bench/results') } },
@@ -24,13 +25,7 @@ const e = await Engine.create();
 let tf: Tfjs | undefined;
 let baseline: Awaited<ReturnType<typeof tfjsBaseline>> | undefined;
 if (!values['no-tfjs']) {
-  // tfjs-webgpu finds WebGPU through navigator.gpu: give it the same Dawn instance, hence the same adapter.
-  (globalThis as { navigator?: unknown }).navigator = { gpu: e.ctx.gpu };
-  const core = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  await core.setBackend('webgpu');
-  await core.ready();
-  tf = core as unknown as Tfjs;
+  tf = await tfjsOnDawn(e.ctx.gpu);
   baseline = await tfjsBaseline();
   console.log(`baseline: ${baseline.line}, on the same adapter`);
 }

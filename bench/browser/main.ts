@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import { Engine } from '../../src/runtime/engine.ts';
+import { tfjsInPage } from '../tfjs.ts';
 import { type BenchResult, type Tfjs, VGG_SHAPES, runKernelBenchmarks } from '../kernels.ts';
 
 declare global {
@@ -24,14 +25,7 @@ try {
   const engine = await Engine.create();
   let tfjs: Tfjs | undefined;
   if (!query.has('no-tfjs')) {
-    // tfjs-webgpu asks for the default adapter only; offer it the fallback (SwiftShader) one as the engine
-    // does (src/runtime/device.ts), so both run on the same adapter.
-    const gpu = navigator.gpu;
-    const requestAdapter = gpu.requestAdapter.bind(gpu);
-    gpu.requestAdapter = async (o) => (await requestAdapter(o)) ?? (await requestAdapter({ ...o, forceFallbackAdapter: true }));
-    await tf.setBackend('webgpu');
-    await tf.ready();
-    tfjs = tf as unknown as Tfjs;
+    tfjs = await tfjsInPage(tf);
   }
   const shapes = query.get('shapes')?.split(',').map((s) => {
     const [C, S] = s.split('x').map(Number);

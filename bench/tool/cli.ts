@@ -30,6 +30,7 @@ import type { Tfjs } from '../kernels.ts';
 import { type ToolCommand, parseToolArgs } from './args.ts';
 import { runModel } from './model.ts';
 import { compareRuns, formatComparison, formatResultTable, htmlReport } from './report.ts';
+import { tfjsOnDawn } from '../tfjs.ts';
 import { type PageConfig, type PageOutcome, type RunResult, runCases } from './run.ts';
 
 /** Chromium's flags for WebGPU here: the test helper's (no sandbox, --enable-unsafe-webgpu, no background
@@ -63,13 +64,7 @@ async function inNode(config: PageConfig): Promise<RunResult> {
   const e = await Engine.create(config.profile ? { profile: config.profile } : {});
   let tf: Tfjs | undefined;
   if (config.tfjs) {
-    // tfjs-webgpu finds WebGPU through navigator.gpu: give it the same Dawn instance, hence the same adapter.
-    (globalThis as { navigator?: unknown }).navigator = { gpu: e.ctx.gpu };
-    const core = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    await core.setBackend('webgpu');
-    await core.ready();
-    tf = core as unknown as Tfjs;
+    tf = await tfjsOnDawn(e.ctx.gpu);
   }
   return runCases(e, config.cases, config.settings, 'node-dawn', tf);
 }

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import { Engine } from '../../../src/runtime/engine.ts';
 import type { Tfjs } from '../../kernels.ts';
+import { tfjsInPage } from '../../tfjs.ts';
 import { type PageConfig, type PageOutcome, runCases } from '../run.ts';
 
 declare global {
@@ -24,14 +25,7 @@ try {
   const engine = await Engine.create(config.profile ? { profile: config.profile } : {});
   let tfjs: Tfjs | undefined;
   if (config.tfjs) {
-    // tfjs-webgpu asks for the default adapter only; offer it the fallback one as the engine does
-    // (src/runtime/device.ts), so both run on the same adapter.
-    const gpu = navigator.gpu;
-    const requestAdapter = gpu.requestAdapter.bind(gpu);
-    gpu.requestAdapter = async (o) => (await requestAdapter(o)) ?? (await requestAdapter({ ...o, forceFallbackAdapter: true }));
-    await tf.setBackend('webgpu');
-    await tf.ready();
-    tfjs = tf as unknown as Tfjs;
+    tfjs = await tfjsInPage(tf);
   }
   window.__stylegpuBenchTool = { result: await runCases(engine, config.cases, config.settings, `chromium ${navigator.userAgent}`, tfjs, log) };
 } catch (e) {
