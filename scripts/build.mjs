@@ -7,7 +7,13 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 /** Entries of the package: name → source; the browser ones must not reach Node-only code. */
-export const BROWSER_ENTRIES = { index: 'src/web/index.ts', gatys: 'src/web/gatys.ts' };
+export const BROWSER_ENTRIES = {
+  index: 'src/web/index.ts',
+  gatys: 'src/web/gatys.ts',
+  adain: 'src/web/adain.ts',
+  gatedgan: 'src/web/gatedgan.ts',
+  stylegan: 'src/web/stylegan.ts',
+};
 export const NODE_ENTRIES = { node: 'src/node/index.ts' };
 
 const root = new URL('..', import.meta.url).pathname;

@@ -30,6 +30,8 @@ await gatys.run(document.images[0], document.images[1], { canvas: document.query
 /** Markers only their code carries: a L-BFGS kernel's entry point, the Keras VGG19 weight names. */
 const LBFGS_MARK = 'acceptPair';
 const VGG_MARK = 'block1_conv1';
+/** Strings only the AdaIN, Gated GAN and StyleGAN models carry (two messages, StyleGAN's equalised-lr keys). */
+const OTHER_MODEL_MARKS = ['AdaIN: give at least one style', 'not a Gated GAN generator', 'weight_orig'];
 
 let network: BundleSize;
 let gatys: BundleSize;
@@ -47,6 +49,8 @@ describe('page bundles from the built package', () => {
   it('a page with one pretrained network ships no L-BFGS and no VGG19', () => {
     expect(network.code).not.toContain(LBFGS_MARK);
     expect(network.code).not.toContain(VGG_MARK);
+    // Nor the AdaIN, Gated GAN and StyleGAN entries ('stylegpu/adain', '/gatedgan', '/stylegan').
+    for (const mark of OTHER_MODEL_MARKS) expect(network.code).not.toContain(mark);
     // …and they are there when a page does use Gatys (so the markers mean something).
     expect(gatys.code).toContain(LBFGS_MARK);
     expect(gatys.code).toContain(VGG_MARK);
