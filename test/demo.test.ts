@@ -2,9 +2,9 @@
 // weights served from the development mirror at /mirror/ by the dev server (vite.config.ts).
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from 'puppeteer-core';
+import puppeteer, { type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserSession, startBrowserSession } from './helpers/chromium.ts';
+import { type BrowserSession, CHROMIUM_ARGS, CHROMIUM_PATH, startBrowserSession } from './helpers/chromium.ts';
 
 let session: BrowserSession | undefined;
 let page: Page;
@@ -91,5 +91,22 @@ describe('web demo', () => {
     expect(await bare.$eval('#app', (el) => getComputedStyle(el).display)).toBe('none');
     expect(await bare.$eval('#nowebgpuDetail', (el) => el.textContent)).toMatch(/No WebGPU adapter found/);
     await bare.close();
+  });
+
+  it('shows the same page in a Chromium started without --enable-unsafe-webgpu', async () => {
+    // Chromium on Linux then has navigator.gpu but gives no adapter.
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
+    try {
+      const bare = await browser.newPage();
+      await bare.goto(`${session!.baseUrl}/demo/`);
+      await bare.waitForFunction(() => /^(ready|error)/.test(document.getElementById('status')!.textContent!), { timeout: 60_000 });
+      expect(await bare.$eval('body', (b) => b.className)).toContain('nowebgpu');
+      expect(await bare.$eval('#nowebgpu', (el) => getComputedStyle(el).display)).toBe('block');
+      expect(await bare.$eval('#app', (el) => getComputedStyle(el).display)).toBe('none');
+      expect(await bare.$eval('#nowebgpuDetail', (el) => el.textContent)).toMatch(/No WebGPU adapter found.*--enable-unsafe-webgpu/);
+      await bare.screenshot({ path: resolve(__dirname, '../out/e2e/demo-no-webgpu.png') });
+    } finally {
+      await browser.close();
+    }
   });
 });
