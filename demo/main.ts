@@ -19,11 +19,21 @@ const status = $('status');
 const log = (s: string) => (status.textContent = s);
 const params = new URLSearchParams(location.search);
 const mirror = params.get('mirror') ?? undefined;
-const progress = {
-  onProgress: (p: { file: string; loadedBytes: number; totalBytes?: number }) =>
-    log(`downloading ${p.file}: ${(p.loadedBytes / 2 ** 20).toFixed(1)} MiB${p.totalBytes ? ` of ${(p.totalBytes / 2 ** 20).toFixed(1)}` : ''}`),
-};
-const weights = { baseUrl: mirror, ...progress };
+type Progress = { onProgress: (p: { file: string; loadedBytes: number; totalBytes?: number }) => void };
+/** `load` with its download progress shown in the status line while it runs, and only then: a parallel download
+ *  still reporting after its sibling failed must not overwrite the error. */
+async function withProgress<T>(load: (progress: Progress) => Promise<T>): Promise<T> {
+  let live = true;
+  try {
+    return await load({
+      onProgress: (p) => {
+        if (live) log(`downloading ${p.file}: ${(p.loadedBytes / 2 ** 20).toFixed(1)} MiB${p.totalBytes ? ` of ${(p.totalBytes / 2 ** 20).toFixed(1)}` : ''}`);
+      },
+    });
+  } finally {
+    live = false;
+  }
+}
 
 type Method = 'gatys' | 'fast' | 'adain' | 'gatedgan' | 'stylegan';
 const method = () => document.querySelector<HTMLInputElement>('input[name=method]:checked')!.value as Method;
@@ -120,7 +130,7 @@ async function adainModel(): Promise<AdainStyler> {
     adain?.styler.release();
     adain = undefined;
     log(`loading AdaIN weights: ${describeSource(vgg)}, ${describeSource(decoder)}`);
-    adain = { styler: await loadAdain(sg, { vgg, decoder, ...progress }), from: [vgg, decoder] };
+    adain = { styler: await withProgress((progress) => loadAdain(sg, { vgg, decoder, ...progress })), from: [vgg, decoder] };
   }
   return adain.styler;
 }
@@ -133,7 +143,7 @@ async function gatedganModel(): Promise<GatedGanStyler> {
     gatedgan?.styler.release();
     gatedgan = undefined;
     log(`loading ${describeSource(from)}`);
-    const styler = await loadGatedGan(sg, from, progress);
+    const styler = await withProgress((progress) => loadGatedGan(sg, from, progress));
     gatedgan = { styler, from };
     const sliders = $('styleSliders');
     sliders.replaceChildren();
@@ -159,7 +169,7 @@ async function styleganModel(): Promise<StyleGanSampler> {
     stylegan?.sampler.release();
     stylegan = undefined;
     log(`loading ${describeSource(from)}`);
-    const sampler = await loadStyleGan(sg, from, progress);
+    const sampler = await withProgress((progress) => loadStyleGan(sg, from, progress));
     stylegan = { sampler, from };
     const sizes = $<HTMLSelectElement>('styleganSize');
     sizes.replaceChildren(...sampler.sizes.map((s) => new Option(`${s} px`, String(s))));
@@ -207,7 +217,7 @@ async function run(): Promise<void> {
   switch (m) {
     case 'fast': {
       const name = $<HTMLSelectElement>('network').value;
-      const net = await sg.network(name, { ...weights, signal });
+      const net = await withProgress((progress) => sg.network(name, { baseUrl: mirror, ...progress, signal }));
       try {
         await net.stylize(contentImg, { longestSide: size, canvas: output, signal, onProgress: (k, total) => log(`${name}: layer ${k}/${total}`) });
       } finally {
@@ -261,7 +271,7 @@ async function run(): Promise<void> {
         gatys = undefined;
         // VGG19's relu names (reluB_I, one digit each) sort in network order: the last is the deepest.
         const deepestLayer = [...layers.contentLayers, ...layers.styleLayers].sort().at(-1);
-        gatys = { styler: await loadGatys(sg, { ...weights, deepestLayer }), preset };
+        gatys = { styler: await withProgress((progress) => loadGatys(sg, { baseUrl: mirror, ...progress, deepestLayer })), preset };
       }
       t0 = performance.now();
       const iterations = number('iterations');
