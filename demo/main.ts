@@ -3,11 +3,11 @@
 // sources, or from a mirror given as ?mirror=URL (the development mirror through Vite: ?mirror=/mirror/); AdaIN's
 // weights from their public release or any URL; Gated GAN and StyleGAN checkpoints from a URL or a dropped or
 // picked file (they have no public home a page can fetch from).
-import { ADAIN_WEIGHT_URLS, type AdainStyler, loadAdain } from '../src/web/adain.ts';
-import { type GatedGanStyler, loadGatedGan } from '../src/web/gatedgan.ts';
+import { ADAIN_WEIGHT_URLS, loadAdain } from '../src/web/adain.ts';
+import { loadGatedGan } from '../src/web/gatedgan.ts';
 import { GATYS_DEFAULTS, type GatysStyler, loadGatys } from '../src/web/gatys.ts';
 import { ML5_STYLES, NoWebGpuError, StyleGpu } from '../src/web/index.ts';
-import { type StyleGanSampler, loadStyleGan } from '../src/web/stylegan.ts';
+import { loadStyleGan } from '../src/web/stylegan.ts';
 import type { WeightFile } from '../src/web/weightFile.ts';
 import chelseaUrl from '../examples/content/chelsea.png?url';
 import brickUrl from '../examples/style/brick.png?url';
@@ -109,9 +109,6 @@ const describeSource = (w: WeightFile) => (typeof w === 'string' ? w : (w as Fil
 
 let sg: StyleGpu;
 let gatys: { styler: GatysStyler; preset: string } | undefined;
-let adain: { styler: AdainStyler; from: [WeightFile, WeightFile] } | undefined;
-let gatedgan: { styler: GatedGanStyler; from: WeightFile } | undefined;
-let stylegan: { sampler: StyleGanSampler; from: WeightFile } | undefined;
 
 input('adainVggUrl').value = params.get('adainVgg') ?? ADAIN_WEIGHT_URLS.vgg;
 input('adainDecoderUrl').value = params.get('adainDecoder') ?? ADAIN_WEIGHT_URLS.decoder;
@@ -122,29 +119,45 @@ dropZone($('adainWeights'), (file) => setFile(input(/decoder/i.test(file.name) ?
 dropZone($('gatedganWeights'), (file) => setFile(input('gatedganFile'), file));
 dropZone($('styleganWeights'), (file) => setFile(input('styleganFile'), file));
 
-async function adainModel(): Promise<AdainStyler> {
-  const vgg = weightSource('adainVggFile', 'adainVggUrl');
-  const decoder = weightSource('adainDecoderFile', 'adainDecoderUrl');
-  if (!vgg || !decoder) throw new Error('AdaIN needs its VGG and decoder weights: give their URLs or drop the files');
-  if (adain?.from[0] !== vgg || adain.from[1] !== decoder) {
-    adain?.styler.release();
-    adain = undefined;
-    log(`loading AdaIN weights: ${describeSource(vgg)}, ${describeSource(decoder)}`);
-    adain = { styler: await withProgress((progress) => loadAdain(sg, { vgg, decoder, ...progress })), from: [vgg, decoder] };
-  }
-  return adain.styler;
+/**
+ * A model kept for the weight files it was loaded from (each a file input, else its URL field): loaded when first
+ * asked for, and loaded again (the old one released) once any of them changes. `onLoad` updates the controls
+ * that depend on the model. `missing` is the error when a file is not given.
+ */
+function keptModel<T extends { release(): void }>(
+  missing: string,
+  sources: [fileId: string, urlId: string][],
+  load: (from: WeightFile[], progress: Progress) => Promise<T>,
+  onLoad?: (model: T, from: WeightFile[]) => void,
+): () => Promise<T> {
+  let kept: { model: T; from: WeightFile[] } | undefined;
+  return async () => {
+    const from = sources.map(([fileId, urlId]) => weightSource(fileId, urlId));
+    if (from.some((w) => w === undefined)) throw new Error(missing);
+    if (!kept || kept.from.some((w, i) => w !== from[i])) {
+      kept?.model.release();
+      kept = undefined;
+      log(`loading ${from.map((w) => describeSource(w!)).join(', ')}`);
+      const model = await withProgress((progress) => load(from as WeightFile[], progress));
+      kept = { model, from: from as WeightFile[] };
+      onLoad?.(model, kept.from);
+    }
+    return kept.model;
+  };
 }
 
-/** The Gated GAN generator of the current checkpoint; loading one builds a slider per style. */
-async function gatedganModel(): Promise<GatedGanStyler> {
-  const from = weightSource('gatedganFile', 'gatedganUrl');
-  if (!from) throw new Error('Gated GAN needs a generator checkpoint: drop or pick one, or give its URL');
-  if (gatedgan?.from !== from) {
-    gatedgan?.styler.release();
-    gatedgan = undefined;
-    log(`loading ${describeSource(from)}`);
-    const styler = await withProgress((progress) => loadGatedGan(sg, from, progress));
-    gatedgan = { styler, from };
+const adainModel = keptModel(
+  'AdaIN needs its VGG and decoder weights: give their URLs or drop the files',
+  [['adainVggFile', 'adainVggUrl'], ['adainDecoderFile', 'adainDecoderUrl']],
+  ([vgg, decoder], progress) => loadAdain(sg, { vgg, decoder, ...progress }),
+);
+
+/** Loading a Gated GAN checkpoint builds a slider per style (and one for the identity branch). */
+const gatedganModel = keptModel(
+  'Gated GAN needs a generator checkpoint: drop or pick one, or give its URL',
+  [['gatedganFile', 'gatedganUrl']],
+  ([from], progress) => loadGatedGan(sg, from, progress),
+  (styler, [from]) => {
     const sliders = $('styleSliders');
     sliders.replaceChildren();
     for (let i = 0; i <= styler.styles; i++) {
@@ -157,28 +170,22 @@ async function gatedganModel(): Promise<GatedGanStyler> {
       sliders.append(label);
     }
     log(`gatedgan: loaded ${describeSource(from)}, ${styler.styles} styles`);
-  }
-  return gatedgan.styler;
-}
+  },
+);
 
-/** The StyleGAN generator of the current checkpoint; loading one lists its sizes. */
-async function styleganModel(): Promise<StyleGanSampler> {
-  const from = weightSource('styleganFile', 'styleganUrl');
-  if (!from) throw new Error('StyleGAN needs a generator checkpoint: drop or pick one, or give its URL');
-  if (stylegan?.from !== from) {
-    stylegan?.sampler.release();
-    stylegan = undefined;
-    log(`loading ${describeSource(from)}`);
-    const sampler = await withProgress((progress) => loadStyleGan(sg, from, progress));
-    stylegan = { sampler, from };
+/** Loading a StyleGAN checkpoint lists the sizes it can make. */
+const styleganModel = keptModel(
+  'StyleGAN needs a generator checkpoint: drop or pick one, or give its URL',
+  [['styleganFile', 'styleganUrl']],
+  ([from], progress) => loadStyleGan(sg, from, progress),
+  (sampler, [from]) => {
     const sizes = $<HTMLSelectElement>('styleganSize');
     sizes.replaceChildren(...sampler.sizes.map((s) => new Option(`${s} px`, String(s))));
     sizes.value = String(sampler.sizes[sampler.sizes.length - 1]);
     $('styleganInfo').textContent = `${sampler.model.description}: ${sampler.sizes.length} blocks, ${sampler.sizes.join(', ')} px`;
     log(`stylegan: loaded ${describeSource(from)}, ${sampler.sizes.length} blocks`);
-  }
-  return stylegan.sampler;
-}
+  },
+);
 
 /** Loads a checkpoint as soon as it is picked or its URL changes (so that its controls appear). */
 function loadOnChange(ids: string[], load: () => Promise<unknown>): void {
