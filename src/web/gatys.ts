@@ -18,8 +18,10 @@ export interface GatysLoadOptions extends WeightOptions {
 export interface GatysRunOptions extends Omit<GatysOptions, 'onIteration'> {
   /** Drawn with the result, and every `previewEvery` iterations with the image so far. */
   canvas?: HTMLCanvasElement | OffscreenCanvas;
-  /** Iterations between `canvas`'s frames, each read back from the GPU (default 10; 0: none). */
+  /** Iterations between `canvas`'s and `onFrame`'s frames, each read back from the GPU (default 10; 0: none). */
   previewEvery?: number;
+  /** Every `previewEvery` iterations, the image so far (read back from the GPU). */
+  onFrame?: (image: ImageData, iteration: number) => void;
   /** Drawn every iteration straight from the GPU, nothing read back: a canvas (its WebGPU context, on the
    *  engine's device; not the 2D `canvas`), or a texture of the image's size that can be a render attachment. */
   preview?: HTMLCanvasElement | OffscreenCanvas | GPUTexture;
@@ -52,7 +54,11 @@ export class GatysStyler {
         onIteration: async ({ iteration, loss, image, tensor, display }) => {
           opts.onIteration?.({ iteration, loss });
           preview?.draw(tensor, display);
-          if (opts.canvas && every > 0 && iteration % every === 0) drawImage(opts.canvas, await image());
+          if ((opts.canvas || opts.onFrame) && every > 0 && iteration % every === 0) {
+            const frame = toImageData(await image());
+            if (opts.canvas) drawImage(opts.canvas, frame);
+            opts.onFrame?.(frame, iteration);
+          }
           // A macrotask between iterations, so that input and painting get their turn.
           await new Promise((resolve) => setTimeout(resolve, 0));
         },

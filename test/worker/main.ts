@@ -1,0 +1,133 @@
+// test/web-worker.test.ts's page: the same jobs in the page (StyleGpu, loadGatys) and in the Worker mode
+// (StyleGpuWorker), their outputs handed to the test; aborts; the page API's errors as they arrive from the
+// Worker; a timer on the main thread ticking while the Worker runs Gatys.
+import { AdapterLimitError, ImageDecodeError, StyleGpu, WeightsError } from '../../src/web/index.ts';
+import { type GatysRunOptions, loadGatys } from '../../src/web/gatys.ts';
+import { StyleGpuWorker } from '../../src/web/worker.ts';
+
+interface Caught {
+  name?: string;
+  isClass?: boolean;
+  message?: string;
+  fields?: Record<string, unknown>;
+}
+
+interface NetworkJobs {
+  adapter: string;
+  page: { fromBlob: number[]; fromImg: number[] };
+  worker: { fromBlob: number[]; fromImg: number[]; layers: number[] };
+  aborted: Caught & { layersBeforeAbort: number; sameReason: boolean };
+  errors: { weights: Caught; decode: Caught; limit: Caught };
+}
+
+interface GatysJobs {
+  page: { image: number[]; iterations: number };
+  worker: { image: number[]; iterations: number; iterationsSeen: number[]; frames: number; canvas: number[] };
+  aborted: { aborted: boolean; iterations: number };
+  ticksAtIterations: number[];
+  longestTickGapMs: number;
+}
+
+declare global {
+  interface Window {
+    __networkJobs?: () => Promise<NetworkJobs>;
+    __gatysJobs?: () => Promise<GatysJobs>;
+  }
+}
+
+let ticks = 0;
+let lastTick = performance.now();
+let longestTickGapMs = 0;
+const tick = () => {
+  ticks++;
+  const now = performance.now();
+  longestTickGapMs = Math.max(longestTickGapMs, now - lastTick);
+  lastTick = now;
+  setTimeout(tick, 0);
+};
+
+const caught = async (work: () => Promise<unknown>, cls?: abstract new (...a: never[]) => Error): Promise<Caught> => {
+  try {
+    await work();
+    return {};
+  } catch (e) {
+    const err = e as Error & Record<string, unknown>;
+    const fields = Object.fromEntries(['reason', 'location', 'requestedSide', 'largestSide', 'limitBytes', 'neededBytes'].filter((k) => k in err).map((k) => [k, err[k]]));
+    return { name: err.name, isClass: cls ? err instanceof cls : err instanceof DOMException, message: err.message, fields };
+  }
+};
+
+const weights = { baseUrl: '/mirror/', cache: false as const };
+const blob = async (url: string) => (await fetch(url)).blob();
+const img = document.getElementById('content') as HTMLImageElement;
+
+window.__networkJobs = async () => {
+  const content = await blob('/examples/content/chelsea.png');
+  const sg = await StyleGpu.create();
+  const pageNet = await sg.network('wave', weights);
+  const page = {
+    fromBlob: Array.from((await pageNet.stylize(content, { longestSide: 40 })).data),
+    fromImg: Array.from((await pageNet.stylize(img, { longestSide: 40 })).data),
+  };
+  await sg.destroy();
+
+  const w = await StyleGpuWorker.create();
+  const layers: number[] = [];
+  const net = await w.network('wave', weights);
+  const worker = {
+    fromBlob: Array.from((await net.stylize(content, { longestSide: 40, onProgress: (done) => void layers.push(done) })).data),
+    fromImg: Array.from((await net.stylize(img, { longestSide: 40 })).data),
+    layers,
+  };
+  // Aborted from the page once the Worker has done its first layer.
+  const stop = new AbortController();
+  let layersBeforeAbort = 0;
+  const aborted = await caught(() => net.stylize(content, { longestSide: 64, signal: stop.signal, onProgress: (done) => ((layersBeforeAbort = done), stop.abort()) }));
+  const errors = {
+    weights: await caught(() => w.network('/mirror/no-such-model/manifest.json', weights), WeightsError),
+    decode: await caught(() => net.stylize(new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], { type: 'image/png' })), ImageDecodeError),
+    limit: await caught(() => net.stylize(content, { longestSide: 40_000 }), AdapterLimitError),
+  };
+  const adapter = w.describe();
+  await w.destroy();
+  return { adapter, page, worker, aborted: { ...aborted, layersBeforeAbort, sameReason: aborted.message === (stop.signal.reason as Error).message }, errors };
+};
+
+window.__gatysJobs = async () => {
+  const [content, style] = await Promise.all([blob('/examples/content/chelsea.png'), blob('/examples/style/starry_night.png')]);
+  const options: GatysRunOptions = { imageSize: 32, iterations: 4, contentLayers: ['relu3_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'] };
+  const sg = await StyleGpu.create();
+  const inPage = await (await loadGatys(sg, { ...weights, deepestLayer: 'relu3_2' })).run(content, style, options);
+  await sg.destroy();
+
+  const w = await StyleGpuWorker.create();
+  const g = await w.gatys({ ...weights, deepestLayer: 'relu3_2' });
+  const iterationsSeen: number[] = [];
+  const ticksAtIterations: number[] = [];
+  let frames = 0;
+  const canvas = document.createElement('canvas');
+  tick();
+  longestTickGapMs = 0;
+  const r = await g.run(content, style, {
+    ...options,
+    canvas,
+    previewEvery: 2,
+    onFrame: () => void frames++,
+    onIteration: ({ iteration }) => {
+      iterationsSeen.push(iteration);
+      ticksAtIterations.push(ticks);
+    },
+  });
+  const tickGap = longestTickGapMs;
+  const shown = Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+  const stop = new AbortController();
+  const aborted = await g.run(content, style, { ...options, iterations: 2000, signal: stop.signal, onIteration: () => stop.abort() });
+  await w.destroy();
+  return {
+    page: { image: Array.from(inPage.image.data), iterations: inPage.iterations },
+    worker: { image: Array.from(r.image.data), iterations: r.iterations, iterationsSeen, frames, canvas: shown },
+    aborted: { aborted: aborted.aborted, iterations: aborted.iterations },
+    ticksAtIterations,
+    longestTickGapMs: tickGap,
+  };
+};
