@@ -40,7 +40,7 @@ describe('StyleGpuWorker in headless Chromium', () => {
     page.on('console', (m) => lines.push(m.text()));
     page.on('pageerror', (e) => lines.push(String(e)));
     await page.goto(`${session.baseUrl}/test/worker/index.html`);
-    await page.waitForFunction(() => window.__gatysJobs !== undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => window.__workerGatys !== undefined, { timeout: 60_000 });
   });
   afterAll(async () => {
     await session?.close();
@@ -54,16 +54,28 @@ describe('StyleGpuWorker in headless Chromium', () => {
     }
   };
 
-  it('runs a network in a Worker: the page\'s bytes, progress, an abort, typed errors', async () => {
-    const r = await jobs(() => window.__networkJobs!());
+  let pageNetwork: { fromBlob: number[]; fromImg: number[] };
+  let pageGatys: { image: number[]; iterations: number };
+
+  it('runs a network in the page (the reference for the Worker)', async () => {
+    pageNetwork = await jobs(() => window.__pageNetwork!());
+    expect(pageNetwork.fromBlob.length).toBe(40 * 28 * 4); // chelsea 451×300 → 40×27 → 4⌈·/4⌉
+    expect(new Set(pageNetwork.fromBlob).size).toBeGreaterThan(50);
+  });
+
+  it('runs a network in a Worker: the page\'s bytes, progress', async () => {
+    const r = await jobs(() => window.__workerNetwork!());
     expect(r.adapter).toMatch(/\[browser\]/);
     // Byte for byte what the page computes itself, from a Blob and from an <img> (sent as an ImageBitmap).
-    expect(r.worker.fromBlob.length).toBe(40 * 28 * 4); // chelsea 451×300 → 40×27 → 4⌈·/4⌉
-    expect(r.worker.fromBlob).toEqual(r.page.fromBlob);
-    expect(r.worker.fromImg).toEqual(r.page.fromImg);
+    expect(r.fromBlob).toEqual(pageNetwork.fromBlob);
+    expect(r.fromImg).toEqual(pageNetwork.fromImg);
     // Progress: layer after layer.
-    expect(r.worker.layers.length).toBeGreaterThan(3);
-    expect(r.worker.layers).toEqual(r.worker.layers.map((_, i) => i + 1));
+    expect(r.layers.length).toBeGreaterThan(3);
+    expect(r.layers).toEqual(r.layers.map((_, i) => i + 1));
+  });
+
+  it('stops a network\'s run in the Worker, and its errors arrive typed', async () => {
+    const r = await jobs(() => window.__networkFailures!());
     // Aborted from the page after the Worker's first layer: rejects with the page's own reason.
     expect(r.aborted).toMatchObject({ name: 'AbortError', isClass: true, layersBeforeAbort: 1, sameReason: true });
     // Errors thrown in the Worker arrive as the page API's classes, with their fields.
@@ -76,15 +88,21 @@ describe('StyleGpuWorker in headless Chromium', () => {
     expect(limit.fields!.largestSide as number).toBeLessThan(40_000);
   });
 
+  it('runs Gatys in the page (the reference for the Worker)', async () => {
+    pageGatys = await jobs(() => window.__pageGatys!());
+    // torch.optim.LBFGS semantics: max_iter 4 (max_eval 5) runs 4 iterations.
+    expect(pageGatys.iterations).toBe(4);
+    expect(pageGatys.image.length).toBe(32 * 21 * 4);
+  });
+
   it('runs Gatys in a Worker: the page\'s bytes, iterations and frames, the main thread free, an abort', async () => {
-    const r = await jobs(() => window.__gatysJobs!());
-    expect(r.page.iterations).toBe(4);
-    expect(r.worker.iterations).toBe(4);
-    expect(r.worker.image).toEqual(r.page.image);
+    const r = await jobs(() => window.__workerGatys!());
+    expect(r.iterations).toBe(4);
+    expect(r.image).toEqual(pageGatys.image);
     // Every iteration reported, a frame every 2 iterations; the canvas shows the result.
-    expect(r.worker.iterationsSeen).toEqual([1, 2, 3, 4]);
-    expect(r.worker.frames).toBe(2);
-    expect(r.worker.canvas).toEqual(r.worker.image);
+    expect(r.iterationsSeen).toEqual([1, 2, 3, 4]);
+    expect(r.frames).toBe(2);
+    expect(r.canvas).toEqual(r.image);
     // The main thread ran its timer between every two of the Worker's iterations.
     for (let i = 1; i < r.ticksAtIterations.length; i++) expect(r.ticksAtIterations[i]).toBeGreaterThan(r.ticksAtIterations[i - 1]);
     console.log(`longest gap between the main thread's timer ticks during the Worker's Gatys run: ${r.longestTickGapMs.toFixed(0)} ms`);

@@ -30,6 +30,13 @@ async function forWorker(input: ImageInput): Promise<WorkerImage> {
   return createImageBitmap(input);
 }
 
+/** The shipped Worker's script. From the sources, vite's dev server serves workerScript.ts itself; the package
+ *  build (scripts/build.mjs) makes workerScript.js an entry of its own and writes its name here as a literal, so
+ *  that a page's bundler finds `new Worker(new URL('…', import.meta.url))` and bundles the Worker with the page.
+ *  (Not a literal in the sources: vite would bundle the Worker into the package.) */
+const workerScriptFile = './workerScript.ts';
+const startWorkerScript = () => new Worker(new URL(workerScriptFile, import.meta.url), { type: 'module', name: 'stylegpu' });
+
 const weightsFor = (o: WeightOptions): WorkerWeightOptions => ({ baseUrl: o.baseUrl, cache: o.cache });
 
 /** A stylegpu engine running in its own Worker. */
@@ -60,7 +67,7 @@ export class StyleGpuWorker {
   /** Starts the Worker and its engine; NoWebGpuError when the Worker has no WebGPU. `worker` replaces the
    *  shipped script (a page that serves it from elsewhere). */
   static async create(opts: WorkerEngineOptions & { worker?: Worker } = {}): Promise<StyleGpuWorker> {
-    const worker = opts.worker ?? new Worker(new URL('./workerScript.ts', import.meta.url), { type: 'module', name: 'stylegpu' });
+    const worker = opts.worker ?? startWorkerScript();
     const sg = new StyleGpuWorker(worker);
     try {
       sg.description = (await sg.call('init', { powerPreference: opts.powerPreference, profile: opts.profile })).description;

@@ -3,7 +3,7 @@
 // Worker; a timer on the main thread ticking while the Worker runs Gatys.
 import { AdapterLimitError, ImageDecodeError, StyleGpu, WeightsError } from '../../src/web/index.ts';
 import { type GatysRunOptions, loadGatys } from '../../src/web/gatys.ts';
-import { StyleGpuWorker } from '../../src/web/worker.ts';
+import { StyleGpuWorker, type WorkerNetwork } from '../../src/web/worker.ts';
 
 interface Caught {
   name?: string;
@@ -12,17 +12,30 @@ interface Caught {
   fields?: Record<string, unknown>;
 }
 
-interface NetworkJobs {
+interface NetworkOutputs {
+  fromBlob: number[];
+  fromImg: number[];
+}
+
+interface WorkerNetworkJobs extends NetworkOutputs {
   adapter: string;
-  page: { fromBlob: number[]; fromImg: number[] };
-  worker: { fromBlob: number[]; fromImg: number[]; layers: number[] };
+  layers: number[];
+}
+
+interface NetworkFailures {
   aborted: Caught & { layersBeforeAbort: number; sameReason: boolean };
   errors: { weights: Caught; decode: Caught; limit: Caught };
 }
 
-interface GatysJobs {
-  page: { image: number[]; iterations: number };
-  worker: { image: number[]; iterations: number; iterationsSeen: number[]; frames: number; canvas: number[] };
+interface GatysOutput {
+  image: number[];
+  iterations: number;
+}
+
+interface WorkerGatysJobs extends GatysOutput {
+  iterationsSeen: number[];
+  frames: number;
+  canvas: number[];
   aborted: { aborted: boolean; iterations: number };
   ticksAtIterations: number[];
   longestTickGapMs: number;
@@ -30,8 +43,11 @@ interface GatysJobs {
 
 declare global {
   interface Window {
-    __networkJobs?: () => Promise<NetworkJobs>;
-    __gatysJobs?: () => Promise<GatysJobs>;
+    __pageNetwork?: () => Promise<NetworkOutputs>;
+    __workerNetwork?: () => Promise<WorkerNetworkJobs>;
+    __networkFailures?: () => Promise<NetworkFailures>;
+    __pageGatys?: () => Promise<GatysOutput>;
+    __workerGatys?: () => Promise<WorkerGatysJobs>;
   }
 }
 
@@ -60,25 +76,33 @@ const caught = async (work: () => Promise<unknown>, cls?: abstract new (...a: ne
 const weights = { baseUrl: '/mirror/', cache: false as const };
 const blob = async (url: string) => (await fetch(url)).blob();
 const img = document.getElementById('content') as HTMLImageElement;
+/** The Worker and network of __networkJobs, kept for __networkFailures. */
+let networkWorker: { w: StyleGpuWorker; net: WorkerNetwork } | undefined;
 
-window.__networkJobs = async () => {
+window.__pageNetwork = async () => {
   const content = await blob('/examples/content/chelsea.png');
   const sg = await StyleGpu.create();
-  const pageNet = await sg.network('wave', weights);
-  const page = {
-    fromBlob: Array.from((await pageNet.stylize(content, { longestSide: 40 })).data),
-    fromImg: Array.from((await pageNet.stylize(img, { longestSide: 40 })).data),
-  };
+  const net = await sg.network('wave', weights);
+  const fromBlob = Array.from((await net.stylize(content, { longestSide: 40 })).data);
+  const fromImg = Array.from((await net.stylize(img, { longestSide: 40 })).data);
   await sg.destroy();
+  return { fromBlob, fromImg };
+};
 
+window.__workerNetwork = async () => {
+  const content = await blob('/examples/content/chelsea.png');
   const w = await StyleGpuWorker.create();
   const layers: number[] = [];
   const net = await w.network('wave', weights);
-  const worker = {
-    fromBlob: Array.from((await net.stylize(content, { longestSide: 40, onProgress: (done) => void layers.push(done) })).data),
-    fromImg: Array.from((await net.stylize(img, { longestSide: 40 })).data),
-    layers,
-  };
+  const fromBlob = Array.from((await net.stylize(content, { longestSide: 40, onProgress: (done) => void layers.push(done) })).data);
+  const fromImg = Array.from((await net.stylize(img, { longestSide: 40 })).data);
+  networkWorker = { w, net };
+  return { adapter: w.describe(), fromBlob, fromImg, layers };
+};
+
+window.__networkFailures = async () => {
+  const { w, net } = networkWorker!;
+  const content = await blob('/examples/content/chelsea.png');
   // Aborted from the page once the Worker has done its first layer.
   const stop = new AbortController();
   let layersBeforeAbort = 0;
@@ -88,18 +112,24 @@ window.__networkJobs = async () => {
     decode: await caught(() => net.stylize(new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], { type: 'image/png' })), ImageDecodeError),
     limit: await caught(() => net.stylize(content, { longestSide: 40_000 }), AdapterLimitError),
   };
-  const adapter = w.describe();
   await w.destroy();
-  return { adapter, page, worker, aborted: { ...aborted, layersBeforeAbort, sameReason: aborted.message === (stop.signal.reason as Error).message }, errors };
+  return { aborted: { ...aborted, layersBeforeAbort, sameReason: aborted.message === (stop.signal.reason as Error).message }, errors };
 };
 
-window.__gatysJobs = async () => {
-  const [content, style] = await Promise.all([blob('/examples/content/chelsea.png'), blob('/examples/style/starry_night.png')]);
-  const options: GatysRunOptions = { imageSize: 32, iterations: 4, contentLayers: ['relu3_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'] };
-  const sg = await StyleGpu.create();
-  const inPage = await (await loadGatys(sg, { ...weights, deepestLayer: 'relu3_2' })).run(content, style, options);
-  await sg.destroy();
+const gatysInputs = () => Promise.all([blob('/examples/content/chelsea.png'), blob('/examples/style/starry_night.png')]);
+const gatysOptions: GatysRunOptions = { imageSize: 32, iterations: 4, contentLayers: ['relu3_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'] };
 
+window.__pageGatys = async () => {
+  const [content, style] = await gatysInputs();
+  const sg = await StyleGpu.create();
+  const r = await (await loadGatys(sg, { ...weights, deepestLayer: 'relu3_2' })).run(content, style, gatysOptions);
+  await sg.destroy();
+  return { image: Array.from(r.image.data), iterations: r.iterations };
+};
+
+window.__workerGatys = async () => {
+  const [content, style] = await gatysInputs();
+  const options = gatysOptions;
   const w = await StyleGpuWorker.create();
   const g = await w.gatys({ ...weights, deepestLayer: 'relu3_2' });
   const iterationsSeen: number[] = [];
@@ -124,8 +154,11 @@ window.__gatysJobs = async () => {
   const aborted = await g.run(content, style, { ...options, iterations: 2000, signal: stop.signal, onIteration: () => stop.abort() });
   await w.destroy();
   return {
-    page: { image: Array.from(inPage.image.data), iterations: inPage.iterations },
-    worker: { image: Array.from(r.image.data), iterations: r.iterations, iterationsSeen, frames, canvas: shown },
+    image: Array.from(r.image.data),
+    iterations: r.iterations,
+    iterationsSeen,
+    frames,
+    canvas: shown,
     aborted: { aborted: aborted.aborted, iterations: aborted.iterations },
     ticksAtIterations,
     longestTickGapMs: tickGap,
