@@ -23,16 +23,22 @@ afterAll(async () => {
   await session?.close();
 });
 
+/** Opens a test page and waits for what it leaves in `window[key]`; fails with the page's console on its error. */
+async function pageResult<K extends '__preview' | '__gatysPreview'>(path: string, key: K): Promise<NonNullable<Window[K]>> {
+  const page = await session!.browser.newPage();
+  const lines: string[] = [];
+  page.on('console', (m) => lines.push(m.text()));
+  page.on('pageerror', (e) => lines.push(String(e)));
+  await page.goto(`${session!.baseUrl}${path}`);
+  await page.waitForFunction((k) => window[k as K] !== undefined, { timeout: 100_000 }, key);
+  const r = (await page.evaluate((k) => window[k as K], key))!;
+  expect(r.error, `${r.error}\n${lines.join('\n')}`).toBeUndefined();
+  return r;
+}
+
 describe('TensorRenderer (the preview\'s pass)', () => {
   it('draws a GPU tensor without reading it back, the bytes planesToImage gives', async () => {
-    const page = await session!.browser.newPage();
-    const lines: string[] = [];
-    page.on('console', (m) => lines.push(m.text()));
-    page.on('pageerror', (e) => lines.push(String(e)));
-    await page.goto(`${session!.baseUrl}/test/preview/index.html`);
-    await page.waitForFunction(() => window.__preview !== undefined, { timeout: 90_000 });
-    const r = await page.evaluate(() => window.__preview!);
-    expect(r.error, `${r.error}\n${lines.join('\n')}`).toBeUndefined();
+    const r = await pageResult('/test/preview/index.html', '__preview');
     expect(r.readbackDuringFrame).toBe(0);
     expect([r.width, r.height]).toEqual([48, 32]);
     // The frame's pixels (the canvas texture, copied out by the page after drawing, outside the engine).
@@ -76,14 +82,7 @@ describe('displayAffine (the preview\'s map to bytes)', () => {
 
 describe('Gatys\'s live preview', () => {
   it('draws every iteration from the GPU, reads nothing back for it, and ends on the result\'s pixels', async () => {
-    const page = await session!.browser.newPage();
-    const lines: string[] = [];
-    page.on('console', (m) => lines.push(m.text()));
-    page.on('pageerror', (e) => lines.push(String(e)));
-    await page.goto(`${session!.baseUrl}/test/preview/gatys.html`);
-    await page.waitForFunction(() => window.__gatysPreview !== undefined, { timeout: 100_000 });
-    const r = await page.evaluate(() => window.__gatysPreview!);
-    expect(r.error, `${r.error}\n${lines.join('\n')}`).toBeUndefined();
+    const r = await pageResult('/test/preview/gatys.html', '__gatysPreview');
     const { plain, previewed, originalColors } = r as Required<typeof r>;
     for (const run of [plain, previewed, originalColors]) {
       // torch.optim.LBFGS semantics: max_iter 4 (max_eval 5) runs 4 iterations.

@@ -3,6 +3,7 @@
 // last frame copied out at the end to compare with the run's result. A timer keeps ticking during the runs, to
 // see that the page gets its turn between iterations.
 import { StyleGpu, TensorRenderer } from '../../src/web/index.ts';
+import { PageTicker } from '../helpers/pageTicker.ts';
 import { type GatysPageResult, type GatysRunOptions, loadGatys } from '../../src/web/gatys.ts';
 
 interface Run {
@@ -57,17 +58,7 @@ TensorRenderer.prototype.draw = function (...args) {
   }
 };
 
-let ticks = 0;
-let lastTick = performance.now();
-let longestTickGapMs = 0;
-const tick = () => {
-  ticks++;
-  const now = performance.now();
-  longestTickGapMs = Math.max(longestTickGapMs, now - lastTick);
-  lastTick = now;
-  setTimeout(tick, 0);
-};
-tick();
+const ticker = new PageTicker();
 
 let step = 'engine';
 try {
@@ -86,11 +77,10 @@ try {
   const run = async (name: string, extra: GatysRunOptions, texture?: GPUTexture): Promise<Run> => {
     step = name;
     readbacks = frames = readbacksInFrames = 0;
-    longestTickGapMs = 0;
-    lastTick = performance.now();
+    ticker.restart();
     const ticksAtIterations: number[] = [];
-    const r: GatysPageResult = await gatys.run(content, style, { ...options, ...extra, preview: texture, onIteration: () => void ticksAtIterations.push(ticks) });
-    const counted = { readbacks, frames, readbacksInFrames, ticksAtIterations, longestTickGapMs };
+    const r: GatysPageResult = await gatys.run(content, style, { ...options, ...extra, preview: texture, onIteration: () => void ticksAtIterations.push(ticker.ticks) });
+    const counted = { readbacks, frames, readbacksInFrames, ticksAtIterations, longestTickGapMs: ticker.longestGapMs };
     return { image: Array.from(r.image.data), iterations: r.iterations, ...counted, shown: texture && (await copyOut(texture)) };
   };
   const copyOut = async (texture: GPUTexture): Promise<number[]> => {

@@ -3,6 +3,7 @@
 // Worker; a timer on the main thread ticking while the Worker runs Gatys.
 import { AdapterLimitError, ImageDecodeError, StyleGpu, WeightsError } from '../../src/web/index.ts';
 import { type GatysRunOptions, loadGatys } from '../../src/web/gatys.ts';
+import { PageTicker } from '../helpers/pageTicker.ts';
 import { StyleGpuWorker, type WorkerNetwork } from '../../src/web/worker.ts';
 
 interface Caught {
@@ -51,16 +52,6 @@ declare global {
   }
 }
 
-let ticks = 0;
-let lastTick = performance.now();
-let longestTickGapMs = 0;
-const tick = () => {
-  ticks++;
-  const now = performance.now();
-  longestTickGapMs = Math.max(longestTickGapMs, now - lastTick);
-  lastTick = now;
-  setTimeout(tick, 0);
-};
 
 const caught = async (work: () => Promise<unknown>, cls?: abstract new (...a: never[]) => Error): Promise<Caught> => {
   try {
@@ -136,8 +127,7 @@ window.__workerGatys = async () => {
   const ticksAtIterations: number[] = [];
   let frames = 0;
   const canvas = document.createElement('canvas');
-  tick();
-  longestTickGapMs = 0;
+  const ticker = new PageTicker();
   const r = await g.run(content, style, {
     ...options,
     canvas,
@@ -145,10 +135,10 @@ window.__workerGatys = async () => {
     onFrame: () => void frames++,
     onIteration: ({ iteration }) => {
       iterationsSeen.push(iteration);
-      ticksAtIterations.push(ticks);
+      ticksAtIterations.push(ticker.ticks);
     },
   });
-  const tickGap = longestTickGapMs;
+  const tickGap = ticker.longestGapMs;
   const shown = Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
   const stop = new AbortController();
   const aborted = await g.run(content, style, { ...options, iterations: 2000, signal: stop.signal, onIteration: () => stop.abort() });
