@@ -54,13 +54,17 @@ describe('StyleGpuWorker in headless Chromium', () => {
     }
   };
 
-  let pageNetwork: { fromBlob: number[]; fromImg: number[] };
+  let pageNetwork: { fromBlob: number[]; fromImg: number[]; ticksAtLayers: number[] };
   let pageGatys: { image: number[]; iterations: number };
 
-  it('runs a network in the page (the reference for the Worker)', async () => {
+  it('runs a network in the page (the reference for the Worker), yielding to the page between layers', async () => {
     pageNetwork = await jobs(() => window.__pageNetwork!());
     expect(pageNetwork.fromBlob.length).toBe(40 * 28 * 4); // chelsea 451×300 → 40×27 → 4⌈·/4⌉
     expect(new Set(pageNetwork.fromBlob).size).toBeGreaterThan(50);
+    // The page's own timer ran between every two layers.
+    const ticks = pageNetwork.ticksAtLayers;
+    expect(ticks.length).toBeGreaterThan(3);
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]).toBeGreaterThan(ticks[i - 1]);
   });
 
   it('runs a network in a Worker: the page\'s bytes, progress', async () => {

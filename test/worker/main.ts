@@ -18,6 +18,11 @@ interface NetworkOutputs {
   fromImg: number[];
 }
 
+interface PageNetworkJobs extends NetworkOutputs {
+  /** The main thread's timer ticks seen at each layer of the in-page run. */
+  ticksAtLayers: number[];
+}
+
 interface WorkerNetworkJobs extends NetworkOutputs {
   adapter: string;
   layers: number[];
@@ -44,7 +49,7 @@ interface WorkerGatysJobs extends GatysOutput {
 
 declare global {
   interface Window {
-    __pageNetwork?: () => Promise<NetworkOutputs>;
+    __pageNetwork?: () => Promise<PageNetworkJobs>;
     __workerNetwork?: () => Promise<WorkerNetworkJobs>;
     __networkFailures?: () => Promise<NetworkFailures>;
     __pageGatys?: () => Promise<GatysOutput>;
@@ -74,10 +79,12 @@ window.__pageNetwork = async () => {
   const content = await blob('/examples/content/chelsea.png');
   const sg = await StyleGpu.create();
   const net = await sg.network('wave', weights);
-  const fromBlob = Array.from((await net.stylize(content, { longestSide: 40 })).data);
+  const ticker = new PageTicker();
+  const ticksAtLayers: number[] = [];
+  const fromBlob = Array.from((await net.stylize(content, { longestSide: 40, onProgress: () => void ticksAtLayers.push(ticker.ticks) })).data);
   const fromImg = Array.from((await net.stylize(img, { longestSide: 40 })).data);
   await sg.destroy();
-  return { fromBlob, fromImg };
+  return { fromBlob, fromImg, ticksAtLayers };
 };
 
 window.__workerNetwork = async () => {
