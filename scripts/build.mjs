@@ -13,6 +13,8 @@ export const BROWSER_ENTRIES = {
   adain: 'src/web/adain.ts',
   gatedgan: 'src/web/gatedgan.ts',
   stylegan: 'src/web/stylegan.ts',
+  worker: 'src/web/worker.ts',
+  workerScript: 'src/web/workerScript.ts',
 };
 export const NODE_ENTRIES = { node: 'src/node/index.ts' };
 
@@ -70,6 +72,15 @@ async function buildEntries(entries, outDir, platform) {
   });
 }
 
+/** worker.ts starts `new Worker(new URL(workerScriptFile, import.meta.url))` (not a literal, so that vite does not
+ *  bundle the Worker into the package): point it at the built entry, in the form a page's bundler makes a Worker of. */
+function pointAtWorkerScript(file) {
+  const code = readFileSync(file, 'utf8');
+  const pointed = code.replace(/new URL\(\s*(?:workerScriptFile|(['"])\.\/workerScript\.ts\1)\s*,\s*import\.meta\.url\s*\)/, 'new URL("./workerScript.js", import.meta.url)');
+  if (pointed === code) throw new Error(`${file}: the Worker's URL was not found`);
+  writeFileSync(file, pointed);
+}
+
 function files(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
 }
@@ -77,6 +88,7 @@ function files(dir) {
 export async function buildPackage() {
   rmSync(dist, { recursive: true, force: true });
   await buildEntries(BROWSER_ENTRIES, join(dist, 'browser'), 'browser');
+  pointAtWorkerScript(join(dist, 'browser/worker.js'));
   await buildEntries(NODE_ENTRIES, join(dist, 'node'), 'node');
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   // The sources import with .ts extensions (run directly by tsx and vite); the published types use .js.

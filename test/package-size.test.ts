@@ -27,6 +27,12 @@ const sg = await StyleGpu.create();
 const gatys = await loadGatys(sg);
 await gatys.run(document.images[0], document.images[1], { canvas: document.querySelector('canvas') });`;
 
+const WORKER_PAGE = `
+import { StyleGpuWorker } from 'stylegpu/worker';
+const sg = await StyleGpuWorker.create();
+const net = await sg.network('wave');
+await net.stylize(document.querySelector('img'), { canvas: document.querySelector('canvas') });`;
+
 /** Markers only their code carries: a L-BFGS kernel's entry point, the Keras VGG19 weight names. */
 const LBFGS_MARK = 'acceptPair';
 const VGG_MARK = 'block1_conv1';
@@ -35,11 +41,13 @@ const OTHER_MODEL_MARKS = ['AdaIN: give at least one style', 'not a Gated GAN ge
 
 let network: BundleSize;
 let gatys: BundleSize;
+let worker: BundleSize;
 
 beforeAll(async () => {
   await buildPackage();
   network = await bundlePage(NETWORK_PAGE);
   gatys = await bundlePage(GATYS_PAGE);
+  worker = await bundlePage(WORKER_PAGE);
   for (const [name, b] of [['network page', network], ['Gatys page', gatys]] as const) {
     console.log(`${name}: ${(b.rawBytes / KB).toFixed(1)} KB, ${(b.gzipBytes / KB).toFixed(1)} KB gzip`);
   }
@@ -56,8 +64,16 @@ describe('page bundles from the built package', () => {
     expect(gatys.code).toContain(VGG_MARK);
   });
 
+  it('a Worker-mode page gets the Worker bundled by its own bundler; the other pages ship no Worker code', () => {
+    // The page's vite found new Worker(new URL(…)) in stylegpu/worker and emitted the Worker with the engine.
+    expect(/new Worker\(new URL\([`"'][^`"']*workerScript-[^`"']*\.js[`"']/.test(worker.code)).toBe(true);
+    expect(worker.code).toContain(VGG_MARK);
+    expect(worker.code.includes('onmessage')).toBe(true);
+    for (const b of [network, gatys]) expect(/stylegpu Worker|new Worker\(/.test(b.code)).toBe(false);
+  });
+
   it('pages import no Node built-in, no Dawn and no JS image decoder', () => {
-    for (const b of [network, gatys]) {
+    for (const b of [network, gatys, worker]) {
       expect(b.code).not.toMatch(/(from|import)\s*\(?\s*["'`](node:|webgpu["'`]|sharp["'`])/);
       // upng-js inflates PNGs with pako; jpeg-js has its Huffman decoder: the browser decodes instead.
       expect(b.code).not.toMatch(/invalid distance too far back|huffman/i);

@@ -8,7 +8,7 @@
 import { scale } from '../kernels/elementwise.ts';
 import { type FusionOptions, Graph, type Node, Program, add, gram, grad, mse, scale as scaleNode, totalVariationLoss, weightedSum } from '../graph/index.ts';
 import { type RgbaImage, fitLongestSide } from '../image/io.ts';
-import { type Preprocessing, deprocess } from '../image/preprocess.ts';
+import { type DisplayAffine, type Preprocessing, deprocess, displayAffine } from '../image/preprocess.ts';
 import { adam } from '../lbfgs/adam.ts';
 import { lbfgs } from '../lbfgs/lbfgs.ts';
 import type { Objective } from '../lbfgs/objective.ts';
@@ -49,9 +49,23 @@ export interface GatysOptions {
   fusion?: FusionOptions;
   /** Called after every function evaluation. Asking for it makes each evaluation read back its loss terms. */
   onEvaluation?: (e: GatysEvaluation) => void | Promise<void>;
-  /** Called after every optimiser iteration with the current image, when `wantImage(iteration)` says so. */
-  onIteration?: (info: { iteration: number; loss: number; image?: () => Promise<RgbaImage> }) => void | Promise<void>;
+  /** Called after every optimiser iteration, with the current image on the GPU (nothing is read back unless
+   *  `image()` is called). */
+  onIteration?: (info: GatysIteration) => void | Promise<void>;
   signal?: AbortSignal;
+}
+
+export interface GatysIteration {
+  iteration: number;
+  loss: number;
+  /** The current image, [1, 3, H, W] in VGG's input space; valid during the callback only (the optimiser
+   *  updates it in place afterwards). */
+  tensor: Tensor;
+  /** `tensor` → RGB bytes as the result will show it (original colours included: `contentTensor` is the
+   *  content in input space), for drawing it on the GPU. */
+  display: DisplayAffine & { contentTensor?: Tensor };
+  /** The current image read back to the CPU, as the result would be. */
+  image: () => Promise<RgbaImage>;
 }
 
 export interface GatysEvaluation {
@@ -164,6 +178,12 @@ export class GatysProblem {
     return uploadResized(this.e, init, this.preprocessing, H, W);
   }
 
+  /** How x maps to RGB bytes (toImage's map, for drawing x on the GPU). */
+  display(originalColors = false): DisplayAffine & { contentTensor?: Tensor } {
+    const affine = displayAffine(this.preprocessing, originalColors);
+    return affine.content ? { ...affine, contentTensor: this.contentX } : affine;
+  }
+
   /** x (input space) as an RGBA image; with originalColors, in the content's colours. */
   async toImage(x: Tensor, originalColors = false): Promise<RgbaImage> {
     return deprocess(await x.read(), this.preprocessing, this.height, this.width, originalColors ? await this.contentX.read() : undefined);
@@ -203,10 +223,11 @@ export async function gatys(e: Engine, vgg: Vgg19, content: RgbaImage, styles: R
   };
   let iterations = 0;
   let lastLoss = NaN;
+  const display = problem.display(o.originalColors);
   const onIteration = (iteration: number, loss: number) => {
     iterations = iteration;
     lastLoss = loss;
-    return o.onIteration?.({ iteration, loss, image: () => problem.toImage(image, o.originalColors) });
+    return o.onIteration?.({ iteration, loss, tensor: image, display, image: () => problem.toImage(image, o.originalColors) });
   };
   const finish = async (r: { iterations: number; loss: number; readbackBytes: number; initialLoss?: number }, aborted: boolean): Promise<GatysResult> => ({
     image: await problem.toImage(image, o.originalColors),

@@ -29,12 +29,7 @@ export async function readPixels(input: ImageInput): Promise<RgbaImage> {
     }
     ({ width, height } = source as ImageBitmap);
   } else if (typeof HTMLImageElement !== 'undefined' && input instanceof HTMLImageElement) {
-    try {
-      await input.decode();
-    } catch (e) {
-      throw new ImageDecodeError(`<img src="${input.currentSrc || input.src}">: the image did not load or cannot be decoded`, { cause: e });
-    }
-    source = input;
+    source = await decoded(input);
     width = input.naturalWidth;
     height = input.naturalHeight;
   } else {
@@ -45,6 +40,16 @@ export async function readPixels(input: ImageInput): Promise<RgbaImage> {
   const ctx = context2d(width, height);
   ctx.drawImage(source, 0, 0);
   return ctx.getImageData(0, 0, width, height);
+}
+
+/** `img` once it has loaded and decoded; ImageDecodeError when it cannot. */
+export async function decoded(img: HTMLImageElement): Promise<HTMLImageElement> {
+  try {
+    await img.decode();
+  } catch (e) {
+    throw new ImageDecodeError(`<img src="${img.currentSrc || img.src}">: the image did not load or cannot be decoded`, { cause: e });
+  }
+  return img;
 }
 
 /** `img` as an ImageData (the same object when it is one). */

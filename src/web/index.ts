@@ -16,7 +16,7 @@ export { AdapterLimitError, ImageDecodeError, NoWebGpuError, WeightsError } from
 export { type EngineOptions, createEngine } from './engine.ts';
 export { type ImageInput, drawImage, readPixels, toImageData } from './images.ts';
 export { DEFAULT_CACHE, type WeightOptions, openWeights } from './weights.ts';
-export { type PixelMapping, TensorPreview, TensorRenderer } from './preview.ts';
+export { type PixelAffine, type PixelMapping, TensorPreview, TensorRenderer } from './preview.ts';
 export { ML5_STYLES, type Ml5Style } from '../weights/registry.ts';
 export type { Engine } from '../runtime/engine.ts';
 export type { RgbaImage } from '../image/io.ts';

@@ -1,5 +1,6 @@
 // A live preview with no read-back: a tensor on the GPU drawn by a small render pass (preview.wgsl) into a
 // WebGPU canvas, or any render target, in the same queue as the work that made it, so nothing crosses to the CPU.
+import type { DisplayAffine, Mat3 } from '../image/preprocess.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import previewWgsl from './preview.wgsl?raw';
@@ -10,8 +11,42 @@ export interface PixelMapping {
   offset?: readonly [number, number, number];
 }
 
-/** preview.wgsl's Params: width, height, 2 × padding (u32), then inverseScale and offset (vec4f each). */
-const PARAMS_BYTES = 48;
+/** Any affine map to RGB bytes (deprocess's, from displayAffine), with the second tensor it reads when it has a
+ *  `content` matrix (same shape as the drawn one). */
+export interface PixelAffine extends DisplayAffine {
+  contentTensor?: Tensor;
+}
+
+function affineOf(m: PixelMapping | PixelAffine): PixelAffine {
+  if ('image' in m) return m;
+  const k = 1 / m.scale;
+  const [r, g, b] = m.offset ?? [0, 0, 0];
+  return {
+    image: [
+      [k, 0, 0],
+      [0, k, 0],
+      [0, 0, k],
+    ],
+    bias: [-r * k, -g * k, -b * k],
+  };
+}
+
+/** preview.wgsl's Params: width, height, 2 × padding (u32), then the image and content matrices (mat3x3f: three
+ *  columns of vec4 size) and bias (vec4f). */
+const PARAMS_BYTES = 128;
+
+function paramsOf(width: number, height: number, a: PixelAffine): ArrayBuffer {
+  const params = new ArrayBuffer(PARAMS_BYTES);
+  new Uint32Array(params, 0, 2).set([width, height]);
+  const floats = new Float32Array(params, 16);
+  const columns = (m: Mat3 | undefined, at: number) => {
+    for (let k = 0; k < 3; k++) for (let row = 0; row < 3; row++) floats[at + 4 * k + row] = m ? m[row][k] : 0;
+  };
+  columns(a.image, 0);
+  columns(a.content, 12);
+  floats.set(a.bias, 24);
+  return params;
+}
 
 /** Draws [1, 3, H, W] tensors into render targets of one format. */
 export class TensorRenderer {
@@ -36,21 +71,23 @@ export class TensorRenderer {
 
   /** Draws image tensor `t` [1, 3, H, W] into `target` (H × W, this renderer's format), queued after the
    *  engine's pending work. */
-  draw(t: Tensor, target: GPUTexture, { scale, offset = [0, 0, 0] }: PixelMapping = { scale: 1 / 255 }): void {
+  draw(t: Tensor, target: GPUTexture, mapping: PixelMapping | PixelAffine = { scale: 1 / 255 }): void {
     checkImageTensor(t);
     const [, , height, width] = t.shape;
     if (target.width !== width || target.height !== height) throw new Error(`preview: target ${target.width}×${target.height} for a ${width}×${height} image`);
+    const affine = affineOf(mapping);
+    const content = affine.content ? affine.contentTensor : t;
+    if (!content) throw new Error('preview: the mapping has a content matrix but no contentTensor');
+    if (content.shape.join() !== t.shape.join()) throw new Error(`preview: content ${shapeString(content.shape)} for an image ${shapeString(t.shape)}`);
     const e = this.engine;
     e.flush();
-    const params = new ArrayBuffer(PARAMS_BYTES);
-    new Uint32Array(params, 0, 2).set([width, height]);
-    new Float32Array(params, 16, 8).set([1 / scale, 1 / scale, 1 / scale, 0, offset[0], offset[1], offset[2], 0]);
-    e.device.queue.writeBuffer(this.params, 0, params);
+    e.device.queue.writeBuffer(this.params, 0, paramsOf(width, height, affine));
     const bindGroup = e.device.createBindGroup({
       layout: this.pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer: this.params } },
         { binding: 1, resource: { buffer: t.buffer, size: t.sizeBytes } },
+        { binding: 2, resource: { buffer: content.buffer, size: content.sizeBytes } },
       ],
     });
     const encoder = e.device.createCommandEncoder({ label: 'stylegpu preview' });
@@ -88,7 +125,7 @@ export class TensorPreview {
     this.renderer = new TensorRenderer(engine, format);
   }
 
-  draw(t: Tensor, mapping?: PixelMapping): void {
+  draw(t: Tensor, mapping?: PixelMapping | PixelAffine): void {
     checkImageTensor(t);
     const [, , height, width] = t.shape;
     if (this.canvas.width !== width || this.canvas.height !== height) {
@@ -98,8 +135,9 @@ export class TensorPreview {
     this.renderer.draw(t, this.context.getCurrentTexture(), mapping);
   }
 
-  destroy(): void {
+  /** Frees the renderer; `keepFrame` leaves the canvas configured, showing the last frame. */
+  destroy({ keepFrame = false } = {}): void {
     this.renderer.destroy();
-    this.context.unconfigure();
+    if (!keepFrame) this.context.unconfigure();
   }
 }
