@@ -4,8 +4,9 @@
 // An item is T (shaders/items.wgsl): one element, or with define VEC4 (size, or for the per-channel kernels the
 // plane, a multiple of 4) a vec4 of 4 elements of one channel.
 //
-// Bindings: x, y, dy, scale, shift (read); out (read_write, the result or dx); dscale, dshift (read_write, [C]);
-// params: ActivationParams {n (items), plane (elements), channels, slope, a, b}.
+// Bindings: x, y, dy, scale, shift (read); out (read_write, the result or dx; f32 elements in a padded layout
+// with PADDED_OUT); dscale, dshift (read_write, [C]);
+// params: ActivationParams {n (items), plane (elements), channels, slope, a, b, OUTPUT_LAYOUT_FIELDS}.
 // Dispatch: grid1d(n, WG), one invocation per item; affineParamGrad: one workgroup per channel.
 //   leakyRelu:          out = x > 0 ? x : slope·x                  (relu is slope = 0)
 //   leakyReluBackward:  out = dy · (x > 0 ? 1 : slope)             (y may stand for x when slope ≥ 0: same sign)
@@ -25,9 +26,23 @@ override REDUCE_WG: u32 = 64;   // power of two
 @group(0) @binding(3) var<storage, read> dy: array<T>;
 @group(0) @binding(4) var<storage, read> scale: array<f32>;
 @group(0) @binding(5) var<storage, read> shift: array<f32>;
+#if PADDED_OUT
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+#else
 @group(0) @binding(6) var<storage, read_write> out: array<T>;
+#endif
 @group(0) @binding(7) var<storage, read_write> dscale: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dshift: array<f32>;
+
+// Stores item i of the result: one store, or with PADDED_OUT (out in a padded layout) each of its elements
+// where outIndexFlat puts it (outputLayout.wgsl).
+fn storeOut(i: u32, v: T) {
+#if PADDED_OUT
+  for (var k = 0u; k < ELEMS; k++) { out[outIndexFlat(ELEMS * i + k)] = element(v, k); }
+#else
+  out[i] = v;
+#endif
+}
 
 // Channel of item i (all ELEMS elements of an item share it: the plane is a multiple of ELEMS).
 fn channelOf(i: u32) -> u32 {
@@ -37,32 +52,32 @@ fn channelOf(i: u32) -> u32 {
 @compute @workgroup_size(WG)
 fn leakyRelu(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = select(params.slope * x[i], x[i], x[i] > T(0.0)); }
+  if (i < params.n) { storeOut(i, select(params.slope * x[i], x[i], x[i] > T(0.0))); }
 }
 
 @compute @workgroup_size(WG)
 fn leakyReluBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = select(params.slope * dy[i], dy[i], x[i] > T(0.0)); }
+  if (i < params.n) { storeOut(i, select(params.slope * dy[i], dy[i], x[i] > T(0.0))); }
 }
 
 @compute @workgroup_size(WG)
 fn tanhForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
   // tanh(±10) is ±1 in f32 already; the clamp keeps exp-based tanh implementations from overflowing to NaN.
-  if (i < params.n) { out[i] = tanh(clamp(x[i], T(-10.0), T(10.0))); }
+  if (i < params.n) { storeOut(i, tanh(clamp(x[i], T(-10.0), T(10.0)))); }
 }
 
 @compute @workgroup_size(WG)
 fn tanhBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = dy[i] * (T(1.0) - y[i] * y[i]); }
+  if (i < params.n) { storeOut(i, dy[i] * (T(1.0) - y[i] * y[i])); }
 }
 
 @compute @workgroup_size(WG)
 fn scalarAffine(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = fma(T(params.a), x[i], T(params.b)); }
+  if (i < params.n) { storeOut(i, fma(T(params.a), x[i], T(params.b))); }
 }
 
 @compute @workgroup_size(WG)
@@ -70,14 +85,14 @@ fn affine(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   let i = flatIndex(gid, nwg, WG);
   if (i < params.n) {
     let c = channelOf(i);
-    out[i] = fma(x[i], T(scale[c]), T(shift[c]));
+    storeOut(i, fma(x[i], T(scale[c]), T(shift[c])));
   }
 }
 
 @compute @workgroup_size(WG)
 fn affineBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
-  if (i < params.n) { out[i] = dy[i] * scale[channelOf(i)]; }
+  if (i < params.n) { storeOut(i, dy[i] * scale[channelOf(i)]); }
 }
 
 var<workgroup> sumScale: array<f32, REDUCE_WG>;

@@ -6,8 +6,10 @@
 alias T = vec4f;
 const ELEMS = 4u;  // elements per item
 fn total(v: T) -> f32 { return v.x + v.y + v.z + v.w; }
+fn element(v: T, k: u32) -> f32 { return v[k]; }
 #else
 alias T = f32;
 const ELEMS = 1u;
 fn total(v: T) -> f32 { return v; }
+fn element(v: T, k: u32) -> f32 { return v; }
 #endif

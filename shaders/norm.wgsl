@@ -11,7 +11,9 @@
 //   instanceNormBackward (gamma, beta held constant unless PARAM_GRADS), with g = dy·γ (γ = 1 without AFFINE):
 //                   dx = r·(g − Σg / P − x̂·Σ(g·x̂) / D),  x̂ = (x − μ)·r
 //                   define PARAM_GRADS: dgamma[c] = Σ_n Σ dy·x̂,  dbeta[c] = Σ_n Σ dy   (needs paramStride = 0)
-// Bindings: x, dy, gamma, beta (read); y, mean, stddev, dx, dgamma, dbeta (read_write); params: NormParams.
+//                   define PADDED_OUT: y is stored in a padded layout (f32 elements placed by outIndex).
+// Bindings: x, dy, gamma, beta (read); y, mean, stddev, dx, dgamma, dbeta (read_write); params: NormParams
+// (with the OUTPUT_LAYOUT_FIELDS of y, outputLayout.wgsl).
 // Dispatch: grid1d(params.groups, 1), one workgroup per group: meanStd and instanceNorm group = n·C + c
 // (groups = N·C); instanceNormBackward group = c (groups = C), looping over n so dgamma, dbeta need no second pass.
 // Statistics are two-pass (mean first, then Σ(x − μ)²), free of the cancellation of E[x²] − E[x]². Each reduction:
@@ -23,7 +25,11 @@ override WG: u32 = 64;    // power of two, at most 256
 @group(0) @binding(0) var<uniform> params: NormParams;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read> dy: array<T>;
+#if PADDED_OUT
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#else
 @group(0) @binding(3) var<storage, read_write> y: array<T>;
+#endif
 @group(0) @binding(4) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> stddev: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<T>;
@@ -77,6 +83,19 @@ fn meanStd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
   }
 }
 
+// Stores item p of plane `group` of y: one store, or with PADDED_OUT (y in a padded layout) each of its elements
+// where outIndex puts it (outputLayout.wgsl).
+fn storeY(group: u32, p: u32, v: T) {
+#if PADDED_OUT
+  for (var k = 0u; k < ELEMS; k++) {
+    let q = ELEMS * p + k;
+    y[outIndex(group, q / params.outCols, q % params.outCols)] = element(v, k);
+  }
+#else
+  y[group * planeItems() + p] = v;
+#endif
+}
+
 @compute @workgroup_size(WG)
 fn instanceNorm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let group = groupIndex(wid, nwg);
@@ -92,9 +111,9 @@ fn instanceNorm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id
 #endif
   for (var p = lid; p < planeItems(); p += WG) {
 #if RELU
-    y[base + p] = max(fma(x[base + p] - m.x, T(scale), T(shift)), T(0.0));
+    storeY(group, p, max(fma(x[base + p] - m.x, T(scale), T(shift)), T(0.0)));
 #else
-    y[base + p] = fma(x[base + p] - m.x, T(scale), T(shift));
+    storeY(group, p, fma(x[base + p] - m.x, T(scale), T(shift)));
 #endif
   }
 }

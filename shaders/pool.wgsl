@@ -4,7 +4,8 @@
 // the bottom/right edge, and averages then divide by the clipped window's size, as PyTorch does.
 //
 // Bindings: x, dy (read); out (read_write: y, or dx); params: PoolParams {n, height, width, outHeight,
-// outWidth, kernel, stride}, n = invocations (output elements forward, input elements backward).
+// outWidth, kernel, stride, OUTPUT_LAYOUT_FIELDS}, n = invocations (output elements forward, input elements
+// backward). The forward passes store y through outIndex (outputLayout.wgsl), so y may be in a padded layout.
 // Dispatch: grid1d(n, WG), one invocation per element written.
 //   maxPool:          y[oh, ow] = x at the window's first maximum in row-major (kh, kw) order (PyTorch's tie rule)
 //   maxPoolBackward:  dx[ih, iw] = Σ dy[oh, ow] over the windows whose first maximum is (ih, iw)
@@ -56,7 +57,7 @@ fn maxPool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let ow = i % params.outWidth;
   let oh = (i / params.outWidth) % params.outHeight;
   let plane = i / (params.outWidth * params.outHeight);
-  out[i] = x[windowArgmax(plane * params.height * params.width, oh, ow)];
+  out[outIndex(plane, oh, ow)] = x[windowArgmax(plane * params.height * params.width, oh, ow)];
 }
 
 @compute @workgroup_size(WG)
@@ -92,7 +93,7 @@ fn avgPool(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   for (var kh = 0u; kh < size.x; kh++) {
     for (var kw = 0u; kw < size.y; kw++) { acc += x[top + kh * params.width + kw]; }
   }
-  out[i] = acc / f32(size.x * size.y);
+  out[outIndex(plane, oh, ow)] = acc / f32(size.x * size.y);
 }
 
 @compute @workgroup_size(WG)

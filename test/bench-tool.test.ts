@@ -82,9 +82,10 @@ describe('argument parsing', () => {
   it('names fusion settings by rewrite', () => {
     expect(fusionSetting('all')).toBe(true);
     expect(fusionSetting('none')).toBe(false);
-    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false });
-    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false });
-    expect(() => fusionSetting('gramMse')).toThrow(/'all', 'none', a rewrite \(convAct, normAct\)/);
+    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, paddedOutput: false });
+    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, paddedOutput: true });
+    expect(fusionSetting('paddedOutput')).toEqual({ convAct: false, normAct: false, paddedOutput: true });
+    expect(() => fusionSetting('gramMse')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, paddedOutput\)/);
   });
 });
 

@@ -24,23 +24,31 @@ const engine = useEngine();
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixture = (p: string) => path.join(root, 'test/fixtures', p);
 
+const padInputs = (e: Engine) => e.stats.byKernel['conv2d.padInput'] ?? 0;
+
 /** Runs `run` twice per setting (the first packs frozen weights, cached on them) and returns the second run's
- *  dispatch count and output values. */
+ *  dispatch count (and how many of them were conv padding passes) and output values. */
 async function measure(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, fusion: FusionOptions) {
   (await run(fusion)).forEach((t) => t.release());
   const before = e.stats.dispatches;
+  const padsBefore = padInputs(e);
   const outputs = await run(fusion);
   const dispatches = e.stats.dispatches - before;
+  const pads = padInputs(e) - padsBefore;
   const values = await Promise.all(outputs.map(async (t) => Array.from(await t.read())));
   outputs.forEach((t) => t.release());
-  return { dispatches, values };
+  return { dispatches, pads, values };
 }
+
+/** The epilogue fusions counted here: every rewrite on but paddedOutput (a memory-plan rewrite that removes
+ *  padding passes, counted in its own describe block below). */
+const EPILOGUES = { paddedOutput: false } as const;
 
 async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, pairs: { convAct: number; normAct: number }) {
   const off = await measure(e, run, false);
-  const on = await measure(e, run, true);
-  const convOnly = await measure(e, run, { normAct: false });
-  const normOnly = await measure(e, run, { convAct: false });
+  const on = await measure(e, run, EPILOGUES);
+  const convOnly = await measure(e, run, { ...EPILOGUES, normAct: false });
+  const normOnly = await measure(e, run, { ...EPILOGUES, convAct: false });
   expect(on.dispatches).toBe(off.dispatches - pairs.convAct - pairs.normAct);
   expect(convOnly.dispatches).toBe(off.dispatches - pairs.convAct);
   expect(normOnly.dispatches).toBe(off.dispatches - pairs.normAct);
@@ -52,26 +60,37 @@ function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
 }
 
+const GATYS_LAYERS = { contentLayers: ['relu4_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] };
+
+/** Gatys evaluations at `size` px, one problem per fusion setting (made on first use): `run` returns the total,
+ *  gradient and loss terms. */
+function gatysEvaluations(e: Engine, vgg: Vgg19, size: number) {
+  const [content, style] = [image(size, size, 1), image(size, size, 2)];
+  const x = e.tensor([1, 3, size, size], uniform(3 * size * size, 3, -1, 1));
+  const problems = new Map<string, GatysProblem>();
+  const run = async (fusion: FusionOptions) => {
+    const key = JSON.stringify(fusion);
+    if (!problems.has(key)) problems.set(key, GatysProblem.create(e, vgg, content, [style], { imageSize: size, ...GATYS_LAYERS, fusion }));
+    const r = problems.get(key)!.evaluate(x);
+    return [r.total, r.grad, r.content, r.style, r.tv];
+  };
+  const release = () => {
+    for (const p of problems.values()) p.release();
+    x.release();
+  };
+  return { run, problems, release };
+}
+
 describe('fusion on and off, per model: dispatch counts and outputs', () => {
   it('Gatys (forward + backward): one conv+ReLU pair per conv up to the deepest layer', async () => {
     const e = engine();
     const vgg = await Vgg19.load(e, vggWeights(await loadWeights(fixture('gatys/vgg19_tiny.pth'))), 'relu5_1');
-    const layers = { contentLayers: ['relu4_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] };
-    const convs = VGG19_LAYER_NAMES.slice(0, layerIndex(deepestLayer([...layers.contentLayers, ...layers.styleLayers])) + 1).filter((n) => n.startsWith('conv')).length;
+    const convs = VGG19_LAYER_NAMES.slice(0, layerIndex(deepestLayer([...GATYS_LAYERS.contentLayers, ...GATYS_LAYERS.styleLayers])) + 1).filter((n) => n.startsWith('conv')).length;
     expect(convs).toBe(13);
-    const [content, style] = [image(32, 32, 1), image(32, 32, 2)];
-    const x = e.tensor([1, 3, 32, 32], uniform(3 * 32 * 32, 3, -1, 1));
-    const problems = new Map<string, GatysProblem>();
-    const run = async (fusion: FusionOptions) => {
-      const key = JSON.stringify(fusion);
-      if (!problems.has(key)) problems.set(key, GatysProblem.create(e, vgg, content, [style], { imageSize: 32, ...layers, fusion }));
-      const r = problems.get(key)!.evaluate(x);
-      return [r.total, r.grad, r.content, r.style, r.tv];
-    };
-    const counts = await expectFusion(e, run, { convAct: convs, normAct: 0 });
-    expect(problems.get('true')!.program.lastRun.dispatches).toBe(counts.on);
-    for (const p of problems.values()) p.release();
-    x.release();
+    const gatys = gatysEvaluations(e, vgg, 32);
+    const counts = await expectFusion(e, gatys.run, { convAct: convs, normAct: 0 });
+    expect(gatys.problems.get(JSON.stringify(EPILOGUES))!.program.lastRun.dispatches).toBe(counts.on);
+    gatys.release();
     vgg.release();
   });
 
@@ -141,13 +160,56 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     };
     for (const [noise, pairs] of [['zeros', step + 1], [noiseMaps, 0]] as const) {
       const off = await measureGenerator(false, noise as Float32Array[] | 'zeros');
-      const on = await measureGenerator(true, noise as Float32Array[] | 'zeros');
-      const convOnly = await measureGenerator({ normAct: false }, noise as Float32Array[] | 'zeros');
+      const on = await measureGenerator(EPILOGUES, noise as Float32Array[] | 'zeros');
+      const convOnly = await measureGenerator({ ...EPILOGUES, normAct: false }, noise as Float32Array[] | 'zeros');
       expect(on.dispatches).toBe(off.dispatches - pairs);
       expect(convOnly.dispatches).toBe(on.dispatches);
       expect(on.values).toEqual(off.values);
       expect(convOnly.values).toEqual(off.values);
     }
     for (const g of generators.values()) g.release();
+  });
+});
+
+describe('paddedOutput: producers write straight into the next conv’s padded input', () => {
+  /** With paddedOutput off and on (every other rewrite on): `removed` fewer padding passes and dispatches,
+   *  the same output bits. */
+  async function expectPaddedOutput(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, removed: number) {
+    const off = await measure(e, run, { paddedOutput: false });
+    const on = await measure(e, run, true);
+    expect(off.pads).toBeGreaterThanOrEqual(removed);
+    expect(on.pads).toBe(off.pads - removed);
+    expect(on.dispatches).toBe(off.dispatches - removed);
+    expect(on.values).toEqual(off.values);
+  }
+
+  it.each([32, 45])('Gatys at %i px (forward + backward): each pool into the next conv, each ReLU gradient into its conv’s input gradient', async (size) => {
+    const e = engine();
+    const vgg = await Vgg19.load(e, vggWeights(await loadWeights(fixture('gatys/vgg19_tiny.pth'))), 'relu5_1');
+    const used = VGG19_LAYER_NAMES.slice(0, layerIndex('relu5_1') + 1);
+    const convs = used.filter((n) => n.startsWith('conv')).length;
+    // A pool's output is read by the next conv only (its backward reads the pool's input); a ReLU gradient
+    // (fused into the conv's backward as reluBackward) by that conv's input gradient only. Every other
+    // activation is also read by a loss or a ReLU gradient, so it stays row-major.
+    const poolsIntoConvs = used.filter((n, i) => n.startsWith('pool') && used[i + 1]?.startsWith('conv')).length;
+    expect([convs, poolsIntoConvs]).toEqual([13, 4]);
+    const gatys = gatysEvaluations(e, vgg, size);
+    await expectPaddedOutput(e, gatys.run, poolsIntoConvs + convs);
+    gatys.release();
+    vgg.release();
+  });
+
+  it('fast style: each instance norm + ReLU read by a conv alone (not a residual block input, not a transposed conv)', async () => {
+    const e = engine();
+    const net = await FastStyleNet.load(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
+    const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
+    // The layer before a conv feeds it alone unless it is a residual block's input (the block's sum reads it
+    // too); transposed convs pad per phase and keep their padding passes.
+    const L = FAST_STYLE_LAYERS;
+    const removed = L.filter((l, i) => i > 0 && !l.transposed && l.residual !== 'first').length;
+    expect(removed).toBe(8);
+    await expectPaddedOutput(e, async (fusion) => [await net.forward(x, { fusion })], removed);
+    x.release();
+    net.release();
   });
 });

@@ -1,7 +1,7 @@
 // Program mechanics: views (reshape) and liveness, the stepwise mode with its hook and abort, and the
 // fusion switches.
 import { describe, expect, it } from 'vitest';
-import { FUSIONS, Graph, Program, add, conv2d, enabledFusions, instanceNorm, leakyRelu, relu, reshape, scale, tanh } from '../src/graph/index.ts';
+import { FUSION_NAMES, FUSIONS, Graph, Program, add, conv2d, enabledFusions, instanceNorm, leakyRelu, relu, reshape, scale, tanh } from '../src/graph/index.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { uniform } from './helpers/random.ts';
 
@@ -65,7 +65,8 @@ describe('Program', () => {
     expect(ops({ convAct: false })).toBe('conv2d leakyRelu conv2d relu instanceNorm');
     expect(ops()).toBe('conv2d conv2d instanceNorm');
     expect(ops(true)).toBe(ops());
-    expect(enabledFusions({})).toEqual(Object.keys(FUSIONS));
-    expect(() => ops({ bogus: true } as never)).toThrow("fusion: no rewrite named 'bogus' (known: convAct, normAct)");
+    expect(enabledFusions({})).toEqual(FUSION_NAMES);
+    expect(FUSION_NAMES).toEqual([...Object.keys(FUSIONS), 'paddedOutput']);
+    expect(() => ops({ bogus: true } as never)).toThrow("fusion: no rewrite named 'bogus' (known: convAct, normAct, paddedOutput)");
   });
 });

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { enabledFusions, FUSIONS, type FusionOptions } from '../../src/graph/fusion.ts';
+import { enabledFusions, FUSION_NAMES, type FusionOptions } from '../../src/graph/fusion.ts';
 import { imageToPlanes } from '../../src/image/io.ts';
 import { FastStyleNet } from '../../src/models/fastStyle.ts';
 import { GatysProblem } from '../../src/models/gatys.ts';
@@ -24,7 +24,7 @@ import { type Stats, stats } from './run.ts';
 /** A fusion setting by name: 'all', 'none', a rewrite's name (that one alone on: what it buys over none) or
  *  'no-NAME' (every rewrite but that one: what it buys over all). */
 export function fusionSetting(name: string): FusionOptions {
-  const names = Object.keys(FUSIONS);
+  const names: readonly string[] = FUSION_NAMES;
   if (name === 'all') return true;
   if (name === 'none') return false;
   const only = name.startsWith('no-') ? name.slice(3) : undefined;

@@ -4,7 +4,9 @@
 //   convAct   conv2d → relu | leakyRelu   ⇒  conv2d with the activation after its bias
 //   normAct   instanceNorm → relu         ⇒  instanceNorm with the ReLU in the same pass
 // A producer is fused only when the activation is its output's one consumer and that output is not a
-// program output. The activations' gradients read the activation's output (ReLU and leaky ReLU with
+// program output. One more switch names a rewrite of the program's memory plan, not of its steps:
+//   paddedOutput  producer → conv (zero padding)  ⇒  the producer writes into the conv's padded input layout
+//                 and the conv skips its padding pass (program.ts) The activations' gradients read the activation's output (ReLU and leaky ReLU with
 // slope ≥ 0 keep the sign), so training graphs fuse too; a negative slope reads the input and so stays.
 import type { Node } from './graph.ts';
 import type { Activation } from './ops.ts';
@@ -25,22 +27,27 @@ export const FUSIONS = {
   normAct: { producers: ['instanceNorm'], activations: { relu } },
 } as const satisfies Record<string, EpilogueRewrite>;
 
-export type FusionName = keyof typeof FUSIONS;
+/** Rewrites of the program's memory plan (program.ts), switched like the fusions. */
+export const LAYOUT_REWRITES = ['paddedOutput'] as const;
+
+export type FusionName = keyof typeof FUSIONS | (typeof LAYOUT_REWRITES)[number];
+/** Every switch FusionOptions names: the step rewrites, then the layout rewrites. */
+export const FUSION_NAMES: readonly FusionName[] = [...(Object.keys(FUSIONS) as (keyof typeof FUSIONS)[]), ...LAYOUT_REWRITES];
 /** true (the default) or false for every rewrite, or a switch per rewrite (unnamed ones stay on). */
 export type FusionOptions = boolean | Partial<Record<FusionName, boolean>>;
 
 /** Which rewrites the options switch on. */
 export function enabledFusions(options: FusionOptions = true): FusionName[] {
-  const names = Object.keys(FUSIONS) as FusionName[];
-  if (typeof options === 'boolean') return options ? names : [];
+  const names = FUSION_NAMES;
+  if (typeof options === 'boolean') return options ? [...names] : [];
   for (const k of Object.keys(options)) {
-    if (!(k in FUSIONS)) throw new Error(`fusion: no rewrite named '${k}' (known: ${names.join(', ')})`);
+    if (!names.includes(k as FusionName)) throw new Error(`fusion: no rewrite named '${k}' (known: ${names.join(', ')})`);
   }
   return names.filter((n) => options[n] ?? true);
 }
 
 export function fuse(steps: Step[], outputs: readonly Node[], options: FusionOptions = true): Step[] {
-  const rewrites: EpilogueRewrite[] = enabledFusions(options).map((n) => FUSIONS[n]);
+  const rewrites: EpilogueRewrite[] = enabledFusions(options).flatMap((n) => (n in FUSIONS ? [FUSIONS[n as keyof typeof FUSIONS]] : []));
   if (rewrites.length === 0) return steps;
   const consumers = new Map<Node, number>();
   for (const s of steps) for (const n of s.inputs) consumers.set(n, (consumers.get(n) ?? 0) + 1);

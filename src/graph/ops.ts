@@ -105,25 +105,25 @@ defineOp<{ wrt: AffineInput }>('affineBackward', {
 export function relu(x: Node): Node {
   return x.graph.add('relu', [x]);
 }
-defineOp('relu', { shape: (s) => s[0], run: (e, [x]) => act.relu(e, x) });
+defineOp('relu', { shape: (s) => s[0], run: (e, [x], _, into) => act.relu(e, x, into), writesInto: true });
 
 /** dx = dy·[y > 0]; y may be relu's input or output (same sign). */
 export function reluBackward(y: Node, dy: Node): Node {
   return y.graph.add('reluBackward', [y, dy]);
 }
-defineOp('reluBackward', { shape: sameShapes, run: (e, [y, dy]) => act.reluBackward(e, y, dy) });
+defineOp('reluBackward', { shape: sameShapes, run: (e, [y, dy], _, into) => act.reluBackward(e, y, dy, into), writesInto: true });
 
 /** x > 0 ? x : slope·x */
 export function leakyRelu(x: Node, slope: number): Node {
   return x.graph.add('leakyRelu', [x], { slope });
 }
-defineOp<{ slope: number }>('leakyRelu', { shape: (s) => s[0], run: (e, [x], a) => act.leakyRelu(e, x, a.slope) });
+defineOp<{ slope: number }>('leakyRelu', { shape: (s) => s[0], run: (e, [x], a, into) => act.leakyRelu(e, x, a.slope, into), writesInto: true });
 
 /** dx = dy·(x > 0 ? 1 : slope); for slope ≥ 0, x may be leakyRelu's output instead (same sign). */
 export function leakyReluBackward(x: Node, dy: Node, slope: number): Node {
   return x.graph.add('leakyReluBackward', [x, dy], { slope });
 }
-defineOp<{ slope: number }>('leakyReluBackward', { shape: sameShapes, run: (e, [x, dy], a) => act.leakyReluBackward(e, x, dy, a.slope) });
+defineOp<{ slope: number }>('leakyReluBackward', { shape: sameShapes, run: (e, [x, dy], a, into) => act.leakyReluBackward(e, x, dy, a.slope, into), writesInto: true });
 
 export function tanh(x: Node): Node {
   return x.graph.add('tanh', [x]);
@@ -147,6 +147,8 @@ export interface Conv2dAttrs extends Record<string, unknown> {
   padMode: conv.PadMode;
   /** Set by the fusion pass only. */
   activation?: Activation;
+  /** Set by the program's paddedOutput plan only: the kernel whose padded input layout it planned for. */
+  impl?: string;
 }
 
 function convOutShape(x: Shape, w: Shape, a: Conv2dAttrs): Shape {
@@ -176,7 +178,12 @@ defineOp<Conv2dAttrs>('conv2d', {
       padding: a.padding,
       padMode: a.padMode,
       activation: a.activation ?? 'none',
+      impl: a.impl,
     }),
+  paddedInput(ctx, [x, w], a) {
+    const planned = conv.conv2dInputLayout(ctx, x, w, a);
+    return planned && { layout: planned.layout, attrs: { ...a, impl: planned.impl } };
+  },
 });
 
 export function conv2dBackwardInput(dy: Node, w: Node, x: Node, attrs: Conv2dAttrs): Node {
@@ -184,7 +191,11 @@ export function conv2dBackwardInput(dy: Node, w: Node, x: Node, attrs: Conv2dAtt
 }
 defineOp<Conv2dAttrs & { inputShape: Shape }>('conv2dBackwardInput', {
   shape: (_, a) => a.inputShape,
-  run: (e, [dy, w], a) => conv.conv2dBackwardInput(e, dy, w, a.inputShape, { stride: a.stride, padding: a.padding, padMode: a.padMode }),
+  run: (e, [dy, w], a) => conv.conv2dBackwardInput(e, dy, w, a.inputShape, { stride: a.stride, padding: a.padding, padMode: a.padMode, impl: a.impl }),
+  paddedInput(ctx, [, w], a) {
+    const planned = conv.conv2dBackwardInputLayout(ctx, a.inputShape, w, a);
+    return planned && { layout: planned.layout, attrs: { ...a, impl: planned.impl } };
+  },
 });
 
 export function conv2dBackwardWeight(x: Node, dy: Node, w: Node, attrs: Conv2dAttrs): Node {
@@ -266,10 +277,11 @@ export function instanceNorm(x: Node, opts: { gamma?: Node; beta?: Node; eps?: n
 }
 defineOp<InstanceNormAttrs>('instanceNorm', {
   shape: ([x, ...params], a) => (perChannel(features(x, a), ...params), x),
-  run: (e, [x, gamma, beta], a) => {
+  run: (e, [x, gamma, beta], a, into) => {
     if (a.activation && a.activation !== 'relu') throw new Error(`instanceNorm: no fused ${JSON.stringify(a.activation)} epilogue`);
-    return norm.instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu' });
+    return norm.instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu' }, into);
   },
+  writesInto: true,
 });
 
 export type InstanceNormInput = 'x' | 'gamma' | 'beta';
@@ -390,13 +402,13 @@ export function maxPool2d(x: Node, kernel = 2, stride = kernel, opts: { ceilMode
   const attrs: PoolAttrs = { kernel, stride, ...(opts.ceilMode ? { ceilMode: true } : {}) };
   return x.graph.add('maxPool2d', [x], attrs);
 }
-defineOp<PoolAttrs>('maxPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a) => pool.maxPool2d(e, x, a) });
+defineOp<PoolAttrs>('maxPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a, into) => pool.maxPool2d(e, x, a, into), writesInto: true });
 
 export function avgPool2d(x: Node, kernel = 2, stride = kernel): Node {
   const attrs: PoolAttrs = { kernel, stride };
   return x.graph.add('avgPool2d', [x], attrs);
 }
-defineOp<PoolAttrs>('avgPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a) => pool.avgPool2d(e, x, a) });
+defineOp<PoolAttrs>('avgPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a, into) => pool.avgPool2d(e, x, a, into), writesInto: true });
 
 export function maxPool2dBackward(x: Node, dy: Node, attrs: PoolAttrs): Node {
   return x.graph.add('maxPool2dBackward', [x, dy], attrs);

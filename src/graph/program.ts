@@ -2,12 +2,19 @@
 // pass; each intermediate tensor is released right after its last use (memory planning by liveness), so
 // the backward pass frees activations as soon as it no longer needs them. A view step (reshape) shares its
 // input's buffer, so the input lives as long as the view does.
+// The paddedOutput rewrite (a fusion switch) plans layouts too: a value whose one consumer is a convolution
+// that pads its input itself (zero padding, a direct kernel) and whose producer can write into a given
+// tensor is allocated in the padded layout that conv's kernel reads (zero border, Engine.zeros), so the
+// producer writes the interior and the conv skips its padding pass. A value anything else reads stays
+// row-major: no other kernel reads padded layouts. Reflect padding stays on the conv's padding pass.
 import { scale } from '../kernels/elementwise.ts';
+import type { PaddedLayout } from '../kernels/geometry.ts';
+import type { GpuContext } from '../runtime/device.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
 import { shapeString } from '../runtime/tensor.ts';
 import { type Attrs, type Node, describe } from './graph.ts';
-import { type FusionOptions, fuse } from './fusion.ts';
+import { type FusionOptions, enabledFusions, fuse } from './fusion.ts';
 import { opDef } from './registry.ts';
 
 export interface Step {
@@ -31,6 +38,13 @@ export interface StepwiseOptions {
   signal?: AbortSignal;
 }
 
+/** The paddedOutput plan on one device: the values allocated in a padded layout, and the attrs of each step
+ *  that reads one, pinned to the kernel the layout was planned for. */
+interface LayoutPlan {
+  layouts: Map<Node, PaddedLayout>;
+  attrs: Map<Step, Attrs>;
+}
+
 export interface RunStats {
   /** Peak bytes of pooled tensors during the run (activations, gradients, temporaries). */
   peakBytes: number;
@@ -41,6 +55,9 @@ export class Program {
   readonly steps: readonly Step[];
   /** Per step, the values that die after it (not outputs: the caller gets those). */
   private freeAfter: Node[][];
+  private readonly paddedOutput: boolean;
+  /** Per device (the kernels the planner picks depend on it), made on the first run there. */
+  private layoutPlans = new WeakMap<GpuContext, LayoutPlan>();
   lastRun: RunStats = { peakBytes: 0, dispatches: 0 };
 
   constructor(
@@ -61,6 +78,7 @@ export class Program {
       .filter((n) => needed.has(n) && n.op !== 'input' && n.op !== 'constant')
       .map((n) => ({ node: n, op: n.op, inputs: n.inputs, attrs: n.attrs }));
     this.steps = fuse(steps, outputs, options.fusion ?? true);
+    this.paddedOutput = enabledFusions(options.fusion ?? true).includes('paddedOutput');
     const lastUse = new Map<Node, number>();
     this.steps.forEach((s, i) => {
       lastUse.set(s.node, i); // a value nothing reads dies at once
@@ -75,6 +93,32 @@ export class Program {
     const isOutput = new Set(outputs);
     this.freeAfter = this.steps.map(() => []);
     for (const s of this.steps) if (!isOutput.has(s.node)) this.freeAfter[lastUse.get(s.node)!].push(s.node);
+  }
+
+  /** The paddedOutput plan for `ctx`: each conv-like step (an op with paddedInput) whose input 0 has it as
+   *  its one reader, is not a program output and comes from a producer that writesInto, asked once for its
+   *  kernel's padded input layout. */
+  private layoutPlan(ctx: GpuContext): LayoutPlan {
+    const known = this.layoutPlans.get(ctx);
+    if (known) return known;
+    const plan: LayoutPlan = { layouts: new Map(), attrs: new Map() };
+    if (this.paddedOutput) {
+      const readers = new Map<Node, number>();
+      for (const n of [...this.steps.flatMap((s) => s.inputs), ...this.outputs]) readers.set(n, (readers.get(n) ?? 0) + 1);
+      const producer = new Map(this.steps.map((s) => [s.node, s]));
+      for (const s of this.steps) {
+        const consumer = opDef(s.op);
+        const x = s.inputs[0];
+        const from = x && producer.get(x);
+        if (!consumer.paddedInput || !from || !opDef(from.op).writesInto || readers.get(x) !== 1) continue;
+        const planned = consumer.paddedInput(ctx, s.inputs.map((n) => n.shape), s.attrs);
+        if (!planned) continue;
+        plan.layouts.set(x, planned.layout);
+        plan.attrs.set(s, planned.attrs);
+      }
+    }
+    this.layoutPlans.set(ctx, plan);
+    return plan;
   }
 
   /** Input leaves the program needs, by name. */
@@ -128,6 +172,7 @@ export class Program {
       return t;
     };
     for (const n of this.inputs) valueOf(n); // all inputs checked before any work
+    const { layouts, attrs } = this.layoutPlan(e.ctx);
     const isOutput = new Set(this.outputs);
     e.pool.resetPeak();
     const base = e.pool.stats.liveBytes;
@@ -136,7 +181,15 @@ export class Program {
     try {
       for (const [i, step] of this.steps.entries()) {
         const def = opDef(step.op);
-        let out = def.run(e, step.inputs.map(valueOf), step.attrs);
+        const layout = layouts.get(step.node);
+        const into = layout && e.zeros(step.node.shape, layout);
+        let out: Tensor;
+        try {
+          out = def.run(e, step.inputs.map(valueOf), attrs.get(step) ?? step.attrs, into);
+        } catch (err) {
+          into?.release();
+          throw err;
+        }
         // An output must own its buffer: a view handed out would die with its input.
         if (def.view && isOutput.has(step.node)) out = scale(e, out, 1);
         values.set(step.node, out);

@@ -9,6 +9,7 @@
 //                    from a style image's statistics, as the AdaIN op of style transfer does)
 // The general ops it also uses (conv2d, convTranspose2d, leakyRelu, upsampleNearest2x, add, scale) are in ops.ts.
 import * as gen from '../kernels/stylegan.ts';
+import { outputLayoutUniforms } from '../kernels/layout.ts';
 import { INSTANCE_NORM_MOMENTS, NormParams, instanceNormAffineKernel } from '../kernels/norm.ts';
 import { grid1d } from '../runtime/kernel.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
@@ -102,9 +103,9 @@ defineOp('styleModulatedNorm', {
     // The instance-norm kernel's AFFINE variant reads gamma[n·paramStride + c]: paramStride C is per sample.
     e.run(instanceNormAffineKernel, {
       bindings: { x, gamma, beta, y },
-      uniforms: { channels: C, positions: H * W, groups, batch: N, unbiased: unbiased ? 1 : 0, eps, paramStride: C } satisfies Record<keyof typeof NormParams.fields, number>,
+      uniforms: { channels: C, positions: H * W, groups, batch: N, unbiased: unbiased ? 1 : 0, eps, paramStride: C, ...outputLayoutUniforms(y) } satisfies Record<keyof typeof NormParams.fields, number>,
       workgroups: grid1d(groups, 1, e.ctx.limits.maxComputeWorkgroupsPerDimension),
-      defines: { AFFINE: true, PARAM_GRADS: false, RELU: false, VEC4: (H * W) % 4 === 0 },
+      defines: { AFFINE: true, PARAM_GRADS: false, RELU: false, VEC4: (H * W) % 4 === 0, PADDED_OUT: false },
     });
     return y;
   },

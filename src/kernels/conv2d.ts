@@ -13,7 +13,7 @@ import { type KernelSpec, grid1d, kernel, kernelVariants, shaderModule } from '.
 import { type Shape, type Tensor, derivedKey, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/conv2d.wgsl?raw';
-import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputShape, convTransposeMismatch, paddingOf } from './geometry.ts';
+import { type ConvTranspose2dGeometry, NO_PADDING, type PaddedLayout, type Padding, conv2dOutputShape, convTransposeMismatch, paddedLayout, paddingOf, sameLayout } from './geometry.ts';
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import {
@@ -22,7 +22,7 @@ import {
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
-import { type ChoiceOption, type KernelCandidate, kernelTable, optionReason, plan } from './planner.ts';
+import { type ChoiceOption, type KernelCandidate, type KernelTable, kernelTable, optionReason, plan } from './planner.ts';
 import { ConvParams, convParams } from './convParams.ts';
 import { conv2dTiled, convTranspose2dTiled, tiledConvReason } from './conv2dTiled.ts';
 
@@ -181,6 +181,34 @@ interface Epilogue {
 /** The direct kernels directConv runs through padInput. */
 type Direct = 'conv3x3Subgroup' | 'conv2d3x3' | 'convKxKSubgroup';
 
+/** The padded input [height, width] per plane that a direct kernel (or convNarrowSubgroup) reads for an
+ *  output of Hy × Wy: its padding plus the rows and columns its last tiles reach (for conv2d3x3: 4 × 4 tiles,
+ *  columns a multiple of 4 so rows are vec4-aligned). */
+function directPaddedSize(kind: Direct | 'convNarrowSubgroup', Hy: number, Wy: number, KH: number, KW: number, stride: number): [number, number] {
+  if (kind === 'conv3x3Subgroup') return subgroupPaddedSize(Hy, Wy);
+  if (kind === 'convKxKSubgroup') return kxkPaddedSize(Hy, Wy, KH, KW, stride);
+  if (kind === 'convNarrowSubgroup') return narrowPaddedSize(Hy, Wy, KH, KW, stride);
+  return [Math.ceil(Hy / 4) * 4 + 2, Math.ceil(Wy / 4) * 4 + 4];
+}
+
+/** The layout a direct kernel reads its zero-padded input in (undefined for reflect padding, which stays
+ *  on padInput): a producer that writes x there spares the kernel its padding pass. */
+function directLayout(kind: Direct | 'convNarrowSubgroup', out: Shape, KH: number, KW: number, stride: number, pad: Padding, reflect: boolean): PaddedLayout | undefined {
+  return reflect ? undefined : paddedLayout(pad, directPaddedSize(kind, out[2], out[3], KH, KW, stride));
+}
+
+/** x padded as a direct kernel reads it (paddedHW per plane): x's own buffer when a producer wrote x in
+ *  that layout (the program's paddedOutput plan), else padInput's copy. Release the result either way (a
+ *  view of x lets go of nothing). */
+function paddedInput(e: Engine, op: string, x: Tensor, pad: Padding, reflect: boolean, paddedHW: [number, number]): Tensor {
+  if (!x.layout) return padInput(e, op, x, pad, reflect, paddedHW);
+  const want = reflect ? undefined : paddedLayout(pad, paddedHW);
+  if (!sameLayout(x.layout, want)) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} is stored in layout ${JSON.stringify(x.layout)}, the kernel reads ${want ? JSON.stringify(want) : 'reflect padding'}`);
+  }
+  return x.storage();
+}
+
 /** How conv2d3x3 reads w: [Cin, Cout, 3, 3] instead of [Cout, Cin, 3, 3] when `transposed`, each kernel
  *  rotated by 180° when `flipped`. */
 interface TapLayout {
@@ -217,14 +245,14 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   const [KH, KW] = w.shape.slice(2);
   const sublanes = lanes ?? subgroupLanes(e.ctx);
   if (kind === 'convKxKSubgroup') {
-    const xp = padInput(e, op, x, pad, reflect, kxkPaddedSize(Hy, Wy, KH, KW, stride));
+    const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, KH, KW, stride));
     const taps = w.derived(derivedKey('conv2dSubgroup.rowTaps', layout.transposed, layout.flipped, sublanes), () => packTapsRows(e, w, Cx, Cy, KH, KW, layout, lanes));
     const y = convKxKSubgroup(e, xp, taps, outShape, KH, KW, stride, { bias, activation, lanes });
     xp.release();
     return y;
   }
   if (kind === 'conv3x3Subgroup') {
-    const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy));
+    const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, 3, 3, 1));
     const taps = w.derived(derivedKey('conv2dSubgroup.taps', layout.transposed, layout.flipped, sublanes), () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
     const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation, lanes);
     xp.release();
@@ -238,8 +266,7 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   if (groups > maxDim) {
     throw new Error(`${op}: input ${shapeString(x.shape)} → output ${shapeString(outShape)} needs more than ${maxDim} workgroups along one dimension of the direct 3×3 kernel`);
   }
-  // Rows and columns up to what the last tiles read, columns a multiple of 4 so rows are vec4-aligned.
-  const xp = padInput(e, op, x, pad, reflect, [rowBlocks * 4 + 2, colBlocks * 4 + 4]);
+  const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, 3, 3, 1));
   const paddedShape = xp.shape;
   const taps = w.derived(derivedKey('conv2d.packTaps', layout.transposed, layout.flipped), () => {
     const packed = e.empty([chanBlocks * 4 * Cx * 9]);
@@ -331,6 +358,10 @@ export interface WeightGradientProblem extends Geometry {
 /** A row of a conv table: a candidate and how it runs. */
 interface ConvCandidate<P, Run> extends KernelCandidate<P> {
   readonly run: Run;
+  /** The padded layout the kernel reads its input in, where it pads the input itself (a direct kernel with
+   *  zero padding): given its input in that layout (Engine.zeros with it, written by a producer), run skips
+   *  the padding pass. The one statement of each kernel's padded geometry the program plans with. */
+  readonly inputLayout?: (p: P) => PaddedLayout | undefined;
 }
 type CorrelationRun = (e: Engine, op: string, p: CorrelationProblem, x: Tensor, w: Tensor, epilogue: Epilogue) => Tensor;
 type GatherRun = (e: Engine, op: string, p: GatherProblem, x: Tensor, w: Tensor, bias: Tensor | undefined) => Tensor;
@@ -373,16 +404,14 @@ const fitsKxK = (KH: number, KW: number, stride: number) =>
  *  input channels Cx (their padInput and dispatch grids). */
 function directGridReason(kind: Direct, ctx: GpuContext, out: Shape, Cx: number, KH: number, KW: number, stride: number, lanes = subgroupLanes(ctx)): string | undefined {
   const [N, Cy, Hy, Wy] = out;
+  const [Hp] = directPaddedSize(kind, Hy, Wy, KH, KW, stride);
   if (kind === 'conv3x3Subgroup') {
-    const [Hp] = subgroupPaddedSize(Hy, Wy);
     return gridReason(ctx, [Math.ceil(Wy / SUBGROUP_TILE.cols), Math.ceil(Hy / SUBGROUP_TILE.rows), N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
   }
   if (kind === 'convKxKSubgroup') {
-    const [Hp] = kxkPaddedSize(Hy, Wy, KH, KW, stride);
     return gridReason(ctx, [Math.ceil(Wy / KXK_TILE_COLS), Hy, N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
   }
-  const rowBlocks = Math.ceil(Hy / 4);
-  return gridReason(ctx, [Math.ceil((rowBlocks * Math.ceil(Wy / 4)) / WG), Math.ceil(Cy / 4), N], [N * Cx, rowBlocks * 4 + 2]);
+  return gridReason(ctx, [Math.ceil((Math.ceil(Hy / 4) * Math.ceil(Wy / 4)) / WG), Math.ceil(Cy / 4), N], [N * Cx, Hp]);
 }
 
 const PLAIN: TapLayout = { transposed: false, flipped: false };
@@ -419,6 +448,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
         const [, Cx, KH, KW] = p.w;
         return fits3x3(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, Cx, KH, KW, 1, p.lanes);
       },
+      inputLayout: (p) => directLayout('conv3x3Subgroup', p.out, 3, 3, 1, p.pad, p.reflect),
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
     },
     {
@@ -433,12 +463,13 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
         if (Cy > NARROW_MAX_CHANNELS) return `needs at most ${NARROW_MAX_CHANNELS} output channels, got ${Cy}`;
         const lanes = p.lanes ?? subgroupLanes(ctx);
         return fitsKxK(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
-          gridReason(ctx, [Math.ceil(Wy / NARROW_TILE_COLS), Math.ceil(Hy / lanes), N], [N * Cx, narrowPaddedSize(Hy, Wy, KH, KW, p.stride)[0]]);
+          gridReason(ctx, [Math.ceil(Wy / NARROW_TILE_COLS), Math.ceil(Hy / lanes), N], [N * Cx, directPaddedSize('convNarrowSubgroup', Hy, Wy, KH, KW, p.stride)[0]]);
       },
+      inputLayout: (p) => directLayout('convNarrowSubgroup', p.out, p.w[2], p.w[3], p.stride, p.pad, p.reflect),
       run(e, op, p, x, w, { bias, activation }) {
         const [, Cy, Hy, Wy] = p.out;
         const [KH, KW] = p.w.slice(2);
-        const xp = padInput(e, op, x, p.pad, p.reflect, narrowPaddedSize(Hy, Wy, KH, KW, p.stride));
+        const xp = paddedInput(e, op, x, p.pad, p.reflect, directPaddedSize('convNarrowSubgroup', Hy, Wy, KH, KW, p.stride));
         const taps = w.derived(derivedKey('conv2dSubgroup.rowTaps', false, false, 4), () => packTapsRows(e, w, p.x[1], Cy, KH, KW, PLAIN, 4));
         const y = convNarrowSubgroup(e, xp, taps, p.out, KH, KW, p.stride, { bias, activation, lanes: p.lanes });
         xp.release();
@@ -452,6 +483,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
         const [, Cx, KH, KW] = p.w;
         return fitsKxK(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('convKxKSubgroup', ctx, p.out, Cx, KH, KW, p.stride, p.lanes);
       },
+      inputLayout: (p) => directLayout('convKxKSubgroup', p.out, p.w[2], p.w[3], p.stride, p.pad, p.reflect),
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'convKxKSubgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
     },
     {
@@ -462,6 +494,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
         const [, Cx, KH, KW] = p.w;
         return fits3x3(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, Cx, KH, KW, 1);
       },
+      inputLayout: (p) => directLayout('conv2d3x3', p.out, 3, 3, 1, p.pad, p.reflect),
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv2d3x3', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, epilogue),
     },
     {
@@ -528,6 +561,13 @@ function strideOneCorrelation(p: GatherProblem): Padding | string {
 }
 const ROTATED: TapLayout = { transposed: true, flipped: true };
 
+/** The layout a direct kernel reads a stride-1 gather's input in (its correlation's zero padding); undefined
+ *  at stride 2 (gatherPhases pads per phase). */
+function gatherLayout(kind: Direct, p: GatherProblem): PaddedLayout | undefined {
+  const pad = strideOneCorrelation(p);
+  return typeof pad === 'string' ? undefined : directLayout(kind, p.out, p.w[2], p.w[3], 1, pad, false);
+}
+
 /** Gathers: conv2d's input gradient and convTranspose2d's forward pass. */
 export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
   family: 'gather (conv2d input gradient)',
@@ -541,6 +581,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         if (typeof pad === 'string') return pad;
         return fits3x3(KH, KW, 1) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, p.x[1], KH, KW, 1, p.lanes);
       },
+      inputLayout: (p) => gatherLayout('conv3x3Subgroup', p),
       run: (e, op, p, x, w, bias) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias, lanes: p.lanes }),
     },
     {
@@ -557,6 +598,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         return (typeof pad === 'string' ? undefined : fitsKxK(KH, KW, 1)) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ??
           directGridReason('convKxKSubgroup', ctx, p.out, p.x[1], Math.ceil(KH / p.stride), Math.ceil(KW / p.stride), 1, p.lanes);
       },
+      inputLayout: (p) => gatherLayout('convKxKSubgroup', p),
       run(e, op, p, x, w, bias) {
         const pad = strideOneCorrelation(p);
         if (typeof pad === 'string') return gatherPhases(e, op, x, w, p.out, p.pad, bias, p.lanes);
@@ -572,6 +614,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         if (typeof pad === 'string') return pad;
         return fits3x3(KH, KW, 1) ?? optionsReason(p, this.options) ?? directGridReason('conv2d3x3', ctx, p.out, p.x[1], KH, KW, 1);
       },
+      inputLayout: (p) => gatherLayout('conv2d3x3', p),
       run: (e, op, p, x, w, bias) => directConv(e, op, 'conv2d3x3', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias }),
     },
     {
@@ -671,6 +714,25 @@ export const weightGradientKernels = kernelTable<WeightGradientProblem, WeightGr
     gpu: ['conv2dBackwardWeight'],
   },
 });
+
+/** The kernel `impl` (or 'auto') picks for `problem` and the padded layout it reads its input in, if it pads
+ *  the input itself: the program's paddedOutput plan asks this once per step and pins the kernel (impl). */
+function plannedInputLayout<P>(table: KernelTable<P, ConvCandidate<P, unknown>>, op: string, problem: P, ctx: GpuContext, impl?: string): { impl: string; layout: PaddedLayout } | undefined {
+  const k = plan(table, op, problem, ctx, impl);
+  const layout = k.inputLayout?.(problem);
+  return layout && { impl: k.name, layout };
+}
+
+/** conv2d's kernel for x of shape `xs` and w of `ws`, with the padded layout it reads x in (if any). */
+export function conv2dInputLayout(ctx: GpuContext, xs: Shape, ws: Shape, opts: Conv2dGeometry & KernelChoice = {}) {
+  return plannedInputLayout(correlationKernels, 'conv2d', conv2dProblems('conv2d', xs, ws, opts).forward, ctx, opts.impl);
+}
+
+/** conv2dBackwardInput's kernel for a conv2d of an input of `inputShape` with w of `ws`, with the padded
+ *  layout it reads the output gradient in (if any). */
+export function conv2dBackwardInputLayout(ctx: GpuContext, inputShape: Shape, ws: Shape, opts: Conv2dGeometry & KernelChoice = {}) {
+  return plannedInputLayout(gatherKernels, 'conv2dBackwardInput', conv2dProblems('conv2dBackwardInput', inputShape, ws, opts).inputGradient, ctx, opts.impl);
+}
 
 /** Runs a gather problem with the kernel `impl` (or 'auto') picks, folding reflect padding back. */
 function gather(e: Engine, op: string, p: GatherProblem, x: Tensor, w: Tensor, impl: string | undefined, bias?: Tensor): Tensor {

@@ -123,3 +123,43 @@ export function poolGeometry(op: string, inputShape: Shape, { kernel, stride = k
   const outWidth = poolOutputSize(W, kernel, stride, ceilMode);
   return { outShape: [N, C, outHeight, outWidth] as Shape, height: H, width: W, outHeight, outWidth, kernel, stride };
 }
+
+// ---- padded layouts
+
+/** Where an [N, C, H, W] tensor sits when stored inside a zero border: each (n, c) plane is `height` rows of
+ *  `width` floats, the values at rows top … top + H − 1 and columns left … left + W − 1, zeros elsewhere. It
+ *  is the input a direct convolution kernel reads (its zero padding, plus the rows and columns its last
+ *  tiles reach), so a producer that writes in it spares the conv its padding pass. */
+export interface PaddedLayout {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/** The zero padding `pad` of an input, stored `paddedHW` = [height, width] per plane. */
+export function paddedLayout(pad: Padding, [height, width]: readonly [number, number]): PaddedLayout {
+  return { top: pad.top, left: pad.left, height, width };
+}
+
+export function sameLayout(a: PaddedLayout | undefined, b: PaddedLayout | undefined): boolean {
+  return a === b || (!!a && !!b && a.top === b.top && a.left === b.left && a.height === b.height && a.width === b.width);
+}
+
+/** The buffer shape [N, C, height, width] of `shape` [N, C, H, W] stored in `layout`; throws when the values
+ *  do not fit inside it. */
+export function paddedStorageShape(shape: Shape, layout: PaddedLayout): Shape {
+  if (shape.length !== 4) throw new Error(`padded layout: tensor must be [N, C, H, W], got ${shapeString(shape)}`);
+  const [N, C, H, W] = shape;
+  const { top, left, height, width } = layout;
+  if (![top, left, height, width].every((v) => Number.isInteger(v) && v >= 0) || top + H > height || left + W > width) {
+    throw new Error(`padded layout ${JSON.stringify(layout)} cannot hold ${shapeString(shape)}`);
+  }
+  return [N, C, height, width];
+}
+
+/** The buffer offset of element (plane, h, w) (plane = n·C + c) in `layout`: the one formula, which
+ *  shaders/outputLayout.wgsl's outIndex evaluates from outputLayoutUniforms (kernels/layout.ts). */
+export function paddedIndex(layout: PaddedLayout, plane: number, h: number, w: number): number {
+  return (plane * layout.height + layout.top + h) * layout.width + layout.left + w;
+}

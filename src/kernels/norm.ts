@@ -12,6 +12,8 @@ import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/norm.wgsl?raw';
 import itemsWgsl from '../../shaders/items.wgsl?raw';
 import workgroupReduceWgsl from '../../shaders/workgroupReduce.wgsl?raw';
+import outputLayoutWgsl from '../../shaders/outputLayout.wgsl?raw';
+import { OUTPUT_LAYOUT_FIELDS, outputLayoutUniforms, outputTensor } from './layout.ts';
 
 const WG = 64;
 export const NormParams = uniformStruct('NormParams', {
@@ -22,8 +24,9 @@ export const NormParams = uniformStruct('NormParams', {
   unbiased: 'u32',
   eps: 'f32',
   paramStride: 'u32',
+  ...OUTPUT_LAYOUT_FIELDS,
 });
-const module = shaderModule('norm', source, [NormParams], [itemsWgsl, workgroupReduceWgsl]);
+const module = shaderModule('norm', source, [NormParams], [itemsWgsl, workgroupReduceWgsl, outputLayoutWgsl]);
 const constants = { WG };
 type NormKernel = KernelSpec<typeof NormParams.fields>;
 
@@ -96,8 +99,9 @@ function sameShape(op: string, what: string, t: Tensor, shape: readonly number[]
   }
 }
 
-function params(d: Dims, groups: number, m: Required<MomentOptions>, paramStride: number) {
-  return { channels: d.C, positions: d.P, groups, batch: d.N, unbiased: m.unbiased ? 1 : 0, eps: m.eps, paramStride };
+/** The uniforms of a pass over x of dims `d` whose output (y, dx or the moments) is `out`. */
+function params(d: Dims, groups: number, m: Required<MomentOptions>, paramStride: number, out: Tensor) {
+  return { channels: d.C, positions: d.P, groups, batch: d.N, unbiased: m.unbiased ? 1 : 0, eps: m.eps, paramStride, ...outputLayoutUniforms(out) };
 }
 
 function groupsGrid(e: Engine, groups: number) {
@@ -113,21 +117,22 @@ export function channelMeanStd(e: Engine, x: Tensor, opts: MomentOptions = {}): 
   const std = e.empty([d.N, d.C]);
   e.run(meanStdKernel, {
     bindings: { x, mean, stddev: std },
-    uniforms: params(d, d.N * d.C, m, 0),
+    uniforms: params(d, d.N * d.C, m, 0, mean),
     workgroups: groupsGrid(e, d.N * d.C),
-    defines: { AFFINE: false, PARAM_GRADS: false, RELU: false, VEC4: d.P % 4 === 0 },
+    defines: { AFFINE: false, PARAM_GRADS: false, RELU: false, VEC4: d.P % 4 === 0, PADDED_OUT: false },
   });
   return { mean, std };
 }
 
-function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, affine?: { gamma: Tensor; beta: Tensor; stride: number }, relu = false): Tensor {
-  const y = e.empty(x.shape);
+function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, affine?: { gamma: Tensor; beta: Tensor; stride: number }, relu = false, into?: Tensor): Tensor {
+  const y = outputTensor(e, 'instanceNorm', x.shape, into);
   const groups = d.N * d.C;
+  const out = y.storage();
   e.run(affine ? instanceNormAffineKernel : instanceNormKernel, {
-    bindings: affine ? { x, gamma: affine.gamma, beta: affine.beta, y } : { x, y },
-    uniforms: params(d, groups, m, affine?.stride ?? 0),
+    bindings: affine ? { x, gamma: affine.gamma, beta: affine.beta, y: out } : { x, y: out },
+    uniforms: params(d, groups, m, affine?.stride ?? 0, y),
     workgroups: groupsGrid(e, groups),
-    defines: { AFFINE: !!affine, PARAM_GRADS: false, RELU: relu, VEC4: d.P % 4 === 0 },
+    defines: { AFFINE: !!affine, PARAM_GRADS: false, RELU: relu, VEC4: d.P % 4 === 0, PADDED_OUT: !!y.layout },
   });
   return y;
 }
@@ -140,21 +145,21 @@ function checkAffine(op: string, C: number, gamma?: Tensor, beta?: Tensor): void
 /** y = (x − μ)/sqrt(σ² + eps), times gamma[c] plus beta[c] when given, per (n, c) over H·W (then max(y, 0)
  *  with `relu`).
  *  Defaults: biased variance, eps 1e-5 (torch.nn.functional.instance_norm). */
-export function instanceNorm(e: Engine, x: Tensor, opts: InstanceNormOptions = {}): Tensor {
+export function instanceNorm(e: Engine, x: Tensor, opts: InstanceNormOptions = {}, into?: Tensor): Tensor {
   const op = 'instanceNorm';
   const m = moments(op, opts, INSTANCE_NORM_MOMENTS);
   const d = featureDims(op, 'x', x, m);
   if (!opts.gamma !== !opts.beta) throw new Error(`${op}: give both gamma and beta, or neither`);
   checkAffine(op, d.C, opts.gamma, opts.beta);
-  return normalize(e, x, d, m, opts.gamma && opts.beta ? { gamma: opts.gamma, beta: opts.beta, stride: 0 } : undefined, opts.relu);
+  return normalize(e, x, d, m, opts.gamma && opts.beta ? { gamma: opts.gamma, beta: opts.beta, stride: 0 } : undefined, opts.relu, into);
 }
 
 function runBackward(e: Engine, k: NormKernel, bindings: Record<string, Tensor>, d: Dims, m: Required<MomentOptions>, stride: number, paramGrads: boolean): void {
   e.run(k, {
     bindings,
-    uniforms: params(d, d.C, m, stride),
+    uniforms: params(d, d.C, m, stride, bindings.dx),
     workgroups: groupsGrid(e, d.C),
-    defines: { AFFINE: 'gamma' in bindings, PARAM_GRADS: paramGrads, RELU: false, VEC4: d.P % 4 === 0 },
+    defines: { AFFINE: 'gamma' in bindings, PARAM_GRADS: paramGrads, RELU: false, VEC4: d.P % 4 === 0, PADDED_OUT: false },
   });
 }
 

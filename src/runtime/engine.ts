@@ -2,6 +2,7 @@
 // run() only records; work reaches the GPU on flush() (or when a read needs it), many dispatches per
 // submit. GPU errors are collected per submit and thrown, naming the kernels, at the next read()/sync().
 import { type AdapterDescription, type DeviceOptions, type GpuContext, createDevice, describeAdapter } from './device.ts';
+import { type PaddedLayout, paddedStorageShape } from '../kernels/geometry.ts';
 import type { KernelSpec } from './kernel.ts';
 import { PipelineCache } from './pipelines.ts';
 import { BufferPool } from './pool.ts';
@@ -90,10 +91,15 @@ export class Engine {
 
   /** A tensor with undefined contents. Fails up front if the device cannot hold it. */
   empty(shape: Shape): Tensor {
+    return this.allocate(shape);
+  }
+
+  private allocate(shape: Shape, layout?: PaddedLayout): Tensor {
     this.assertAlive();
-    const sizeBytes = Math.max(4, sizeOf(shape) * 4);
-    this.checkFits(shape, sizeBytes);
-    return new Tensor(this, shape, this.pool.acquire(sizeBytes));
+    const storageShape = layout ? paddedStorageShape(shape, layout) : shape;
+    const sizeBytes = Math.max(4, sizeOf(storageShape) * 4);
+    this.checkFits(storageShape, sizeBytes);
+    return new Tensor(this, shape, this.pool.acquire(sizeBytes), 'f32', undefined, layout && { layout, storageShape });
   }
 
   tensor(shape: Shape, data?: ArrayLike<number>): Tensor {
@@ -102,8 +108,10 @@ export class Engine {
     return t;
   }
 
-  zeros(shape: Shape): Tensor {
-    const t = this.empty(shape);
+  /** A tensor of zeros; with `layout`, stored in that padded layout (its border stays zero, a producer
+   *  writes the values: the program's paddedOutput plan). */
+  zeros(shape: Shape, layout?: PaddedLayout): Tensor {
+    const t = this.allocate(shape, layout);
     if (t.sizeBytes > 0) this.encode().clearBuffer(t.buffer, 0, t.sizeBytes);
     t.changed();
     return t;
@@ -111,6 +119,7 @@ export class Engine {
 
   write(t: Tensor, data: ArrayLike<number>): void {
     this.assertAlive();
+    if (t.layout) throw new Error(`write: tensor ${shapeString(t.shape)} is stored in a padded layout; write its storage()`);
     if (data.length !== t.size) {
       throw new Error(`write: tensor ${shapeString(t.shape)} holds ${t.size} values, got ${data.length}`);
     }
@@ -147,6 +156,7 @@ export class Engine {
     const entries: GPUBindGroupEntry[] = compiled.storage.map(({ name, binding, kind }) => {
       const t = data.bindings[name];
       if (!t) throw new Error(`kernel ${kernel.name}: binding '${name}' not given`);
+      if (t.layout) throw new Error(`kernel ${kernel.name}: binding '${name}' is stored in a padded layout; a kernel that reads or writes that layout binds its storage()`);
       if (kind === 'storage') t.changed();
       return { binding, resource: { buffer: t.buffer, offset: 0, size: Math.max(4, t.sizeBytes) } };
     });
@@ -261,6 +271,7 @@ export class Engine {
 
   async read(t: Tensor): Promise<Float32Array> {
     this.assertAlive();
+    if (t.layout) throw new Error(`read: tensor ${shapeString(t.shape)} is stored in a padded layout; read its storage()`);
     this.flush();
     const bytes = Math.ceil(t.sizeBytes / 4) * 4;
     const staging = this.stagingPool.acquire(Math.max(4, bytes));

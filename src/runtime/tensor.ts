@@ -1,5 +1,7 @@
 // A tensor is a shape, a dtype and a GPU buffer borrowed from the engine's pool. Layout is row-major over
-// the shape (NCHW for images). Data moves only on upload and on an explicit read().
+// the shape (NCHW for images), or a padded layout (kernels/geometry.ts: the values inside a zero border, as a
+// convolution reads them). Data moves only on upload and on an explicit read().
+import type { PaddedLayout } from '../kernels/geometry.ts';
 import type { Engine } from './engine.ts';
 
 export type DType = 'f32';
@@ -37,15 +39,30 @@ export class Tensor {
     readonly shape: Shape,
     buffer: GPUBuffer,
     readonly dtype: DType = 'f32',
-    /** For a view (reshape): the tensor that owns the buffer. */
+    /** For a view (reshape, storage): the tensor that owns the buffer. */
     readonly base?: Tensor,
+    /** A tensor stored in a padded layout: the layout and the buffer's shape [N, C, height, width]
+     *  (Engine.zeros makes them). Its kernels bind storage(); binding the tensor itself is refused. */
+    padded?: { layout: PaddedLayout; storageShape: Shape },
   ) {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`invalid tensor shape ${shapeString(shape)}`);
     }
     this.size = sizeOf(shape);
-    this.sizeBytes = this.size * 4;
+    this.layout = padded?.layout;
+    this.storageShape = padded?.storageShape ?? shape;
+    this.sizeBytes = sizeOf(this.storageShape) * 4;
     this._buffer = buffer;
+  }
+
+  /** Undefined for row-major over `shape`; else where the values sit in the buffer. */
+  readonly layout: PaddedLayout | undefined;
+  private readonly storageShape: Shape;
+
+  /** The whole buffer as a row-major tensor of its shape (for a padded layout [N, C, height, width], border
+   *  included): what a kernel that reads or writes the layout binds. A view: it never frees the buffer. */
+  storage(): Tensor {
+    return this.layout ? new Tensor(this.engine, this.storageShape, this.buffer, this.dtype, this.base ?? this) : this;
   }
 
   get buffer(): GPUBuffer {
@@ -56,6 +73,7 @@ export class Tensor {
   /** The same data under another shape of the same size (row-major), sharing the buffer: the view never
    *  frees it, and is unusable once this tensor is released. */
   reshape(shape: Shape): Tensor {
+    if (this.layout) throw new Error(`reshape: tensor ${shapeString(this.shape)} is stored in a padded layout, not row-major`);
     if (sizeOf(shape) !== this.size) throw new Error(`reshape: ${shapeString(this.shape)} has ${this.size} elements, ${shapeString(shape)} has ${sizeOf(shape)}`);
     return new Tensor(this.engine, shape, this.buffer, this.dtype, this.base ?? this);
   }
