@@ -1,11 +1,17 @@
 // The fusion rewrites per model: with fusion on, every conv/instance norm followed by its ReLU runs as one
-// dispatch, so a run dispatches exactly (unfused − fusable pairs) kernels, and the outputs are bit-identical
-// (a ReLU in an epilogue is the same max(·, 0)). The pair counts are computed from each model's architecture.
+// dispatch, every style loss's Gram + MSE chain (forward and backward) as one or two, every accumulated gradient
+// masked by a ReLU as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
+// rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
+// bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
+// arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { FUSIONS, type FusionName } from '../src/graph/fusion.ts';
 import type { FusionOptions } from '../src/graph/index.ts';
+import { gramBackwardKernels } from '../src/kernels/gram.ts';
+import { plan } from '../src/kernels/planner.ts';
 import type { RgbaImage } from '../src/image/io.ts';
 import { AdaIN } from '../src/models/adain.ts';
 import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
@@ -17,6 +23,7 @@ import { VGG19_LAYER_NAMES, Vgg19, layerIndex, vggWeights } from '../src/models/
 import type { Engine } from '../src/runtime/engine.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import { loadWeights } from '../src/weights/index.ts';
+import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { uniform } from './helpers/random.ts';
 
@@ -36,24 +43,59 @@ async function measure(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor
   return { dispatches, values };
 }
 
-async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, pairs: { convAct: number; normAct: number }) {
+const NAMES = Object.keys(FUSIONS) as FusionName[];
+/** Every rewrite off but `name`. */
+const only = (name: FusionName): FusionOptions => Object.fromEntries(NAMES.map((n) => [n, n === name]));
+
+/** Dispatches each rewrite removes from one run. */
+type Savings = Record<FusionName, number>;
+
+/** Outputs with gramMse on: each within `RELATIVE` of its unfused counterpart's largest magnitude. The fused loss
+ *  sums (G − T)² in another order and the fused gradient scales D + Dᵀ once instead of twice: a few f32
+ *  roundings (≤ 1e-6 relative) in the style terms, carried linearly back through the network. */
+const RELATIVE = 1e-5;
+function expectNearly(got: number[][], want: number[][]): void {
+  expect(got.length).toBe(want.length);
+  want.forEach((w, k) => {
+    const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expectClose(got[k], w, RELATIVE * scale, 0, `output ${k}`);
+  });
+}
+
+async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, savings: Savings) {
+  const alone = [];
+  for (const name of NAMES) alone.push({ name, ...(await measure(e, run, only(name))) });
   const off = await measure(e, run, false);
-  const on = await measure(e, run, true);
-  const convOnly = await measure(e, run, { normAct: false });
-  const normOnly = await measure(e, run, { convAct: false });
-  expect(on.dispatches).toBe(off.dispatches - pairs.convAct - pairs.normAct);
-  expect(convOnly.dispatches).toBe(off.dispatches - pairs.convAct);
-  expect(normOnly.dispatches).toBe(off.dispatches - pairs.normAct);
-  for (const r of [on, convOnly, normOnly]) expect(r.values).toEqual(off.values);
+  const on = await measure(e, run, true); // last, so a model's last program is the default one
+  const check = (r: typeof on, gramMse: boolean) => (gramMse && savings.gramMse ? expectNearly(r.values, off.values) : expect(r.values).toEqual(off.values));
+  expect(on.dispatches).toBe(off.dispatches - NAMES.reduce((s, n) => s + savings[n], 0));
+  check(on, true);
+  for (const r of alone) {
+    expect(r.dispatches, `${r.name} alone`).toBe(off.dispatches - savings[r.name]);
+    check(r, r.name === 'gramMse');
+  }
   return { on: on.dispatches, off: off.dispatches };
 }
+
+/** What gramMse removes per style loss on F [N, C, H, W]: forward, the mse's difference, reduction passes and
+ *  1/n scale and the weight's scale, for one kernel; backward, the weight's scale and mseBackward, and on the
+ *  subgroup Gram backward its symmetrising pass (the fused rows kernel feeds the matrix product directly). */
+function gramMseSavings(e: Engine, F: readonly number[]): number {
+  const [N, C] = F;
+  let passes = 1;
+  for (let groups = Math.ceil((N * C * C) / 2048); groups > 1; groups = Math.ceil(groups / 2048)) passes++;
+  const subgroup = plan(gramBackwardKernels, 'test', { F }, e.ctx).name === 'matmulSubgroup';
+  return passes + 2 + (subgroup ? 2 : 1);
+}
+
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
 }
 
 describe('fusion on and off, per model: dispatch counts and outputs', () => {
-  it('Gatys (forward + backward): one conv+ReLU pair per conv up to the deepest layer', async () => {
+  it('Gatys (forward + backward): a conv+ReLU pair per conv, a Gram+MSE chain per style layer, a gradient sum + ReLU per loss layer but the deepest', async () => {
     const e = engine();
     const vgg = await Vgg19.load(e, vggWeights(await loadWeights(fixture('gatys/vgg19_tiny.pth'))), 'relu5_1');
     const layers = { contentLayers: ['relu4_2'], styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'] };
@@ -68,7 +110,16 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
       const r = problems.get(key)!.evaluate(x);
       return [r.total, r.grad, r.content, r.style, r.tv];
     };
-    const counts = await expectFusion(e, run, { convAct: convs, normAct: 0 });
+    // The style layers' feature shapes, from the unfused program's Gram steps.
+    const unfused = GatysProblem.create(e, vgg, content, [style], { imageSize: 32, ...layers, fusion: false });
+    const features = unfused.program.steps.filter((s) => s.op === 'gram').map((s) => s.inputs[0].shape);
+    unfused.release();
+    expect(features).toHaveLength(layers.styleLayers.length);
+    const gramMse = features.reduce((sum, F) => sum + gramMseSavings(e, F), 0);
+    // Every loss layer but the deepest gets its loss gradient plus the deeper layers' gradient: one accumulation
+    // add before its ReLU's backward each.
+    const gradAddAct = new Set([...layers.contentLayers, ...layers.styleLayers]).size - 1;
+    const counts = await expectFusion(e, run, { ...NONE, convAct: convs, gramMse, gradAddAct });
     expect(problems.get('true')!.program.lastRun.dispatches).toBe(counts.on);
     for (const p of problems.values()) p.release();
     x.release();
@@ -79,7 +130,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const e = engine();
     const net = await FastStyleNet.load(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
-    const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { convAct: 0, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
+    const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { ...NONE, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
     expect(counts.off - counts.on).toBe(10);
     expect(net.programs.last!.program.lastRun.dispatches).toBe(counts.on);
     // Compiled once per input shape (and fusion choice), then reused.
@@ -101,7 +152,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const golden = JSON.parse(readFileSync(path.join(root, 'test/golden/gatedgan.json'), 'utf8')) as { residualBlocks: number };
     const label = [0.5, 0, 0.25, 0.25]; // branches 0 and 2 (branch 1 is skipped, 3 is the identity)
     const x = e.tensor([1, 3, 13, 18], uniform(3 * 13 * 18, 8, -1, 1));
-    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { convAct: 0, normAct: 3 + 2 + golden.residualBlocks + 2 });
+    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2 });
     x.release();
     gen.release();
   });
@@ -111,7 +162,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const model = await AdaIN.load(e, fixture('adain/vgg_normalised.pth'), fixture('adain/decoder.pth'));
     const [content, s1, s2] = [[17, 20], [16, 16], [24, 12]].map(([h, w], i) => e.tensor([1, 3, h, w], uniform(3 * h * w, 20 + i, 0, 1)));
     const run = async (fusion: FusionOptions) => [await model.transfer(content, [s1, s2], { weights: [1, 2], alpha: 0.8, fusion })];
-    await expectFusion(e, run, { convAct: 9 * 3 + 8, normAct: 0 });
+    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8 });
     for (const t of [content, s1, s2]) t.release();
     model.release();
   });
