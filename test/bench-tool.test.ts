@@ -87,9 +87,9 @@ describe('argument parsing', () => {
   it('names fusion settings by rewrite', () => {
     expect(fusionSetting('all')).toBe(true);
     expect(fusionSetting('none')).toBe(false);
-    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, gramMse: false, gradAddAct: false });
-    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, gramMse: true, gradAddAct: true });
-    expect(() => fusionSetting('fuseAll')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, gramMse, gradAddAct\)/);
+    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false });
+    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, gramMse: true, gradAddAct: true, noiseAct: true });
+    expect(() => fusionSetting('fuseAll')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, gramMse, gradAddAct, noiseAct\)/);
   });
 });
 

@@ -1,6 +1,6 @@
 // The fusion rewrites per model: with fusion on, every conv/instance norm followed by its ReLU runs as one
 // dispatch, every style loss's Gram + MSE chain (forward and backward) as one or two, every accumulated gradient
-// masked by a ReLU as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
+// masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
 // rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
 // bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
 // arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
@@ -88,7 +88,7 @@ function gramMseSavings(e: Engine, F: readonly number[]): number {
   return passes + 2 + (subgroup ? 2 : 1);
 }
 
-const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0 };
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
@@ -167,7 +167,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     model.release();
   });
 
-  it("StyleGAN: each block's conv2 fuses its LeakyReLU when no noise sits between them; none fuse with noise on", async () => {
+  it("StyleGAN: each block's conv2 fuses its LeakyReLU when no noise sits between them; with noise, each noise injection fuses its LeakyReLU", async () => {
     const e = engine();
     const size = 32;
     const step = Math.log2(size / 4);
@@ -190,14 +190,18 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
       const values = Array.from(await g.synthesize({ size, latents, noise }));
       return { dispatches: e.stats.dispatches - before, values };
     };
-    for (const [noise, pairs] of [['zeros', step + 1], [noiseMaps, 0]] as const) {
-      const off = await measureGenerator(false, noise as Float32Array[] | 'zeros');
-      const on = await measureGenerator(true, noise as Float32Array[] | 'zeros');
-      const convOnly = await measureGenerator({ normAct: false }, noise as Float32Array[] | 'zeros');
-      expect(on.dispatches).toBe(off.dispatches - pairs);
-      expect(convOnly.dispatches).toBe(on.dispatches);
-      expect(on.values).toEqual(off.values);
-      expect(convOnly.values).toEqual(off.values);
+    // Without noise each block's conv2 feeds its LeakyReLU (convAct); with noise, each of a block's two noise
+    // injections feeds one (noiseAct), and no conv reaches its activation directly.
+    for (const [noise, convAct, noiseAct] of [['zeros', step + 1, 0], [noiseMaps, 0, 2 * (step + 1)]] as const) {
+      const at = (fusion: FusionOptions) => measureGenerator(fusion, noise as Float32Array[] | 'zeros');
+      const off = await at(false);
+      const on = await at(true);
+      const convOnly = await at(only('convAct'));
+      const noiseOnly = await at(only('noiseAct'));
+      expect(on.dispatches).toBe(off.dispatches - convAct - noiseAct);
+      expect(convOnly.dispatches).toBe(off.dispatches - convAct);
+      expect(noiseOnly.dispatches).toBe(off.dispatches - noiseAct);
+      for (const r of [on, convOnly, noiseOnly]) expect(r.values).toEqual(off.values);
     }
     for (const g of generators.values()) g.release();
   });

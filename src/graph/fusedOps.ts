@@ -1,6 +1,7 @@
 // Ops that only the fusion pass creates (src/graph/fusion.ts): each stands for a chain of graph ops and runs it as
 // fewer kernels. They have no gradient rules: the pass rewrites compiled steps, after autodiff.
 import { gramMseBackward, gramMseLoss } from '../kernels/gramMse.ts';
+import { noiseInjectionLeakyRelu } from '../kernels/noiseAct.ts';
 import { activationBackwardSum } from '../kernels/gradientAdd.ts';
 import { shapeString } from '../runtime/tensor.ts';
 import { defineOp } from './registry.ts';
@@ -27,3 +28,7 @@ defineOp<{ slope: number }>('activationBackwardSum', {
   },
   run: (e, [y, a, b], attrs) => activationBackwardSum(e, y, a, b, attrs.slope),
 });
+
+// noiseInjectionLeakyRelu [x, w, noise] {slope} → leakyRelu(noiseInjection(x, w, noise), slope): StyleGAN's noise
+// and activation in one pass (forward only: the generator is never differentiated).
+defineOp<{ slope: number }>('noiseInjectionLeakyRelu', { shape: ([x]) => x, run: (e, [x, w, noise], a) => noiseInjectionLeakyRelu(e, x, w, noise, a.slope) });

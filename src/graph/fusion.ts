@@ -10,6 +10,7 @@
 //   gramMse     scale(mse(gram(F), T), w)            ⇒  gramMse(G, T): one loss kernel, no G − T stored
 //               gramBackward(F, mseBackward(G, T, scale(dL, w)))  ⇒  gramMseBackward(F, G, T, dL)
 //   gradAddAct  reluBackward | leakyReluBackward(y, add(a, b))   ⇒  activationBackwardSum(y, a, b)
+//   noiseAct    leakyRelu(noiseInjection(x, w, noise))            ⇒  noiseInjectionLeakyRelu(x, w, noise)
 // Each fused step takes the place of the chain's last step (its inputs are all computed by then) and keeps its
 // node, so every consumer still finds it; the chain's inner values must have no other consumer and not be
 // program outputs.
@@ -39,6 +40,7 @@ export const FUSIONS = {
   // ---- the style-loss and gradient-accumulation rewrites (pattern rewrites, below fuse())
   gramMse: { apply: fuseGramMse },
   gradAddAct: { apply: fuseGradAddAct },
+  noiseAct: { apply: fuseNoiseAct },
 } as const satisfies Record<string, EpilogueRewrite | PatternRewrite>;
 
 const isEpilogue = (r: EpilogueRewrite | PatternRewrite): r is EpilogueRewrite => 'producers' in r;
@@ -155,6 +157,22 @@ function fuseGradAddAct(steps: readonly Step[], outputs: readonly Node[]): Step[
     if (add?.op !== 'add' || u.soleConsumer(dy) !== s) continue;
     removed.add(add);
     replaced.set(s, { node: s.node, op: 'activationBackwardSum', inputs: [y, ...add.inputs], attrs: { slope: s.op === 'reluBackward' ? 0 : s.attrs.slope } });
+  }
+  return rewritten(steps, replaced, removed);
+}
+
+/** noiseAct: StyleGAN's noise injection and the leaky ReLU that reads it, in one pass (forward graphs: a
+ *  gradient reading the noisy tensor would keep the injection). */
+function fuseNoiseAct(steps: readonly Step[], outputs: readonly Node[]): Step[] {
+  const u = uses(steps, outputs);
+  const replaced = new Map<Step, Step>();
+  const removed = new Set<Step>();
+  for (const s of steps) {
+    if (s.op !== 'leakyRelu') continue;
+    const noise = u.producer(s.inputs[0]);
+    if (noise?.op !== 'noiseInjection' || u.soleConsumer(noise.node) !== s) continue;
+    removed.add(noise);
+    replaced.set(s, { node: s.node, op: 'noiseInjectionLeakyRelu', inputs: noise.inputs, attrs: { slope: s.attrs.slope } });
   }
   return rewritten(steps, replaced, removed);
 }
