@@ -22,15 +22,22 @@ const n = 3 * size * size;
 let seed = 7;
 const random = () => Float32Array.from({ length: n }, () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5));
 
-/** A state with a full history, built by the optimiser's own update (one pair per step along a random walk). */
+/** A state with a full history, built by the optimiser's own updates along steps of unit length, with gradients
+ *  g' = r + A·s (r random, A diagonal in [1, 2]): the curvature yᵀs = sᵀA·s + O(noise) stays positive and of one
+ *  size, so pairs are kept (a plain random walk shrinks the steps until yᵀs falls under 1e-10 and every pair is
+ *  dropped). At most 10 × history steps. */
+const curvature = Float32Array.from({ length: n }, (_, i) => 1 + ((i * 2654435761) % 1000) / 1000);
 async function filledState(fusion: boolean): Promise<{ state: LbfgsState; grad: Tensor }> {
   const state = new LbfgsState(e, history, fusion);
   let grad = e.tensor([n], random());
   state.keepGrad(grad);
-  while (state.length < history) {
-    state.direction(grad);
-    state.tookStep(1e-3);
-    grad = e.tensor([n], random());
+  for (let k = 0; state.length < history; k++) {
+    if (k >= 10 * history) throw new Error(`lbfgs-direction: only ${state.length} of ${history} pairs kept after ${k} steps`);
+    const d = await state.direction(grad).read();
+    const t = 1 / Math.hypot(...d.subarray(0, 4096)) / Math.sqrt(n / Math.min(n, 4096));
+    state.tookStep(t);
+    const r = random();
+    grad = e.tensor([n], r.map((v, i) => v + curvature[i] * t * d[i]));
     await state.update(grad);
     state.keepGrad(grad);
   }

@@ -32,12 +32,12 @@ out="bench/results/fusion-$(date -u +%Y%m%dT%H%M%SZ)"
 [ -e "$out" ] && { echo "fusion report: $out exists" >&2; exit 1; }
 mkdir -p "$out"
 echo "fusion report into $out (load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
-settings=all,none,convAct,normAct,gramMse,gradAddAct
+settings=all,none,convAct,normAct,gramMse,gradAddAct,noiseAct
 tool() { echo "+ npm run bench:kernels -- $*"; npm run --silent bench:kernels -- "$@"; }
 for s in ${sizes//,/ }; do
   tool --model gatys --size "$s" --fusion $settings --iterations "$iterations" --out "$out/gatys-$s" 2>&1 | tee "$out/gatys-$s.log"
   tool --model fast-style --size "$s" --fusion $settings --iterations "$iterations" --out "$out/fast-style-$s" 2>&1 | tee "$out/fast-style-$s.log"
-  tool --model stylegan --size "$s" --fusion all,none --iterations "$iterations" --out "$out/stylegan-tiny-$s" 2>&1 | tee "$out/stylegan-tiny-$s.log"
+  tool --model stylegan --size "$s" --fusion all,none,noiseAct --iterations "$iterations" --out "$out/stylegan-tiny-$s" 2>&1 | tee "$out/stylegan-tiny-$s.log"
   tool --model stylegan --size "$s" --noise zeros --fusion all,none --iterations "$iterations" --out "$out/stylegan-tiny-nonoise-$s" 2>&1 | tee "$out/stylegan-tiny-nonoise-$s.log"
   if [ $smoke = 0 ]; then
     tool --model stylegan --size "$s" --widths full --noise zeros --fusion all,none --iterations "$iterations" --out "$out/stylegan-full-nonoise-$s" 2>&1 | tee "$out/stylegan-full-nonoise-$s.log"
