@@ -17,7 +17,7 @@
 import type { Node } from './graph.ts';
 import type { Activation } from './ops.ts';
 import type { Step } from './program.ts';
-import './fusedOps.ts';
+import { FUSED_OPS } from './fusedOps.ts';
 
 interface EpilogueRewrite {
   /** Ops whose kernels take an activation epilogue. */
@@ -125,7 +125,7 @@ function fuseGramMse(steps: readonly Step[], outputs: readonly Node[]): Step[] {
       const scale = next?.op === 'scale' ? next : undefined;
       if (scale) removed.add(s);
       const at = scale ?? s;
-      replaced.set(at, { node: at.node, op: 'gramMse', inputs: [G, T], attrs: { weight: scale ? scale.attrs.factor : 1, norm: gram.attrs.norm } });
+      replaced.set(at, { node: at.node, op: FUSED_OPS.gramMse, inputs: [G, T], attrs: { weight: scale ? scale.attrs.factor : 1, norm: gram.attrs.norm } });
     } else if (s.op === 'gramBackward') {
       const [F, dG] = s.inputs;
       const mseBack = u.producer(dG);
@@ -138,7 +138,7 @@ function fuseGramMse(steps: readonly Step[], outputs: readonly Node[]): Step[] {
       removed.add(mseBack);
       if (scale) removed.add(scale);
       const attrs = { weight: scale ? scale.attrs.factor : 1, norm: s.attrs.norm };
-      replaced.set(s, { node: s.node, op: 'gramMseBackward', inputs: [F, G, T, scale ? scale.inputs[0] : dL], attrs });
+      replaced.set(s, { node: s.node, op: FUSED_OPS.gramMseBackward, inputs: [F, G, T, scale ? scale.inputs[0] : dL], attrs });
     }
   }
   return rewritten(steps, replaced, removed);
@@ -156,7 +156,7 @@ function fuseGradAddAct(steps: readonly Step[], outputs: readonly Node[]): Step[
     const add = u.producer(dy);
     if (add?.op !== 'add' || u.soleConsumer(dy) !== s) continue;
     removed.add(add);
-    replaced.set(s, { node: s.node, op: 'activationBackwardSum', inputs: [y, ...add.inputs], attrs: { slope: s.op === 'reluBackward' ? 0 : s.attrs.slope } });
+    replaced.set(s, { node: s.node, op: FUSED_OPS.activationBackwardSum, inputs: [y, ...add.inputs], attrs: { slope: s.op === 'reluBackward' ? 0 : s.attrs.slope } });
   }
   return rewritten(steps, replaced, removed);
 }
@@ -172,7 +172,7 @@ function fuseNoiseAct(steps: readonly Step[], outputs: readonly Node[]): Step[] 
     const noise = u.producer(s.inputs[0]);
     if (noise?.op !== 'noiseInjection' || u.soleConsumer(noise.node) !== s) continue;
     removed.add(noise);
-    replaced.set(s, { node: s.node, op: 'noiseInjectionLeakyRelu', inputs: noise.inputs, attrs: { slope: s.attrs.slope } });
+    replaced.set(s, { node: s.node, op: FUSED_OPS.noiseInjectionLeakyRelu, inputs: noise.inputs, attrs: { slope: s.attrs.slope } });
   }
   return rewritten(steps, replaced, removed);
 }
