@@ -24,7 +24,7 @@ function weightsMirror(): Plugin {
 }
 
 /** The kernel test files (src/kernels/**), the ones whose 'auto' choices depend on the adapter profile. */
-const KERNEL_TESTS = ['conv2d', 'convTranspose2d', 'gram', 'pool', 'pool_act_golden', 'norm', 'norm-golden', 'activation', 'generator', 'vector', 'loss', 'lbfgs'].map(
+const KERNEL_TESTS = ['conv2d', 'convTranspose2d', 'gram', 'pool', 'pool_act_golden', 'norm', 'norm-golden', 'activation', 'generator', 'vector', 'loss', 'lbfgs', 'gramMse', 'elementwiseFusion'].map(
   (name) => `test/${name}.test.ts`,
 );
 

@@ -49,12 +49,26 @@ export function randomFastStyleWeights(): WeightSet {
 /** Upstream's architecture up to 256 px with uniform random weights of unit variance (values do not matter for
  *  timing: lavapipe flushes denormals). */
 export function randomFullWidth(): WeightSet {
-  const arch: StyleGanArchitecture = { codeDim: 512, mappingLayers: 8, channels: FULL_WIDTHS, fused: FULL_WIDTHS.map((_, i) => i >= 5) };
+  return randomStyleGan(256, 'full');
+}
+
+/** Block widths of upstream's generator (4 px … 1024 px) and of a tiny one with the same structure. */
+const STYLEGAN_WIDTHS = { full: [...FULL_WIDTHS, 32, 16, 8], tiny: [16, 16, 16, 16, 8, 8, 8, 8, 8] };
+
+/** A StyledGenerator up to `size` px (a power of two ≥ 4) with uniform random weights of unit variance: upstream's
+ *  widths and code dimension 512 ('full'), or widths ≤ 16 and code dimension 16 ('tiny'); FusedUpsample from
+ *  128 px on, as upstream. */
+export function randomStyleGan(size: number, widths: 'full' | 'tiny'): WeightSet {
+  const blocks = Math.log2(size / 4) + 1;
+  const all = STYLEGAN_WIDTHS[widths];
+  if (!Number.isInteger(blocks) || blocks < 1 || blocks > all.length) throw new Error(`StyleGAN size ${size}: a power of two from 4 to ${4 * 2 ** (all.length - 1)} expected`);
+  const channels = all.slice(0, blocks);
+  const arch: StyleGanArchitecture = { codeDim: widths === 'full' ? 512 : 16, mappingLayers: widths === 'full' ? 8 : 2, channels, fused: channels.map((_, i) => i >= 5) };
   let s = 2019;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * Math.sqrt(12);
   const entries = new Map<string, TensorEntry>();
   for (const [name, shape] of Object.entries(styleGanShapes(arch))) {
     entries.set(name, { shape, load: () => Float32Array.from({ length: numel(shape) }, () => (name.includes('adain') && name.endsWith('bias') ? 1 : rand())) });
   }
-  return weightSet('random full-width StyledGenerator', entries);
+  return weightSet(`random ${widths === 'full' ? 'full-width' : 'tiny'} StyledGenerator up to ${size} px`, entries);
 }

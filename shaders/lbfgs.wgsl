@@ -11,12 +11,22 @@
 //   coefProduct   coef[dst] ← coef[a]·value[0]           value (read, [1]), coef (read_write); one invocation
 //   acceptPair    if ys > 1e-10: coef[dst] ← 1/ys, coef[a] ← ys/yy   (torch: `if ys > 1e-10`, ro, H_diag)
 //                                                        ys, yy (read, [1]), coef (read_write); one invocation
+//   axpyCoefDot   axpyCoef, then partial[group] = Σ z·y over the group's elements of the updated y
+//                                                        x, z, coefIn (read), y, partial (read_write)
+//   scaleByCoefDot  scaleByCoef, then the same partial Σ z·y     y, partial (read_write), z, coefIn (read)
+//                 The fusion of the two-loop recursion (src/lbfgs/lbfgs.ts): one pass over q instead of an update
+//                 pass and a dot pass. Params dotParams: LbfgsDotParams {n, a, b, groups}; dispatch and element order
+//                 those of reduce.wgsl's first pass (`groups` workgroups of WG, ITEMS elements each, strided by WG,
+//                 then workgroupReduce), and each term fma(z, y, acc) as its DOT: so the partials, and the scalar
+//                 reduce.ts sums from them, are bit for bit those of the separate update and dot(z, y).
 //   adamStep      torch.optim.Adam (_single_tensor_adam, amsgrad off, no weight decay), per element:
 //                   m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g·g
 //                   param ← param + (−stepSize·m) / (√v / √(1 − β₂ᵗ) + eps),   stepSize = lr / (1 − β₁ᵗ)
 //                 param, expAvg (m), expAvgSq (v) (read_write), grad (read); grid1d(n, WG)
 
 override WG: u32 = 256;
+override ITEMS: u32 = 8;
+alias ReduceItem = f32;   // workgroupReduce.wgsl
 
 @group(0) @binding(0) var<uniform> params: LbfgsParams;
 @group(0) @binding(1) var<uniform> adam: AdamParams;
@@ -31,6 +41,9 @@ override WG: u32 = 256;
 @group(0) @binding(11) var<storage, read> grad: array<f32>;
 @group(0) @binding(12) var<storage, read_write> expAvg: array<f32>;
 @group(0) @binding(13) var<storage, read_write> expAvgSq: array<f32>;
+@group(0) @binding(14) var<uniform> dotParams: LbfgsDotParams;
+@group(0) @binding(15) var<storage, read> z: array<f32>;
+@group(0) @binding(16) var<storage, read_write> partial: array<f32>;
 
 @compute @workgroup_size(WG)
 fn axpyCoef(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -42,6 +55,49 @@ fn axpyCoef(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 fn scaleByCoef(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flatIndex(gid, nwg, WG);
   if (i < params.n) { y[i] = coefIn[params.a] * y[i]; }
+}
+
+// The element indices of this invocation in reduce.wgsl's first pass: group·WG·ITEMS + lid + k·WG.
+fn dotBase(lid: u32, wid: vec3u, nwg: vec3u) -> u32 {
+  return (wid.x + wid.y * nwg.x) * WG * ITEMS + lid;
+}
+
+// The workgroup's Σ of the invocations' partial dot products, written by the first invocation.
+fn storePartial(lid: u32, wid: vec3u, nwg: vec3u, acc: f32) {
+  let group = wid.x + wid.y * nwg.x;
+  let total = workgroupSum(lid, acc);
+  if (lid == 0u && group < dotParams.groups) { partial[group] = total; }
+}
+
+@compute @workgroup_size(WG)
+fn axpyCoefDot(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let base = dotBase(lid, wid, nwg);
+  let factor = coefIn[dotParams.a] - coefIn[dotParams.b];
+  var acc = 0.0;
+  for (var k = 0u; k < ITEMS; k++) {
+    let i = base + k * WG;
+    if (i < dotParams.n) {
+      let v = fma(factor, x[i], y[i]);
+      y[i] = v;
+      acc = fma(z[i], v, acc);
+    }
+  }
+  storePartial(lid, wid, nwg, acc);
+}
+
+@compute @workgroup_size(WG)
+fn scaleByCoefDot(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let base = dotBase(lid, wid, nwg);
+  var acc = 0.0;
+  for (var k = 0u; k < ITEMS; k++) {
+    let i = base + k * WG;
+    if (i < dotParams.n) {
+      let v = coefIn[dotParams.a] * y[i];
+      y[i] = v;
+      acc = fma(z[i], v, acc);
+    }
+  }
+  storePartial(lid, wid, nwg, acc);
 }
 
 @compute @workgroup_size(1)

@@ -67,6 +67,8 @@ describe('argument parsing', () => {
   it('parses compare and model modes', () => {
     expect(parseToolArgs(['--compare', 'a.json', 'b.json'], noFile)).toEqual({ mode: 'compare', before: 'a.json', after: 'b.json' });
     expect(parseToolArgs(['--model', 'gatys', '--size', '128', '--fusion', 'all,none,convAct'], noFile)).toMatchObject({ mode: 'model', model: 'gatys', size: 128, fusions: ['all', 'none', 'convAct'], iterations: 3 });
+    expect(parseToolArgs(['--model', 'stylegan', '--size', '64'], noFile)).toMatchObject({ model: 'stylegan', size: 64, stylegan: { widths: 'tiny', noise: 'random' } });
+    expect(parseToolArgs(['--model', 'stylegan', '--widths', 'full', '--noise', 'zeros'], noFile)).toMatchObject({ size: 256, stylegan: { widths: 'full', noise: 'zeros' } });
   });
 
   it('rejects bad arguments before any work', () => {
@@ -75,6 +77,9 @@ describe('argument parsing', () => {
     expect(() => parseToolArgs(['--case', 'conv2d:cin=8,h=8', '--profile', 'tpu'], noFile)).toThrow(/--profile: cpu or gpu/);
     expect(() => parseToolArgs(['--compare', 'a.json'], noFile)).toThrow(/two result files/);
     expect(() => parseToolArgs(['--model', 'vgg'], noFile)).toThrow(/--model: one of gatys/);
+    expect(() => parseToolArgs(['--model', 'stylegan', '--size', '96'], noFile)).toThrow(/--size: StyleGAN makes power-of-two images, got 96/);
+    expect(() => parseToolArgs(['--model', 'stylegan', '--widths', 'huge'], noFile)).toThrow(/--widths: tiny or full expected, got 'huge'/);
+    expect(() => parseToolArgs(['--model', 'stylegan', '--noise', 'some'], noFile)).toThrow(/--noise: random or zeros expected/);
     expect(() => parseToolArgs(['--frobnicate'], noFile)).toThrow(/frobnicate/);
     expect(() => parseTiles('8by2')).toThrow(/co×px pairs/);
   });
@@ -82,10 +87,10 @@ describe('argument parsing', () => {
   it('names fusion settings by rewrite', () => {
     expect(fusionSetting('all')).toBe(true);
     expect(fusionSetting('none')).toBe(false);
-    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, paddedOutput: false });
-    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, paddedOutput: true });
-    expect(fusionSetting('paddedOutput')).toEqual({ convAct: false, normAct: false, paddedOutput: true });
-    expect(() => fusionSetting('gramMse')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, paddedOutput\)/);
+    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false, paddedOutput: false });
+    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, gramMse: true, gradAddAct: true, noiseAct: true, paddedOutput: true });
+    expect(fusionSetting('paddedOutput')).toEqual({ convAct: false, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false, paddedOutput: true });
+    expect(() => fusionSetting('fuseAll')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, gramMse, gradAddAct, noiseAct, paddedOutput\)/);
   });
 });
 

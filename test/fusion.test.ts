@@ -1,11 +1,17 @@
 // The fusion rewrites per model: with fusion on, every conv/instance norm followed by its ReLU runs as one
-// dispatch, so a run dispatches exactly (unfused − fusable pairs) kernels, and the outputs are bit-identical
-// (a ReLU in an epilogue is the same max(·, 0)). The pair counts are computed from each model's architecture.
+// dispatch, every style loss's Gram + MSE chain (forward and backward) as one or two, every accumulated gradient
+// masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
+// rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
+// bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
+// arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { FUSIONS, type FusionName } from '../src/graph/fusion.ts';
 import type { FusionOptions } from '../src/graph/index.ts';
+import { gramBackwardKernels } from '../src/kernels/gram.ts';
+import { plan } from '../src/kernels/planner.ts';
 import type { RgbaImage } from '../src/image/io.ts';
 import { AdaIN } from '../src/models/adain.ts';
 import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
@@ -17,6 +23,7 @@ import { VGG19_LAYER_NAMES, Vgg19, layerIndex, vggWeights } from '../src/models/
 import type { Engine } from '../src/runtime/engine.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
 import { loadWeights } from '../src/weights/index.ts';
+import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { uniform } from './helpers/random.ts';
 
@@ -40,21 +47,56 @@ async function measure(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor
   return { dispatches, pads, values };
 }
 
-/** The epilogue fusions counted here: every rewrite on but paddedOutput (a memory-plan rewrite that removes
- *  padding passes, counted in its own describe block below). */
-const EPILOGUES = { paddedOutput: false } as const;
+/** The step rewrites counted here; paddedOutput (a memory-plan rewrite that removes padding passes) is held off
+ *  and counted in its own describe block below. */
+const NAMES = Object.keys(FUSIONS) as (keyof typeof FUSIONS)[];
+/** Every step rewrite on, paddedOutput off. */
+const STEP_REWRITES: FusionOptions = { paddedOutput: false };
+/** Every rewrite off but `name`. */
+const only = (name: FusionName): FusionOptions => ({ ...Object.fromEntries(NAMES.map((n) => [n, n === name])), paddedOutput: false });
 
-async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, pairs: { convAct: number; normAct: number }) {
+/** Dispatches each rewrite removes from one run. */
+type Savings = Record<keyof typeof FUSIONS, number>;
+
+/** Outputs with gramMse on: each within `RELATIVE` of its unfused counterpart's largest magnitude. The fused loss
+ *  sums (G − T)² in another order and the fused gradient scales D + Dᵀ once instead of twice: a few f32
+ *  roundings (≤ 1e-6 relative) in the style terms, carried linearly back through the network. */
+const RELATIVE = 1e-5;
+function expectNearly(got: number[][], want: number[][]): void {
+  expect(got.length).toBe(want.length);
+  want.forEach((w, k) => {
+    const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expectClose(got[k], w, RELATIVE * scale, 0, `output ${k}`);
+  });
+}
+
+async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, savings: Savings) {
+  const alone = [];
+  for (const name of NAMES) alone.push({ name, ...(await measure(e, run, only(name))) });
   const off = await measure(e, run, false);
-  const on = await measure(e, run, EPILOGUES);
-  const convOnly = await measure(e, run, { ...EPILOGUES, normAct: false });
-  const normOnly = await measure(e, run, { ...EPILOGUES, convAct: false });
-  expect(on.dispatches).toBe(off.dispatches - pairs.convAct - pairs.normAct);
-  expect(convOnly.dispatches).toBe(off.dispatches - pairs.convAct);
-  expect(normOnly.dispatches).toBe(off.dispatches - pairs.normAct);
-  for (const r of [on, convOnly, normOnly]) expect(r.values).toEqual(off.values);
+  const on = await measure(e, run, STEP_REWRITES); // last, so a model's last program is this one
+  const check = (r: typeof on, gramMse: boolean) => (gramMse && savings.gramMse ? expectNearly(r.values, off.values) : expect(r.values).toEqual(off.values));
+  expect(on.dispatches).toBe(off.dispatches - NAMES.reduce((s, n) => s + savings[n], 0));
+  check(on, true);
+  for (const r of alone) {
+    expect(r.dispatches, `${r.name} alone`).toBe(off.dispatches - savings[r.name]);
+    check(r, r.name === 'gramMse');
+  }
   return { on: on.dispatches, off: off.dispatches };
 }
+
+/** What gramMse removes per style loss on F [N, C, H, W]: forward, the mse's difference, reduction passes and
+ *  1/n scale and the weight's scale, for one kernel; backward, the weight's scale and mseBackward, and on the
+ *  subgroup Gram backward its symmetrising pass (the fused rows kernel feeds the matrix product directly). */
+function gramMseSavings(e: Engine, F: readonly number[]): number {
+  const [N, C] = F;
+  let passes = 1;
+  for (let groups = Math.ceil((N * C * C) / 2048); groups > 1; groups = Math.ceil(groups / 2048)) passes++;
+  const subgroup = plan(gramBackwardKernels, 'test', { F }, e.ctx).name === 'matmulSubgroup';
+  return passes + 2 + (subgroup ? 2 : 1);
+}
+
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
@@ -82,14 +124,25 @@ function gatysEvaluations(e: Engine, vgg: Vgg19, size: number) {
 }
 
 describe('fusion on and off, per model: dispatch counts and outputs', () => {
-  it('Gatys (forward + backward): one conv+ReLU pair per conv up to the deepest layer', async () => {
+  it('Gatys (forward + backward): a conv+ReLU pair per conv, a Gram+MSE chain per style layer, a gradient sum + ReLU per loss layer but the deepest', async () => {
     const e = engine();
     const vgg = await Vgg19.load(e, vggWeights(await loadWeights(fixture('gatys/vgg19_tiny.pth'))), 'relu5_1');
     const convs = VGG19_LAYER_NAMES.slice(0, layerIndex(deepestLayer([...GATYS_LAYERS.contentLayers, ...GATYS_LAYERS.styleLayers])) + 1).filter((n) => n.startsWith('conv')).length;
     expect(convs).toBe(13);
     const gatys = gatysEvaluations(e, vgg, 32);
-    const counts = await expectFusion(e, gatys.run, { convAct: convs, normAct: 0 });
-    expect(gatys.problems.get(JSON.stringify(EPILOGUES))!.program.lastRun.dispatches).toBe(counts.on);
+    const [content, style] = [image(32, 32, 1), image(32, 32, 2)];
+    const layers = GATYS_LAYERS;
+    // The style layers' feature shapes, from the unfused program's Gram steps.
+    const unfused = GatysProblem.create(e, vgg, content, [style], { imageSize: 32, ...layers, fusion: false });
+    const features = unfused.program.steps.filter((s) => s.op === 'gram').map((s) => s.inputs[0].shape);
+    unfused.release();
+    expect(features).toHaveLength(layers.styleLayers.length);
+    const gramMse = features.reduce((sum, F) => sum + gramMseSavings(e, F), 0);
+    // Every loss layer but the deepest gets its loss gradient plus the deeper layers' gradient: one accumulation
+    // add before its ReLU's backward each.
+    const gradAddAct = new Set([...layers.contentLayers, ...layers.styleLayers]).size - 1;
+    const counts = await expectFusion(e, gatys.run, { ...NONE, convAct: convs, gramMse, gradAddAct });
+    expect(gatys.problems.get(JSON.stringify(STEP_REWRITES))!.program.lastRun.dispatches).toBe(counts.on);
     gatys.release();
     vgg.release();
   });
@@ -98,7 +151,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const e = engine();
     const net = await FastStyleNet.load(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
-    const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { convAct: 0, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
+    const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { ...NONE, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
     expect(counts.off - counts.on).toBe(10);
     expect(net.programs.last!.program.lastRun.dispatches).toBe(counts.on);
     // Compiled once per input shape (and fusion choice), then reused.
@@ -120,7 +173,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const golden = JSON.parse(readFileSync(path.join(root, 'test/golden/gatedgan.json'), 'utf8')) as { residualBlocks: number };
     const label = [0.5, 0, 0.25, 0.25]; // branches 0 and 2 (branch 1 is skipped, 3 is the identity)
     const x = e.tensor([1, 3, 13, 18], uniform(3 * 13 * 18, 8, -1, 1));
-    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { convAct: 0, normAct: 3 + 2 + golden.residualBlocks + 2 });
+    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2 });
     x.release();
     gen.release();
   });
@@ -130,12 +183,12 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const model = await AdaIN.load(e, fixture('adain/vgg_normalised.pth'), fixture('adain/decoder.pth'));
     const [content, s1, s2] = [[17, 20], [16, 16], [24, 12]].map(([h, w], i) => e.tensor([1, 3, h, w], uniform(3 * h * w, 20 + i, 0, 1)));
     const run = async (fusion: FusionOptions) => [await model.transfer(content, [s1, s2], { weights: [1, 2], alpha: 0.8, fusion })];
-    await expectFusion(e, run, { convAct: 9 * 3 + 8, normAct: 0 });
+    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8 });
     for (const t of [content, s1, s2]) t.release();
     model.release();
   });
 
-  it("StyleGAN: each block's conv2 fuses its LeakyReLU when no noise sits between them; none fuse with noise on", async () => {
+  it("StyleGAN: each block's conv2 fuses its LeakyReLU when no noise sits between them; with noise, each noise injection fuses its LeakyReLU", async () => {
     const e = engine();
     const size = 32;
     const step = Math.log2(size / 4);
@@ -158,14 +211,18 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
       const values = Array.from(await g.synthesize({ size, latents, noise }));
       return { dispatches: e.stats.dispatches - before, values };
     };
-    for (const [noise, pairs] of [['zeros', step + 1], [noiseMaps, 0]] as const) {
-      const off = await measureGenerator(false, noise as Float32Array[] | 'zeros');
-      const on = await measureGenerator(EPILOGUES, noise as Float32Array[] | 'zeros');
-      const convOnly = await measureGenerator({ ...EPILOGUES, normAct: false }, noise as Float32Array[] | 'zeros');
-      expect(on.dispatches).toBe(off.dispatches - pairs);
-      expect(convOnly.dispatches).toBe(on.dispatches);
-      expect(on.values).toEqual(off.values);
-      expect(convOnly.values).toEqual(off.values);
+    // Without noise each block's conv2 feeds its LeakyReLU (convAct); with noise, each of a block's two noise
+    // injections feeds one (noiseAct), and no conv reaches its activation directly.
+    for (const [noise, convAct, noiseAct] of [['zeros', step + 1, 0], [noiseMaps, 0, 2 * (step + 1)]] as const) {
+      const at = (fusion: FusionOptions) => measureGenerator(fusion, noise as Float32Array[] | 'zeros');
+      const off = await at(false);
+      const on = await at(STEP_REWRITES);
+      const convOnly = await at(only('convAct'));
+      const noiseOnly = await at(only('noiseAct'));
+      expect(on.dispatches).toBe(off.dispatches - convAct - noiseAct);
+      expect(convOnly.dispatches).toBe(off.dispatches - convAct);
+      expect(noiseOnly.dispatches).toBe(off.dispatches - noiseAct);
+      for (const r of [on, convOnly, noiseOnly]) expect(r.values).toEqual(off.values);
     }
     for (const g of generators.values()) g.release();
   });
@@ -193,8 +250,11 @@ describe('paddedOutput: producers write straight into the next conv’s padded i
     // activation is also read by a loss or a ReLU gradient, so it stays row-major.
     const poolsIntoConvs = used.filter((n, i) => n.startsWith('pool') && used[i + 1]?.startsWith('conv')).length;
     expect([convs, poolsIntoConvs]).toEqual([13, 4]);
+    // …but a ReLU gradient fused with its accumulation add (gradAddAct: one per loss layer but the deepest) is an
+    // activationBackwardSum, which writes row-major only, so its conv keeps the padding pass.
+    const gradAddAct = new Set([...GATYS_LAYERS.contentLayers, ...GATYS_LAYERS.styleLayers]).size - 1;
     const gatys = gatysEvaluations(e, vgg, size);
-    await expectPaddedOutput(e, gatys.run, poolsIntoConvs + convs);
+    await expectPaddedOutput(e, gatys.run, poolsIntoConvs + convs - gradAddAct);
     gatys.release();
     vgg.release();
   });

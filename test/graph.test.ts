@@ -63,8 +63,9 @@ describe('graph autodiff', () => {
   it('fusion merges conv + relu, computes the same numbers and dispatches fewer kernels', async () => {
     const e = engine();
     const { loss, dx } = build(e);
-    // The epilogue rewrite alone: paddedOutput (memory planning, test/fusion.test.ts) would drop padding passes too.
-    const fused = new Program([loss, dx], { fusion: { paddedOutput: false } });
+    // The epilogue rewrites only (this graph's loss also has a Gram + MSE chain, and paddedOutput would drop padding
+    // passes: test/fusion.test.ts counts those).
+    const fused = new Program([loss, dx], { fusion: { gramMse: false, gradAddAct: false, paddedOutput: false } });
     const unfused = new Program([loss, dx], { fusion: false });
     const count = (p: Program, op: string) => p.steps.filter((s) => s.op === op).length;
     expect(count(unfused, 'relu')).toBe(2);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { acceptPair, adamStep, axpyCoef, coefProduct, maxAbs, scaleByCoef, sumAbs } from '../src/kernels/lbfgs.ts';
+import { acceptPair, adamStep, axpyCoef, axpyCoefDot, coefProduct, maxAbs, scaleByCoef, scaleByCoefDot, sumAbs } from '../src/kernels/lbfgs.ts';
+import { dot } from '../src/kernels/reduce.ts';
 import { adam } from '../src/lbfgs/adam.ts';
 import { type LbfgsOptions, lbfgs } from '../src/lbfgs/lbfgs.ts';
 import type { Objective } from '../src/lbfgs/objective.ts';
@@ -96,6 +97,47 @@ describe('scalar coefficient kernels', () => {
   });
 });
 
+// ---- the two-loop recursion's fused update + dot kernels (LbfgsOptions.fusion)
+
+describe.each(SIZES)('fused update and dot, n = %i', (n) => {
+  const [a, b, c] = [uniform(n, 41 + n, -2, 2), uniform(n, 42 + n, -1, 1), uniform(n, 43 + n, -1, 1)];
+  const coef = [0, 0.75, -1.5];
+
+  // The fused kernels keep the separate kernels' arithmetic and reduce.ts's summation order: the same bits.
+  it('axpyCoefDot and scaleByCoefDot equal the update followed by dot, bit for bit, and float64 within the sum bound', async () => {
+    const e = engine();
+    const k = e.tensor([coef.length], coef);
+    const [x, z] = [e.tensor([n], a), e.tensor([n], c)];
+    const [yFused, ySplit] = [e.tensor([n], b), e.tensor([n], b)];
+    for (const [fused, split] of [
+      [() => axpyCoefDot(e, yFused, x, k, 1, 2, z), () => (axpyCoef(e, ySplit, x, k, 1, 2), dot(e, z, ySplit))],
+      [() => scaleByCoefDot(e, yFused, k, 2, z), () => (scaleByCoef(e, ySplit, k, 2), dot(e, z, ySplit))],
+    ] as const) {
+      const before = e.stats.dispatches;
+      const got = fused();
+      const fusedDispatches = e.stats.dispatches - before;
+      const want = split();
+      expect(e.stats.dispatches - before - fusedDispatches).toBe(fusedDispatches + 1); // the update is its own pass
+      expect(Array.from(await got.read())).toEqual(Array.from(await want.read()));
+      expect(Array.from(await yFused.read())).toEqual(Array.from(await ySplit.read()));
+      const y64 = await ySplit.read();
+      const exact = c.reduce((acc, v, i) => acc + v * y64[i], 0);
+      const bound = c.reduce((acc, v, i) => acc + Math.abs(v * y64[i]), 0);
+      expect(Math.abs((await got.read())[0] - exact)).toBeLessThanOrEqual(8 * Math.log2(n + 1) * EPS32 * bound);
+      got.release();
+      want.release();
+    }
+  });
+
+  it('refuses vectors of different sizes and slots outside the coefficients', () => {
+    const e = engine();
+    const k = e.tensor([coef.length], coef);
+    const [x, y, short] = [e.tensor([n], a), e.tensor([n], b), e.tensor([n + 1], [...a, 0])];
+    expect(() => axpyCoefDot(e, y, x, k, 1, 2, short)).toThrow(/sizes differ/);
+    expect(() => scaleByCoefDot(e, y, k, 3, x)).toThrow(/slot 3 outside/);
+  });
+});
+
 // ---- optimisers against torch (test/golden/make_lbfgs_golden.py)
 
 type LossAndGradFn = (x: ArrayLike<number>) => ref.LossAndGrad;
@@ -188,6 +230,29 @@ describe('lbfgs against torch.optim.LBFGS', () => {
       expect(steady).toEqual(steady.map(() => 12));
     }
     expect(usedBytes(e)).toBe(before); // every gradient, loss and history tensor released
+  });
+});
+
+describe('lbfgs with and without the two-loop fusion', () => {
+  // Fusion changes the dispatches, not the arithmetic: the same losses and x, bit for bit. Each direction with a
+  // history of L pairs fuses 2L − 1 updates with the dot product that follows them, one dispatch fewer each.
+  it.each(golden.lbfgs.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const e = engine();
+    const run = async (fusion: boolean) => {
+      const x = e.tensor([c.x0.length], c.x0);
+      const losses: number[] = [];
+      const lengths: number[] = [];
+      const before = e.stats.dispatches;
+      const options = { ...c.options, fusion, onIteration: (info) => void lengths.push(info.historyLength) } as LbfgsOptions;
+      await lbfgs(e, x, cpuObjective(e, OBJECTIVES[c.objective], losses), options);
+      return { dispatches: e.stats.dispatches - before, losses, lengths, x: Array.from(await x.read()) };
+    };
+    const [off, on] = [await run(false), await run(true)];
+    expect(on.losses).toEqual(off.losses);
+    expect(on.x).toEqual(off.x);
+    expect(on.lengths).toEqual(off.lengths);
+    const fusedPairs = off.lengths.reduce((sum, L) => sum + (L > 0 ? 2 * L - 1 : 0), 0);
+    expect(off.dispatches - on.dispatches).toBe(fusedPairs);
   });
 });
 

@@ -12,7 +12,13 @@ export type ModelName = (typeof MODELS)[number];
 export type ToolCommand =
   | { mode: 'kernels'; cases: BenchCase[]; settings: RunSettings; host: 'node' | 'chromium'; tfjs: boolean; profile?: AdapterProfile; out?: string; casesFile?: string }
   | { mode: 'compare'; before: string; after: string }
-  | { mode: 'model'; model: ModelName; size: number; fusions: string[]; iterations: number; profile?: AdapterProfile; out?: string };
+  | { mode: 'model'; model: ModelName; size: number; fusions: string[]; iterations: number; profile?: AdapterProfile; out?: string; stylegan: StyleGanWork };
+
+/** The StyleGAN unit of work: generated weights of upstream's widths or tiny ones, noise maps on or zero. */
+export interface StyleGanWork {
+  widths: 'tiny' | 'full';
+  noise: 'random' | 'zeros';
+}
 
 const OPTIONS = {
   case: { type: 'string', multiple: true },
@@ -31,6 +37,8 @@ const OPTIONS = {
   size: { type: 'string', default: '256' },
   fusion: { type: 'string' },
   iterations: { type: 'string', default: '3' },
+  widths: { type: 'string', default: 'tiny' },
+  noise: { type: 'string', default: 'random' },
 } as const;
 
 function wholeNumber(v: string, flag: string, min: number): number {
@@ -76,7 +84,14 @@ export function parseToolArgs(argv: string[], readFile: (file: string) => string
   if (values.model !== undefined) {
     if (!(MODELS as readonly string[]).includes(values.model)) throw new Error(`--model: one of ${MODELS.join(', ')} expected, got '${values.model}'`);
     const fusions = (values.fusion ?? 'all,none').split(',').map((f) => f.trim());
-    return { mode: 'model', model: values.model as ModelName, size: wholeNumber(values.size!, '--size', 16), fusions, iterations: wholeNumber(values.iterations!, '--iterations', 1), profile, out: values.out };
+    const oneOf = <T extends string>(v: string, flag: string, allowed: readonly T[]): T => {
+      if (!(allowed as readonly string[]).includes(v)) throw new Error(`${flag}: ${allowed.join(' or ')} expected, got '${v}'`);
+      return v as T;
+    };
+    const stylegan: StyleGanWork = { widths: oneOf(values.widths!, '--widths', ['tiny', 'full']), noise: oneOf(values.noise!, '--noise', ['random', 'zeros']) };
+    const size = wholeNumber(values.size!, '--size', 16);
+    if (values.model === 'stylegan' && (size & (size - 1)) !== 0) throw new Error(`--size: StyleGAN makes power-of-two images, got ${size}`);
+    return { mode: 'model', model: values.model as ModelName, size, fusions, iterations: wholeNumber(values.iterations!, '--iterations', 1), profile, out: values.out, stylegan };
   }
   const fromFile = values.cases ? casesFromJson(readFile(values.cases), values.cases) : undefined;
   const cases = [...(fromFile?.cases ?? []), ...(values.case ?? []).map(parseCase)];

@@ -3,7 +3,8 @@
 //   npm run bench:kernels -- --case conv2d:cin=64,h=128 [--case …] [--cases FILE.json] [--impl a,b] [--tiles 8x2,16x1]
 //       [--profile cpu|gpu] [--budget MS] [--warmup N] [--min-reps N] [--node] [--no-tfjs] [--out PATH]
 //   npm run bench:kernels -- --compare A.json B.json
-//   npm run bench:kernels -- --model gatys|fast-style [--size 256] [--fusion all,none,convAct,no-normAct] [--iterations 3] [--out PATH]
+//   npm run bench:kernels -- --model gatys|fast-style|stylegan [--size 256] [--fusion all,none,convAct,no-normAct] [--iterations 3]
+//       [--widths tiny|full] [--noise random|zeros] [--out PATH]   (--widths, --noise: StyleGAN's generated weights, noise maps)
 //       (model mode: per fusion setting dispatches, bytes bound, GPU and wall time, in Node on Dawn only for now;
 //       bench/FUSION.md has the first results)
 //

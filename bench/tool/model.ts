@@ -1,7 +1,9 @@
 // The benchmark tool's --model mode: one model's unit of work under each fusion setting, side by side —
 // dispatches, bytes bound, GPU and wall time. Gatys: one evaluation of the L-BFGS objective (VGG19 to relu5_1
-// forward and backward, content, style and TV losses: the work of an iteration); fast-style: one forward pass.
-// Random weights of the real shapes (bench/random-weights.ts), photo-like inputs (bench/inputs.ts). In Node.
+// forward and backward, content, style and TV losses: the work of an iteration); fast-style: one forward pass;
+// stylegan: one image from the StyledGenerator (mapping and synthesis; --widths tiny (default) or upstream's full
+// widths, --noise random (default, as generation runs) or zeros). Random weights of the real shapes
+// (bench/random-weights.ts), photo-like inputs (bench/inputs.ts). In Node.
 //
 // "Bytes bound" is, per dispatch, the sizes of the storage buffers it binds, summed: what the dispatch would
 // move if it read (or wrote) each binding once — a fusion that drops a pass drops its bindings.
@@ -12,12 +14,14 @@ import { enabledFusions, FUSION_NAMES, type FusionOptions } from '../../src/grap
 import { imageToPlanes } from '../../src/image/io.ts';
 import { FastStyleNet } from '../../src/models/fastStyle.ts';
 import { GatysProblem } from '../../src/models/gatys.ts';
+import { StyledGenerator } from '../../src/models/styleGan.ts';
+import { latentsForSeeds, noiseForSeed, splitNoise } from '../../src/models/styleGanControls.ts';
 import { Vgg19 } from '../../src/models/vgg19.ts';
 import { Engine, fmtBytes } from '../../src/runtime/engine.ts';
 import type { KernelTimes } from '../../src/runtime/profiler.ts';
 import { CONTENT_IMAGE, ROOT, STYLE_IMAGE, loadSquare } from '../inputs.ts';
-import { randomFastStyleWeights, randomVgg19 } from '../random-weights.ts';
-import type { ModelName } from './args.ts';
+import { randomFastStyleWeights, randomStyleGan, randomVgg19 } from '../random-weights.ts';
+import type { ModelName, StyleGanWork } from './args.ts';
 import { barsSvg, escapeHtml, page } from './report.ts';
 import { type Stats, stats } from './run.ts';
 
@@ -60,7 +64,7 @@ function countBindings(e: Engine): { dispatches: number; bytes: number } {
 /** A model's unit of work for a fusion setting, returning what it made (for release). */
 type Work = (fusion: FusionOptions) => Promise<() => void>;
 
-async function modelWork(e: Engine, model: ModelName, size: number): Promise<{ what: string; work: Work }> {
+async function modelWork(e: Engine, model: ModelName, size: number, stylegan: StyleGanWork): Promise<{ what: string; work: Work }> {
   if (model === 'gatys') {
     const vgg = await Vgg19.load(e, randomVgg19(), 'relu5_1');
     const content = await loadSquare(e, CONTENT_IMAGE, size);
@@ -90,16 +94,35 @@ async function modelWork(e: Engine, model: ModelName, size: number): Promise<{ w
       },
     };
   }
-  throw new Error(`--model ${model}: StyledGenerator takes no fusion option (src/models/styleGan.ts), so its fusions cannot be switched from here`);
+  if (model === 'stylegan') {
+    const weights = randomStyleGan(size, stylegan.widths);
+    // The rewrites are chosen when the generator loads: one generator per setting, the same weights.
+    const generators = new Map<string, StyledGenerator>();
+    const probe = await StyledGenerator.load(e, weights, { fusion: false });
+    const latents = latentsForSeeds([1], probe.codeDim);
+    generators.set('', probe);
+    const noise = stylegan.noise === 'zeros' ? ('zeros' as const) : splitNoise([noiseForSeed(1, size)], size);
+    return {
+      what: `StyleGAN generator, one ${size}² image (mapping + synthesis), ${weights.description}, noise ${stylegan.noise === 'zeros' ? 'zero (no noise nodes)' : 'maps on'}`,
+      work: async (fusion) => {
+        const key = enabledFusions(fusion).join('+');
+        let g = generators.get(key);
+        if (!g) generators.set(key, (g = await StyledGenerator.load(e, weights, { fusion })));
+        await g.synthesize({ size, latents, noise });
+        return () => {};
+      },
+    };
+  }
+  throw new Error(`--model ${model}: no such model`);
 }
 
-export async function runModel(cmd: { model: ModelName; size: number; fusions: string[]; iterations: number; profile?: 'cpu' | 'gpu'; out?: string }, command: string): Promise<void> {
+export async function runModel(cmd: { model: ModelName; size: number; fusions: string[]; iterations: number; profile?: 'cpu' | 'gpu'; out?: string; stylegan: StyleGanWork }, command: string, engine?: Engine): Promise<ModelRow[]> {
   const settings = cmd.fusions.map((f) => ({ name: f, options: fusionSetting(f) }));
   const stem = (cmd.out ?? path.join(ROOT, 'bench/results', `model-${cmd.model}-${cmd.size}-${new Date().toISOString().replace(/[:.]/g, '-')}`)).replace(/\.json$/, '');
   for (const f of [`${stem}.json`, `${stem}.html`]) if (existsSync(f)) throw new Error(`${f} exists; give another --out (runs never overwrite results)`);
-  const e = await Engine.create(cmd.profile ? { profile: cmd.profile } : {});
+  const e = engine ?? (await Engine.create(cmd.profile ? { profile: cmd.profile } : {}));
   const timestamps = e.ctx.features.has('timestamp-query');
-  const { what, work } = await modelWork(e, cmd.model, cmd.size);
+  const { what, work } = await modelWork(e, cmd.model, cmd.size, cmd.stylegan);
   console.log(`${what}\nadapter: ${e.describe()}; ${timestamps ? 'GPU time from timestamp queries' : "no 'timestamp-query': wall time only"}; ${cmd.iterations} interleaved rounds after a warm-up of each setting`);
   const tally = countBindings(e);
   // The settings run in interleaved rounds (one run of each per round, after a warm-up of each), so a
@@ -136,6 +159,7 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
   await writeFile(file, JSON.stringify({ date: new Date().toISOString(), command, model: cmd.model, size: cmd.size, what, adapter: e.describe(), rows }, null, 2), { flag: 'wx' });
   await writeFile(`${stem}.html`, modelReportHtml({ command, what, adapter: e.describe(), rows }), { flag: 'wx' });
   console.log(`wrote ${file} and ${stem}.html`);
+  return rows;
 }
 
 /** The model run as a page: per fusion setting, bars of GPU time (else wall time), dispatches and bytes bound. */

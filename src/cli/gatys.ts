@@ -40,7 +40,7 @@ const USAGE = `stylegpu gatys — Gatys et al. (CVPR 2016) style transfer with V
   --print-every N             print the loss terms every N iterations (0: never)
   --save-every N              write the image every N iterations (OUTPUT_<iteration>.png)
   --log-json FILE             one JSON line per function evaluation: {"iteration","total","content","style","tv"}
-  --no-fusion                 switch the graph's fusion pass off (for comparison)
+  --no-fusion                 switch the graph's fusion pass and L-BFGS's fused kernels off (for comparison)
   --profile                   print GPU time per kernel over the run (timestamp queries) at the end
 
 Ctrl-C stops at the end of the current iteration and writes the image reached so far (exit 130); before the

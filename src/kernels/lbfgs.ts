@@ -5,6 +5,8 @@ import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/lbfgs.wgsl?raw';
+import workgroupReduceWgsl from '../../shaders/workgroupReduce.wgsl?raw';
+import { REDUCE_CONSTANTS, reduceGroups, sumPartials } from './reduce.ts';
 
 /** Σ|x| and max|x| (its step size and tolerances) are reductions: reduce.ts. */
 export { maxAbs, sumAbs } from './reduce.ts';
@@ -22,7 +24,9 @@ export const AdamParams = uniformStruct('AdamParams', {
   stepSize: 'f32',
   biasCorrection2Sqrt: 'f32',
 });
-const module = shaderModule('lbfgs', source, [LbfgsParams, AdamParams]);
+/** n: vector length; a, b: coefficient slots; groups: workgroups of the fused dot's first pass. */
+export const LbfgsDotParams = uniformStruct('LbfgsDotParams', { n: 'u32', a: 'u32', b: 'u32', groups: 'u32' });
+const module = shaderModule('lbfgs', source, [LbfgsParams, AdamParams, LbfgsDotParams], [workgroupReduceWgsl]);
 const constants = { WG };
 type LbfgsKernel = KernelSpec<typeof LbfgsParams.fields>;
 
@@ -30,6 +34,8 @@ export const axpyCoefKernel = kernel(module, { entryPoint: 'axpyCoef', bindings:
 export const scaleByCoefKernel = kernel(module, { entryPoint: 'scaleByCoef', bindings: ['y', 'coefIn'], uniforms: LbfgsParams, constants });
 export const coefProductKernel = kernel(module, { entryPoint: 'coefProduct', bindings: ['value', 'coef'], uniforms: LbfgsParams });
 export const acceptPairKernel = kernel(module, { entryPoint: 'acceptPair', bindings: ['ys', 'yy', 'coef'], uniforms: LbfgsParams });
+export const axpyCoefDotKernel = kernel(module, { entryPoint: 'axpyCoefDot', bindings: ['x', 'y', 'z', 'coefIn', 'partial'], uniforms: LbfgsDotParams, constants: REDUCE_CONSTANTS });
+export const scaleByCoefDotKernel = kernel(module, { entryPoint: 'scaleByCoefDot', bindings: ['y', 'z', 'coefIn', 'partial'], uniforms: LbfgsDotParams, constants: REDUCE_CONSTANTS });
 export const adamStepKernel = kernel(module, {
   entryPoint: 'adamStep',
   bindings: ['param', 'grad', 'expAvg', 'expAvgSq'],
@@ -74,6 +80,29 @@ export function scaleByCoef(e: Engine, y: Tensor, coef: Tensor, index: number): 
     workgroups: grid1d(y.size, WG, maxPerDim(e)),
   });
   return y;
+}
+
+/** The update of y by `k` (axpyCoefDot or scaleByCoefDot) fused with Σ z·y of the updated y, a [1] tensor: bit for
+ *  bit the separate update and reduce.ts's dot(z, y). */
+function updateThenDot(e: Engine, k: KernelSpec<typeof LbfgsDotParams.fields>, bindings: Record<string, Tensor>, y: Tensor, z: Tensor, a: number, b: number): Tensor {
+  sameSize(k.name, z, y);
+  const groups = reduceGroups(y.size);
+  const partial = e.empty([groups]);
+  e.run(k, { bindings: { ...bindings, y, z, partial }, uniforms: { n: y.size, a, b, groups }, workgroups: grid1d(groups, 1, maxPerDim(e)) });
+  return sumPartials(e, partial);
+}
+
+/** axpyCoef(y, x, coef, plus, minus), then Σ z·y (the new y) as a [1] tensor, in one pass over y. */
+export function axpyCoefDot(e: Engine, y: Tensor, x: Tensor, coef: Tensor, plus: number, minus: number, z: Tensor): Tensor {
+  sameSize('axpyCoefDot', x, y);
+  checkSlots('axpyCoefDot', coef, plus, minus);
+  return updateThenDot(e, axpyCoefDotKernel, { x, coefIn: coef }, y, z, plus, minus);
+}
+
+/** scaleByCoef(y, coef, index), then Σ z·y (the new y) as a [1] tensor, in one pass over y. */
+export function scaleByCoefDot(e: Engine, y: Tensor, coef: Tensor, index: number, z: Tensor): Tensor {
+  checkSlots('scaleByCoefDot', coef, index);
+  return updateThenDot(e, scaleByCoefDotKernel, { coefIn: coef }, y, z, index, 0);
 }
 
 /** coef[dst] ← coef[factor]·value[0] for a [1] tensor value (a dot product, say). */

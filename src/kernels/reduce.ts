@@ -9,6 +9,10 @@ import workgroupReduceWgsl from '../../shaders/workgroupReduce.wgsl?raw';
 
 const WG = 256;
 const ITEMS = 8;
+/** The first pass's override constants (WG invocations × ITEMS elements per workgroup): kernels that fuse a first
+ *  pass into other work (src/kernels/lbfgs.ts) use them, dispatch reduceGroups(n) workgroups and finish with
+ *  sumPartials. */
+export const REDUCE_CONSTANTS = { WG, ITEMS } as const;
 export const ReduceParams = uniformStruct('ReduceParams', { n: 'u32', groups: 'u32' });
 const module = shaderModule('reduce', source, [ReduceParams], [workgroupReduceWgsl]);
 const constants = { WG, ITEMS };
@@ -24,17 +28,31 @@ export const maxAbsPartialKernel = partialKernel('maxAbsPartial', ['x'], { ABS_M
 /** One pass of a partial-reduction kernel over the `n` elements of its inputs: one value per workgroup of
  *  WG·ITEMS elements, in a new tensor. */
 function partialPass(e: Engine, k: KernelSpec<typeof ReduceParams.fields>, inputs: Record<string, Tensor>, n: number): Tensor {
-  const groups = Math.max(1, Math.ceil(n / (WG * ITEMS)));
+  const groups = reduceGroups(n);
   const partial = e.empty([groups]);
   const workgroups = grid1d(groups, 1, e.ctx.limits.maxComputeWorkgroupsPerDimension);
   e.run(k, { bindings: { ...inputs, partial }, uniforms: { n, groups }, workgroups });
   return partial;
 }
 
+/** Workgroups of a first pass over n elements. */
+export function reduceGroups(n: number): number {
+  return Math.max(1, Math.ceil(n / (WG * ITEMS)));
+}
+
 /** The reduction of `inputs` (n elements) to a [1] tensor: `first` over them, then `again` over the partials
  *  until one value is left. */
 function reduceToScalar(e: Engine, first: KernelSpec<typeof ReduceParams.fields>, again: KernelSpec<typeof ReduceParams.fields>, inputs: Record<string, Tensor>, n: number): Tensor {
-  let partial = partialPass(e, first, inputs, n);
+  return reducePartials(e, partialPass(e, first, inputs, n), again);
+}
+
+/** Σ of a first pass's partial sums (one per workgroup) as a [1] tensor, by the passes reduceToScalar runs after
+ *  its first: the same order, so the same bits. Takes ownership of `partial`. */
+export function sumPartials(e: Engine, partial: Tensor): Tensor {
+  return reducePartials(e, partial, sumPartialKernel);
+}
+
+function reducePartials(e: Engine, partial: Tensor, again: KernelSpec<typeof ReduceParams.fields>): Tensor {
   while (partial.size > 1) {
     const next = partialPass(e, again, { x: partial }, partial.size);
     partial.release();

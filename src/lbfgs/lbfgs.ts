@@ -2,7 +2,7 @@
 // of max_iter iterations. x, the (s, y) history, the direction and the two-loop recursion stay on the GPU; the
 // CPU holds only the control flow of LBFGS.step and the few scalars it branches on.
 import { axpy, axpyInPlace, scale } from '../kernels/elementwise.ts';
-import { acceptPair, axpyCoef, coefProduct, maxAbs, scaleByCoef, sumAbs } from '../kernels/lbfgs.ts';
+import { acceptPair, axpyCoef, axpyCoefDot, coefProduct, maxAbs, scaleByCoef, scaleByCoefDot, sumAbs } from '../kernels/lbfgs.ts';
 import { dot } from '../kernels/reduce.ts';
 import type { Engine } from '../runtime/engine.ts';
 import type { Tensor } from '../runtime/tensor.ts';
@@ -24,6 +24,9 @@ export interface LbfgsOptions {
   toleranceChange?: number;
   /** line_search_fn: torch's strong-Wolfe search, or none (default): a fixed step t = lr. */
   lineSearch?: 'strong_wolfe';
+  /** Fuse each vector update of the two-loop recursion with the dot product that next reads the vector (one pass
+   *  over q instead of two; default true). Bit-identical either way: the fused kernels keep reduce.ts's order. */
+  fusion?: boolean;
   onIteration?: (info: LbfgsIteration) => void | Promise<void>;
 }
 
@@ -94,6 +97,8 @@ export class LbfgsState {
   constructor(
     readonly engine: Engine,
     readonly historySize: number,
+    /** LbfgsOptions.fusion: each update of d fused with the next dot product over it. */
+    readonly fusion = true,
   ) {
     const coef = new Float32Array(RHO + 2 * historySize);
     coef[H_DIAG] = 1; // torch: H_diag = 1
@@ -153,20 +158,37 @@ export class LbfgsState {
     this.d?.release();
     const d = scale(e, grad, -1); // q = flat_grad.neg()
     this.d = d;
-    for (let k = this.length - 1; k >= 0; k--) {
+    const L = this.length;
+    if (L === 0) return d;
+    // Every update of d but the last is followed by a dot product over the new d (the next αᵢ's sᵢᵀq, or βᵢ's
+    // yᵢᵀr). With fusion one kernel does both; either way the result is the same bits.
+    const thenDot = (update: () => void, fused: () => Tensor, z: Tensor): Tensor => {
+      if (this.fusion) return fused();
+      update();
+      return dot(e, z, d);
+    };
+    const s = (k: number) => this.s[this.slot(k)]!;
+    const y = (k: number) => this.y[this.slot(k)]!;
+    let product = dot(e, s(L - 1), d);
+    for (let k = L - 1; k >= 0; k--) {
       const i = this.slot(k);
-      const sq = dot(e, this.s[i]!, d);
-      coefProduct(e, this.coef, this.alpha(i), RHO + i, sq); // al[i] = old_stps[i].dot(q) * ro[i]
-      sq.release();
-      axpyCoef(e, d, this.y[i]!, this.coef, ZERO, this.alpha(i)); // q.add_(old_dirs[i], alpha=-al[i])
+      coefProduct(e, this.coef, this.alpha(i), RHO + i, product); // al[i] = old_stps[i].dot(q) * ro[i]
+      product.release();
+      // q.add_(old_dirs[i], alpha=-al[i]), then the next old_stps[i].dot(q)
+      const update = () => axpyCoef(e, d, y(k), this.coef, ZERO, this.alpha(i));
+      if (k === 0) update();
+      else product = thenDot(update, () => axpyCoefDot(e, d, y(k), this.coef, ZERO, this.alpha(i), s(k - 1)), s(k - 1));
     }
-    scaleByCoef(e, d, this.coef, H_DIAG); // d = r = torch.mul(q, H_diag)
-    for (let k = 0; k < this.length; k++) {
+    // d = r = torch.mul(q, H_diag), then old_dirs[0].dot(r)
+    product = thenDot(() => scaleByCoef(e, d, this.coef, H_DIAG), () => scaleByCoefDot(e, d, this.coef, H_DIAG, y(0)), y(0));
+    for (let k = 0; k < L; k++) {
       const i = this.slot(k);
-      const yr = dot(e, this.y[i]!, d);
-      coefProduct(e, this.coef, BETA, RHO + i, yr); // be_i = old_dirs[i].dot(r) * ro[i]
-      yr.release();
-      axpyCoef(e, d, this.s[i]!, this.coef, this.alpha(i), BETA); // r.add_(old_stps[i], alpha=al[i] - be_i)
+      coefProduct(e, this.coef, BETA, RHO + i, product); // be_i = old_dirs[i].dot(r) * ro[i]
+      product.release();
+      // r.add_(old_stps[i], alpha=al[i] - be_i), then the next old_dirs[i].dot(r)
+      const update = () => axpyCoef(e, d, s(k), this.coef, this.alpha(i), BETA);
+      if (k === L - 1) update();
+      else product = thenDot(update, () => axpyCoefDot(e, d, s(k), this.coef, this.alpha(i), BETA, y(k + 1)), y(k + 1));
     }
     return d;
   }
@@ -215,12 +237,12 @@ export class LbfgsState {
  */
 export async function lbfgs(e: Engine, x: Tensor, objective: Objective, options: LbfgsOptions, signal?: AbortSignal): Promise<LbfgsResult> {
   const { maxIter, maxEval = Math.floor((maxIter * 5) / 4), historySize = 100, lr = 1, toleranceGrad = -1, toleranceChange = -1 } = options;
-  const { lineSearch, onIteration } = options;
+  const { lineSearch, onIteration, fusion = true } = options;
   if (!Number.isInteger(maxIter) || maxIter < 1) throw new Error(`lbfgs: maxIter must be a positive integer, got ${maxIter}`);
   if (!Number.isInteger(historySize) || historySize < 1) throw new Error(`lbfgs: historySize must be a positive integer, got ${historySize}`);
   if (lineSearch !== undefined && lineSearch !== 'strong_wolfe') throw new Error(`lbfgs: only 'strong_wolfe' is supported, got '${lineSearch}'`);
 
-  const state = new LbfgsState(e, historySize);
+  const state = new LbfgsState(e, historySize, fusion);
   const reader = state.reader;
   let iteration = 0;
   let evaluations = 0;

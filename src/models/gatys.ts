@@ -45,7 +45,8 @@ export interface GatysOptions {
   pooling?: 'max' | 'avg';
   contentLayers?: string[];
   styleLayers?: string[];
-  /** The graph's fusion rewrites (default all on; false, or a switch per rewrite: graph/fusion.ts). */
+  /** The graph's fusion rewrites (default all on; false, or a switch per rewrite: graph/fusion.ts). false also
+   *  turns off L-BFGS's fused two-loop kernels (LbfgsOptions.fusion). */
   fusion?: FusionOptions;
   /** Called after every function evaluation. Asking for it makes each evaluation read back its loss terms. */
   onEvaluation?: (e: GatysEvaluation) => void | Promise<void>;
@@ -243,7 +244,7 @@ export async function gatys(e: Engine, vgg: Vgg19, content: RgbaImage, styles: R
   try {
     const r =
       (o.optimizer ?? 'lbfgs') === 'lbfgs'
-        ? await lbfgs(e, image, objective, { maxIter: o.iterations, historySize: o.lbfgsHistory ?? 100, lr: o.learningRate ?? 1, lineSearch: o.lineSearch === 'strong_wolfe' ? 'strong_wolfe' : undefined, onIteration: (i) => onIteration(i.iteration, i.loss) }, o.signal)
+        ? await lbfgs(e, image, objective, { maxIter: o.iterations, historySize: o.lbfgsHistory ?? 100, lr: o.learningRate ?? 1, lineSearch: o.lineSearch === 'strong_wolfe' ? 'strong_wolfe' : undefined, fusion: o.fusion !== false, onIteration: (i) => onIteration(i.iteration, i.loss) }, o.signal)
         : await adam(e, image, objective, { iterations: o.iterations, lr: o.learningRate ?? 10, onIteration: (i) => onIteration(i.iteration, i.loss) }, o.signal);
     return await finish(r, false);
   } catch (err) {
