@@ -17,6 +17,7 @@ const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsW
 // The pure-JS PNG/JPEG decoders (CommonJS) are for Node's files; a page decodes with the browser. Bundled into
 // the browser build and marked free of side effects, they vanish when no browser entry reaches decodeImage.
 const PAGE_UNUSED_DECODERS = /[\\/]node_modules[\\/](upng-js|jpeg-js|pako)[\\/]/;
+export const browserTreeshake = { moduleSideEffects: (id) => !PAGE_UNUSED_DECODERS.test(id) };
 const browserExternal = (id) => isBare(id) && !/^(upng-js|jpeg-js|pako)(\/|$)/.test(id);
 
 /** WGSL for the page without comments and indentation (parseBindings and the preprocessor ignore both). */
@@ -30,7 +31,7 @@ export function minifyWgsl(source) {
     .join('\n');
 }
 
-const wgslForPages = {
+export const wgslForPages = {
   name: 'stylegpu-wgsl-min',
   enforce: 'pre',
   load(id) {
@@ -56,7 +57,7 @@ async function buildEntries(entries, outDir, platform) {
       lib: { entry: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])), formats: ['es'] },
       rolldownOptions: {
         external: browser ? browserExternal : isBare,
-        treeshake: browser ? { moduleSideEffects: (id) => !PAGE_UNUSED_DECODERS.test(id) } : undefined,
+        treeshake: browser ? browserTreeshake : undefined,
         output: { chunkFileNames: 'chunks/[name]-[hash].js' },
       },
     },

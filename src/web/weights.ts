@@ -28,7 +28,7 @@ async function openCache(name: string | false | undefined): Promise<Cache | unde
 
 /** `inner` with each file kept in `cache` under its URL; a cached copy is verified like a download (`known`
  *  adds the registry's checks), and one that fails is dropped and fetched again. */
-function cachedSource(inner: FileSource, cache: Cache | undefined, known: (file: string) => FileCheck | undefined, signal?: AbortSignal): FileSource {
+function cachedSource(inner: FileSource, cache: Cache | undefined, known: (file: string) => Promise<FileCheck | undefined>, signal?: AbortSignal): FileSource {
   return {
     where: inner.where,
     async read(file, check) {
@@ -38,7 +38,7 @@ function cachedSource(inner: FileSource, cache: Cache | undefined, known: (file:
       if (hit) {
         const bytes = new Uint8Array(await hit.arrayBuffer());
         try {
-          await verify(bytes, url, { ...known(file), ...check });
+          await verify(bytes, url, { ...(await known(file)), ...check });
           return bytes;
         } catch {
           await cache!.delete(url);
@@ -73,9 +73,9 @@ export async function openWeights(location: string, opts: WeightOptions = {}): P
   const sourceOptions = { mirror: opts.baseUrl ?? '', onProgress: opts.onProgress };
   try {
     const model: KnownModel | undefined = findModel(location);
-    if (model) return await openIndex(cachedSource(modelSource(model, sourceOptions), cache, (f) => model.checks[f], opts.signal), model.entry);
+    if (model) return await openIndex(cachedSource(modelSource(model, sourceOptions), cache, async (f) => (await model.checks())[f], opts.signal), model.entry);
     const { source, file } = await resolveLocation(location, sourceOptions);
-    return await openIndex(cachedSource(source, cache, () => undefined, opts.signal), file ?? 'model.json');
+    return await openIndex(cachedSource(source, cache, async () => undefined, opts.signal), file ?? 'model.json');
   } catch (e) {
     throw weightsError(location, e);
   }

@@ -10,7 +10,7 @@
 //                            to ../shared/mirror.
 //   STYLEGPU_CACHE           Where downloads are kept (default ~/.cache/stylegpu), laid out the same way, so a file
 //                            put there by hand (offline machines) is used as if it had been downloaded.
-// Every file read is checked against the size and SHA-256 known for it (registry and digests.ts, the model's index
+// Every file read is checked against the size and SHA-256 known for it (registry.ts and its digests, the model's index
 // file, Content-Length), wherever it comes from: a download before it reaches the cache, and a cached or mirrored
 // file each time it is read, since it may have been damaged on disk since. Hashing costs about 3 ms per MB, so a
 // process hashes a file on disk once and remembers the digest for as long as its size and mtime stay the same.
@@ -275,7 +275,7 @@ export function modelSource(model: KnownModel, opts: SourceOptions = {}): FileSo
       (file) => `the weights mirror ${mirror} (STYLEGPU_WEIGHTS_MIRROR) holds a damaged or different copy: replace it with ${upstream(file)}`,
     );
   }
-  return { where: inner.where, read: (file, check) => inner.read(file, { ...model.checks[file], ...check }) };
+  return { where: inner.where, read: async (file, check) => inner.read(file, { ...(await model.checks())[file], ...check }) };
 }
 
 /**
