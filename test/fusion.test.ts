@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { FusionOptions } from '../src/graph/index.ts';
 import type { RgbaImage } from '../src/image/io.ts';
 import { AdaIN } from '../src/models/adain.ts';
-import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
+import { FAST_STYLE_LAYERS, loadFastStyle } from '../src/models/fastStyle.ts';
 import { GatedGanGenerator } from '../src/models/gatedGan.ts';
 import { GatysProblem, deepestLayer } from '../src/models/gatys.ts';
 import { StyledGenerator } from '../src/models/styleGan.ts';
@@ -77,7 +77,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
 
   it('fast style: an instance norm + ReLU pair in every layer that has a ReLU', async () => {
     const e = engine();
-    const net = await FastStyleNet.load(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
+    const net = await loadFastStyle(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
     const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { convAct: 0, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
     expect(counts.off - counts.on).toBe(10);
