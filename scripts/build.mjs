@@ -20,7 +20,22 @@ const PAGE_UNUSED_DECODERS = /[\\/]node_modules[\\/](upng-js|jpeg-js|pako)[\\/]/
 export const browserTreeshake = { moduleSideEffects: (id) => !PAGE_UNUSED_DECODERS.test(id) };
 const browserExternal = (id) => isBare(id) && !/^(upng-js|jpeg-js|pako)(\/|$)/.test(id);
 
-/** WGSL for the page without comments and indentation (parseBindings and the preprocessor ignore both). */
+// Characters of words (identifiers, keywords, numbers) and of operators: a space between two of one kind may
+// separate tokens (`let x`, `a - -b`, `/ /`); any other space is not needed by WGSL's tokenizer (which, unlike
+// its template disambiguation, is the only part that sees spaces).
+const WORD = /[A-Za-z0-9_@]/;
+const OPERATOR = /[-+*/%&|^<>=!~.]/;
+
+/** Drops the spaces of a WGSL line that no token needs. */
+function squeezeLine(line) {
+  return line.replace(/[ \t]+/g, (space, at) => {
+    const [a, b] = [line[at - 1], line[at + space.length]];
+    return (WORD.test(a) && WORD.test(b)) || (OPERATOR.test(a) && OPERATOR.test(b)) ? ' ' : '';
+  });
+}
+
+/** WGSL for the page without comments, indentation and spaces between tokens that need none (parseBindings and
+ *  the preprocessor ignore all three; preprocessor directives stay lines of their own, untouched). */
 export function minifyWgsl(source) {
   return source
     .replace(/\/\*[\s\S]*?\*\//g, '')
@@ -28,6 +43,7 @@ export function minifyWgsl(source) {
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean)
+    .map((line) => (line.startsWith('#') ? line : squeezeLine(line)))
     .join('\n');
 }
 
@@ -58,7 +74,7 @@ async function buildEntries(entries, outDir, platform) {
       rolldownOptions: {
         external: browser ? browserExternal : isBare,
         treeshake: browser ? browserTreeshake : undefined,
-        output: { chunkFileNames: 'chunks/[name]-[hash].js' },
+        output: browser ? { preserveModules: true, preserveModulesRoot: root, entryFileNames: '[name].js' } : { chunkFileNames: 'chunks/[name]-[hash].js' },
       },
     },
     ssr: platform === 'node' ? { target: 'node' } : undefined,

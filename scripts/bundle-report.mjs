@@ -28,7 +28,7 @@ async function report(name, source) {
     writeFileSync(join(dir, 'main.js'), source);
     const out = await build({ root: dir, configFile: false, logLevel: 'warn', plugins: [wgslForPages],
       resolve: { alias: Object.entries(BROWSER_ENTRIES).map(([k, v]) => ({ find: new RegExp(`^stylegpu${k === 'index' ? '' : `/${k}`}$`), replacement: join(root, v) })) },
-      build: { write: false, target: 'es2022', rolldownOptions: { treeshake: browserTreeshake } } });
+      build: { write: false, target: 'es2022', rolldownOptions: { treeshake: { ...browserTreeshake, ...(process.env.PURE ? { manualPureFunctions: ['kernel', 'kernelVariants', 'kernelTable', 'shaderModule', 'uniformStruct'] } : {}) } } } });
     const chunks = (Array.isArray(out) ? out : [out]).flatMap((o) => o.output).filter((o) => o.type === 'chunk');
     let total = 0;
     const rows = [];

@@ -61,21 +61,29 @@ export function weightsError(location: string, e: unknown): unknown {
   return new WeightsError('corrupt', location, message, { cause: e });
 }
 
-/** Opens a TensorFlow.js model.json or a deeplearn.js manifest.json (whichever `file` holds). */
-async function openIndex(source: FileSource, file: string): Promise<WeightSet> {
-  const json: unknown = JSON.parse(new TextDecoder().decode(await source.read(file)));
-  return json && typeof json === 'object' && 'weightsManifest' in json ? tfjsLayersModel(json, source, file) : ml5Checkpoint(json, source, file);
-}
+/** How a model's index file (its parsed JSON) becomes a WeightSet. A page opens each model family with its own
+ *  format, so it ships the readers of the models it opens only. */
+export type IndexFormat = (json: unknown, source: FileSource, file: string) => WeightSet;
+
+/** A TensorFlow.js model.json or a deeplearn.js manifest.json, whichever `json` is. */
+const eitherIndex: IndexFormat = (json, source, file) =>
+  json && typeof json === 'object' && 'weightsManifest' in json ? tfjsLayersModel(json, source, file) : ml5Checkpoint(json, source, file);
 
 /** A known model (registry id) or the URL of a model.json/manifest.json, opened; errors are WeightsErrors. */
-export async function openWeights(location: string, opts: WeightOptions = {}): Promise<WeightSet> {
+export function openWeights(location: string, opts: WeightOptions = {}): Promise<WeightSet> {
+  return openWeightsAs(eitherIndex, location, opts);
+}
+
+/** openWeights for an index file of one format (e.g. ml5Checkpoint for a deeplearn.js manifest.json). */
+export async function openWeightsAs(format: IndexFormat, location: string, opts: WeightOptions = {}): Promise<WeightSet> {
   const cache = await openCache(opts.cache);
   const sourceOptions = { mirror: opts.baseUrl ?? '', onProgress: opts.onProgress };
+  const open = async (source: FileSource, file: string) => format(JSON.parse(new TextDecoder().decode(await source.read(file))), source, file);
   try {
     const model: KnownModel | undefined = findModel(location);
-    if (model) return await openIndex(cachedSource(modelSource(model, sourceOptions), cache, async (f) => (await model.checks())[f], opts.signal), model.entry);
+    if (model) return await open(cachedSource(modelSource(model, sourceOptions), cache, async (f) => (await model.checks())[f], opts.signal), model.entry);
     const { source, file } = await resolveLocation(location, sourceOptions);
-    return await openIndex(cachedSource(source, cache, async () => undefined, opts.signal), file ?? 'model.json');
+    return await open(cachedSource(source, cache, async () => undefined, opts.signal), file ?? 'model.json');
   } catch (e) {
     throw weightsError(location, e);
   }
