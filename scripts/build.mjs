@@ -57,13 +57,32 @@ export const wgslForPages = {
   },
 };
 
+// The browser build keeps one file per module (src/…, shaders/… as .wgsl.js), so that a page's bundler, told by
+// `sideEffects: false`, drops whole modules its page does not reach; one merged chunk would keep every kernel
+// table and shader of the package, since a bundler cannot tell that their top-level calls have no side effects.
+const browserFileName = (chunk) => (/\.wgsl(\?|$)/.test(chunk.facadeModuleId ?? '') ? '[name].wgsl.js' : '[name].js');
+
+// Kernel specs, tables and uniform structs are made by top-level calls of these factories, which have no side
+// effects (runtime/kernel.ts, kernels/planner.ts, runtime/uniforms.ts). Marked as such in the browser build, a
+// page's bundler drops those its page never runs (a network page has no use for the weight-gradient kernels).
+const PURE_FACTORIES = ['kernel', 'kernelVariants', 'kernelTable', 'shaderModule', 'uniformStruct'];
+const PURE_CALL = new RegExp(`^((?:export )?(?:const|let|var) [\\w$]+ = )(${PURE_FACTORIES.join('|')})\\(`, 'gm');
+export const pureFactories = {
+  name: 'stylegpu-pure-factories',
+  transform(code, id) {
+    if (!/[\\/]src[\\/].*\.ts$/.test(id)) return null;
+    const marked = code.replace(PURE_CALL, '$1/* @__PURE__ */ $2(');
+    return marked === code ? null : { code: marked, map: null };
+  },
+};
+
 async function buildEntries(entries, outDir, platform) {
   const browser = platform === 'browser';
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
-    plugins: browser ? [wgslForPages] : [],
+    plugins: browser ? [wgslForPages, pureFactories] : [],
     build: {
       outDir,
       emptyOutDir: true,
@@ -74,7 +93,7 @@ async function buildEntries(entries, outDir, platform) {
       rolldownOptions: {
         external: browser ? browserExternal : isBare,
         treeshake: browser ? browserTreeshake : undefined,
-        output: browser ? { preserveModules: true, preserveModulesRoot: root, entryFileNames: '[name].js' } : { chunkFileNames: 'chunks/[name]-[hash].js' },
+        output: browser ? { preserveModules: true, preserveModulesRoot: root, entryFileNames: browserFileName } : { chunkFileNames: 'chunks/[name]-[hash].js' },
       },
     },
     ssr: platform === 'node' ? { target: 'node' } : undefined,

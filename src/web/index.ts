@@ -6,7 +6,7 @@
 import { Graph } from '../graph/graph.ts';
 import { FastStyleNet } from '../models/fastStyle.ts';
 import type { Engine } from '../runtime/engine.ts';
-import { ML5_STYLES } from '../weights/registry.ts';
+import { ML5_MODELS, ML5_STYLES } from '../weights/registry.ts';
 import { type EngineOptions, createEngine } from './engine.ts';
 import { checkFits, largestTensorBytes } from './fit.ts';
 import { type ImageInput, drawImage, readPixels, toImageData } from './images.ts';
@@ -85,7 +85,7 @@ export class StyleGpu {
    */
   async network(nameOrUrl: string, opts: WeightOptions = {}): Promise<StyleNetwork> {
     const id = (ML5_STYLES as readonly string[]).includes(nameOrUrl) ? `ml5-style-transfer/${nameOrUrl}` : nameOrUrl;
-    const set = await openWeightsAs(ml5Checkpoint, id, opts);
+    const set = await openWeightsAs(ml5Checkpoint, ML5_MODELS, id, opts);
     try {
       return new StyleNetwork(await FastStyleNet.load(this.engine, set));
     } catch (e) {

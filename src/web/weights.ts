@@ -2,7 +2,7 @@
 // the Cache API, checked against the registry's digests each time they are read, and opened without the
 // PyTorch/safetensors readers (the page's models ship as TensorFlow.js or deeplearn.js checkpoints).
 import { ml5Checkpoint } from '../weights/ml5Checkpoint.ts';
-import { type KnownModel, findModel } from '../weights/registry.ts';
+import { KNOWN_MODELS, type KnownModel, findModelIn } from '../weights/registry.ts';
 import { type DownloadProgress, type FileCheck, type FileSource, MissingFileError, modelSource, resolveLocation, verify } from '../weights/source.ts';
 import type { WeightSet } from '../weights/tensors.ts';
 import { tfjsLayersModel } from '../weights/tfjsLayers.ts';
@@ -71,16 +71,17 @@ const eitherIndex: IndexFormat = (json, source, file) =>
 
 /** A known model (registry id) or the URL of a model.json/manifest.json, opened; errors are WeightsErrors. */
 export function openWeights(location: string, opts: WeightOptions = {}): Promise<WeightSet> {
-  return openWeightsAs(eitherIndex, location, opts);
+  return openWeightsAs(eitherIndex, KNOWN_MODELS, location, opts);
 }
 
-/** openWeights for an index file of one format (e.g. ml5Checkpoint for a deeplearn.js manifest.json). */
-export async function openWeightsAs(format: IndexFormat, location: string, opts: WeightOptions = {}): Promise<WeightSet> {
+/** openWeights for one family: its index format (e.g. ml5Checkpoint for a deeplearn.js manifest.json) and its
+ *  known models (e.g. ML5_MODELS), which `location` may name. */
+export async function openWeightsAs(format: IndexFormat, known: readonly KnownModel[], location: string, opts: WeightOptions = {}): Promise<WeightSet> {
   const cache = await openCache(opts.cache);
   const sourceOptions = { mirror: opts.baseUrl ?? '', onProgress: opts.onProgress };
   const open = async (source: FileSource, file: string) => format(JSON.parse(new TextDecoder().decode(await source.read(file))), source, file);
   try {
-    const model: KnownModel | undefined = findModel(location);
+    const model: KnownModel | undefined = findModelIn(known, location);
     if (model) return await open(cachedSource(modelSource(model, sourceOptions), cache, async (f) => (await model.checks())[f], opts.signal), model.entry);
     const { source, file } = await resolveLocation(location, sourceOptions);
     return await open(cachedSource(source, cache, async () => undefined, opts.signal), file ?? 'model.json');

@@ -69,47 +69,58 @@ function loadChecks(folder: string, extra: FileChecks): () => Promise<FileChecks
 export const ML5_STYLES = ['la_muse', 'mathura', 'matilde_perez', 'matta', 'rain_princess', 'scream', 'udnie', 'wave', 'wreck'] as const;
 export type Ml5Style = (typeof ML5_STYLES)[number];
 
-export const KNOWN_MODELS: readonly KnownModel[] = [
-  {
-    id: 'vgg19-tfjs',
-    description: 'ImageNet VGG19 (Keras applications) as a TensorFlow.js layers model; BGR 0…255 minus the caffe mean',
-    url: 'https://raw.githubusercontent.com/DavidCai1993/vgg19-tensorflowjs-model/master/model/',
-    folder: 'vgg19-tfjs',
-    entry: 'model.json',
-    checks: loadChecks('vgg19-tfjs', { 'model.json': { size: 20659, sha256: '0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256' } }),
-    unverified:
-      'groups 9–19 (block4_conv1 … predictions) are not in the mirror their digests were taken from: they are checked against the ' +
-      'group sizes model.json implies; their digests would come from hashing the files of DavidCai1993/vgg19-tensorflowjs-model @ 08d0905',
-    licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); conversion MIT (DavidCai1993/vgg19-tensorflowjs-model)',
-  },
-  ...ML5_STYLES.map((style) => ({
-    id: `ml5-style-transfer/${style}`,
-    description: `fast style transfer network "${style}" (Johnson et al. 2016, trained by Engstrom), deeplearn.js checkpoint`,
-    url: `https://raw.githubusercontent.com/ml5js/ml5-data-and-models/master/models/style-transfer/${style}/`,
-    folder: `ml5-style-transfer/${style}`,
-    entry: 'manifest.json',
-    checks: loadChecks(`ml5-style-transfer/${style}`, { 'manifest.json': { size: 4689, sha256: 'e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9' } }),
-    licence: 'MIT (ml5js/ml5-data-and-models)',
-  })),
-  {
-    id: 'torchvision-vgg19',
-    description: "torchvision's ImageNet VGG19 state dict (features.N.weight|bias; RGB 0…1, ImageNet mean/std)",
-    url: 'https://download.pytorch.org/models/',
-    folder: 'torchvision',
-    entry: 'vgg19-dcbb9e9d.pth',
-    // torchvision names its files after the first 8 hex digits of their SHA-256.
-    checks: loadChecks('torchvision', { 'vgg19-dcbb9e9d.pth': { sha256: 'dcbb9e9d' } }),
-    unverified:
-      'vgg19-dcbb9e9d.pth is not mirrored: it is checked against the 8-digit SHA-256 prefix in its name (as torch.hub does); ' +
-      'its full digest and size would come from hashing the file at download.pytorch.org/models/',
-    licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); BSD-3-Clause (torchvision)',
-  },
-];
+// Each family's models are a constant of their own (the annotations tell bundlers that building them has no side
+// effects), so a page that opens one family's models (findModelIn) ships no other family's entries.
 
-/** The known model with this id, or at this URL (its entry file, or the folder of an index-file model). */
-export function findModel(idOrUrl: string): KnownModel | undefined {
+/** The nine ml5 style networks. */
+export const ML5_MODELS: readonly KnownModel[] = /* @__PURE__ */ ML5_STYLES.map((style) => ({
+  id: `ml5-style-transfer/${style}`,
+  description: `fast style transfer network "${style}" (Johnson et al. 2016, trained by Engstrom), deeplearn.js checkpoint`,
+  url: `https://raw.githubusercontent.com/ml5js/ml5-data-and-models/master/models/style-transfer/${style}/`,
+  folder: `ml5-style-transfer/${style}`,
+  entry: 'manifest.json',
+  checks: loadChecks(`ml5-style-transfer/${style}`, { 'manifest.json': { size: 4689, sha256: 'e03432142aa5e7f85776094d69bf5b90b11ba4498026d5ba2c73fefefbe35bf9' } }),
+  licence: 'MIT (ml5js/ml5-data-and-models)',
+}));
+
+const VGG19_TFJS: KnownModel = {
+  id: 'vgg19-tfjs',
+  description: 'ImageNet VGG19 (Keras applications) as a TensorFlow.js layers model; BGR 0…255 minus the caffe mean',
+  url: 'https://raw.githubusercontent.com/DavidCai1993/vgg19-tensorflowjs-model/master/model/',
+  folder: 'vgg19-tfjs',
+  entry: 'model.json',
+  checks: /* @__PURE__ */ loadChecks('vgg19-tfjs', { 'model.json': { size: 20659, sha256: '0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256' } }),
+  unverified:
+    'groups 9–19 (block4_conv1 … predictions) are not in the mirror their digests were taken from: they are checked against the ' +
+    'group sizes model.json implies; their digests would come from hashing the files of DavidCai1993/vgg19-tensorflowjs-model @ 08d0905',
+  licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); conversion MIT (DavidCai1993/vgg19-tensorflowjs-model)',
+};
+
+const TORCHVISION_VGG19: KnownModel = {
+  id: 'torchvision-vgg19',
+  description: "torchvision's ImageNet VGG19 state dict (features.N.weight|bias; RGB 0…1, ImageNet mean/std)",
+  url: 'https://download.pytorch.org/models/',
+  folder: 'torchvision',
+  entry: 'vgg19-dcbb9e9d.pth',
+  // torchvision names its files after the first 8 hex digits of their SHA-256.
+  checks: /* @__PURE__ */ loadChecks('torchvision', { 'vgg19-dcbb9e9d.pth': { sha256: 'dcbb9e9d' } }),
+  unverified:
+    'vgg19-dcbb9e9d.pth is not mirrored: it is checked against the 8-digit SHA-256 prefix in its name (as torch.hub does); ' +
+    'its full digest and size would come from hashing the file at download.pytorch.org/models/',
+  licence: 'VGG weights CC BY 4.0 (Simonyan & Zisserman, Oxford VGG); BSD-3-Clause (torchvision)',
+};
+
+export const KNOWN_MODELS: readonly KnownModel[] = /* @__PURE__ */ [VGG19_TFJS].concat(ML5_MODELS, TORCHVISION_VGG19);
+
+/** The model among `models` with this id, or at this URL (its entry file, or the folder of an index-file model). */
+export function findModelIn(models: readonly KnownModel[], idOrUrl: string): KnownModel | undefined {
   const folder = idOrUrl.replace(/\/?$/, '/');
-  return KNOWN_MODELS.find((m) => m.id === idOrUrl || idOrUrl === m.url + m.entry || (m.entry.endsWith('.json') && folder === m.url));
+  return models.find((m) => m.id === idOrUrl || idOrUrl === m.url + m.entry || (m.entry.endsWith('.json') && folder === m.url));
+}
+
+/** The known model with this id, or at this URL. */
+export function findModel(idOrUrl: string): KnownModel | undefined {
+  return findModelIn(KNOWN_MODELS, idOrUrl);
 }
 
 export function knownModel(id: string): KnownModel {
