@@ -2,7 +2,7 @@
 // and their .d.ts — then every entry's size, raw and gzip.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
@@ -76,13 +76,21 @@ export const pureFactories = {
   },
 };
 
+// A page is not Node: src/platform.ts says so as a constant, and bundlers drop the code it guards.
+const PLATFORM = /[\\/]src[\\/]platform\.ts$/;
+export const pagePlatform = {
+  name: 'stylegpu-page-platform',
+  enforce: 'pre',
+  load: (id) => (PLATFORM.test(id) ? 'export const IN_NODE = false;' : null),
+};
+
 async function buildEntries(entries, outDir, platform) {
   const browser = platform === 'browser';
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
-    plugins: browser ? [wgslForPages, pureFactories] : [],
+    plugins: browser ? [wgslForPages, pureFactories, pagePlatform] : [],
     build: {
       outDir,
       emptyOutDir: true,
@@ -116,17 +124,56 @@ export async function buildPackage() {
   }
 }
 
-export function entrySizes() {
-  return files(dist)
-    .filter((f) => f.endsWith('.js'))
-    .map((f) => {
-      const bytes = readFileSync(f);
-      return { file: f.slice(dist.length + 1), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-    });
+const ENTRY_FILES = { 'stylegpu (page)': 'browser/index.js', 'stylegpu/gatys': 'browser/gatys.js', 'stylegpu (Node), stylegpu/node': 'node/node.js' };
+const STATIC_IMPORT = /^\s*(?:import|export)\b[^;'"]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm;
+const DYNAMIC_IMPORT = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
+
+/** A dist file's relative imports (static, and import()), as dist paths; bare ones (dependencies) left out. */
+function importsOf(file) {
+  const code = readFileSync(join(dist, file), 'utf8');
+  const resolve = (spec) => (spec.startsWith('.') ? join(dirname(file), spec) : undefined);
+  return {
+    static: [...code.matchAll(STATIC_IMPORT)].map((m) => resolve(m[1] ?? m[2])).filter(Boolean),
+    dynamic: [...code.matchAll(DYNAMIC_IMPORT)].map((m) => resolve(m[1])).filter(Boolean),
+  };
 }
+
+/**
+ * Each entry of the package with every file it imports statically (what a page that used all of it would load;
+ * a page's bundler keeps only what the page reaches), and the files it may import later (the digest lists):
+ * raw bytes, and gzip -9 of the files concatenated.
+ */
+export function entrySizes() {
+  const size = (fileList) => {
+    const bytes = Buffer.concat(fileList.map((f) => readFileSync(join(dist, f))));
+    return { files: fileList.length, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  };
+  return Object.entries(ENTRY_FILES).map(([entry, file]) => {
+    const loaded = new Set();
+    const lazy = new Set();
+    const visit = (f) => {
+      if (loaded.has(f)) return;
+      loaded.add(f);
+      const { static: imports, dynamic } = importsOf(f);
+      imports.forEach(visit);
+      dynamic.forEach((d) => lazy.add(d));
+    };
+    visit(file);
+    const later = [...lazy].filter((f) => !loaded.has(f));
+    return { entry, file, ...size([...loaded]), lazy: later.length ? { ...size(later), each: later.map((f) => size([f])) } : undefined };
+  });
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1).padStart(6)} KB`;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildPackage();
-  console.log('dist/ (each file alone; a page bundles what it imports):');
-  for (const { file, bytes, gzip } of entrySizes()) console.log(`  ${file.padEnd(40)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  ${(gzip / 1024).toFixed(1).padStart(6)} KB gzip`);
+  console.log('dist/ entries, each with every file it imports statically (a page bundles only what it uses):');
+  for (const e of entrySizes()) {
+    console.log(`  ${e.entry.padEnd(32)} ${e.file.padEnd(18)} ${String(e.files).padStart(3)} file${e.files === 1 ? " " : "s"}${kb(e.bytes)} ${kb(e.gzip)} gzip`);
+    if (e.lazy) {
+      const gz = e.lazy.each.map((x) => x.gzip);
+      console.log(`  ${'  + loaded when a model opens'.padEnd(51)} ${String(e.lazy.files).padStart(3)} files ${kb(e.lazy.bytes)}, each ${kb(Math.min(...gz)).trim()}–${kb(Math.max(...gz)).trim()} gzip (one digest list per model)`);
+    }
+  }
 }
