@@ -2,7 +2,7 @@
 // dist/ (npm run build), bundles each page with vite as a page author's project would (node_modules/stylegpu → this
 // repository), and prints per output file its gzip size and whether the page loads it at start, then per module
 // its minified size and its code gzipped alone (a rough share: gzip across module boundaries does a little
-// better). Without arguments: the two pages test/package-size.test.ts measures.
+// better). Without arguments: the pages test/package-size.test.ts measures (test/pages/).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,17 +11,8 @@ import { build } from 'vite';
 import { buildPackage } from './build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const PAGES = {
-  network: `import { StyleGpu } from 'stylegpu';
-const sg = await StyleGpu.create();
-const net = await sg.network('wave');
-await net.stylize(document.querySelector('img'), { canvas: document.querySelector('canvas') });`,
-  gatys: `import { StyleGpu } from 'stylegpu';
-import { loadGatys } from 'stylegpu/gatys';
-const sg = await StyleGpu.create();
-const gatys = await loadGatys(sg);
-await gatys.run(document.images[0], document.images[1], { canvas: document.querySelector('canvas') });`,
-};
+/** The pages test/package-size.test.ts measures. */
+const PAGES = ['test/pages/network.js', 'test/pages/gatys.js'];
 
 const kb = (n) => `${(n / 1024).toFixed(1).padStart(6)} KB`;
 
@@ -42,7 +33,7 @@ async function report(name, source) {
       for (const f of c.imports) visit(byName.get(f));
     };
     for (const c of chunks.filter((c) => c.isEntry)) visit(c);
-    console.log(`\n${name} page`);
+    console.log(`\n${name}`);
     let start = 0;
     for (const c of chunks) {
       const gzip = gzipSync(c.code, { level: 9 }).length;
@@ -65,6 +56,5 @@ async function report(name, source) {
 }
 
 await buildPackage();
-const files = process.argv.slice(2);
-if (files.length) for (const f of files) await report(f, readFileSync(f, 'utf8'));
-else for (const [name, source] of Object.entries(PAGES)) await report(name, source);
+const pages = process.argv.length > 2 ? process.argv.slice(2) : PAGES.map((p) => join(root, p));
+for (const page of pages) await report(page, readFileSync(page, 'utf8'));

@@ -7,7 +7,9 @@
 // read, so they are the only files a page emits that it does not load at start. The test checks that: every file
 // not loaded at start must be nothing but a digest list (so no code can hide in a file this count leaves out).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BundleSize, type PageChunk, buildPackage, bundlePage, loadedChunks } from './helpers/package.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BundleSize, type PageChunk, REPO, buildPackage, bundlePage, loadedChunks } from './helpers/package.ts';
 
 const KB = 1024;
 const WAVE = 'ml5-style-transfer/wave';
@@ -15,18 +17,9 @@ const VGG = 'vgg19-tfjs';
 const NETWORK_PAGE_BUDGET = 40 * KB;
 const GATYS_PAGE_BUDGET = 70 * KB;
 
-const NETWORK_PAGE = `
-import { StyleGpu } from 'stylegpu';
-const sg = await StyleGpu.create();
-const net = await sg.network('wave');
-await net.stylize(document.querySelector('img'), { canvas: document.querySelector('canvas') });`;
-
-const GATYS_PAGE = `
-import { StyleGpu } from 'stylegpu';
-import { loadGatys } from 'stylegpu/gatys';
-const sg = await StyleGpu.create();
-const gatys = await loadGatys(sg);
-await gatys.run(document.images[0], document.images[1], { canvas: document.querySelector('canvas') });`;
+const page = (name: string) => readFileSync(join(REPO, 'test/pages', name), 'utf8');
+const NETWORK_PAGE = page('network.js');
+const GATYS_PAGE = page('gatys.js');
 
 /** Markers only their code carries: a L-BFGS kernel's entry point, the Keras VGG19 weight names, the Gram and
  *  pooling kernels, the TensorFlow.js layers reader; the PyTorch and safetensors readers' messages. */
