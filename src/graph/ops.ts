@@ -1,6 +1,6 @@
-// Graph ops: a constructor per op and its definition in the op table (its shape rule, the one place an
-// output shape is computed, and how it runs on our kernels). Graph.add applies the shape rule, so a graph
-// is shape-checked as it is built. Backward ops are ops like any other; gradients.ts says which backward
+// Graph ops: a constructor per op and its definition, the object it hands to Graph.add (its shape rule, the one
+// place an output shape is computed, and how it runs on our kernels; registry.ts). Graph.add applies the shape
+// rule, so a graph is shape-checked as it is built. Backward ops are ops like any other; gradients.ts says which backward
 // ops each forward op's gradient is made of.
 import * as act from '../kernels/activation.ts';
 import * as conv from '../kernels/conv2d.ts';

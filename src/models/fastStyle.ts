@@ -79,13 +79,6 @@ interface GpuLayer {
   scale: Tensor;
 }
 
-/**
- * A pretrained fast style network on the engine. Input RGB 0…255; output tanh(y)·150 + 127.5 (clipped to bytes by
- * stylize). Sizes follow TensorFlow exactly, as in Engstrom's evaluate.py and ml5: the stride-2 SAME convs give
- * ⌈H/2⌉ then ⌈⌈H/2⌉/2⌉ = ⌈H/4⌉ rows and each SAME transposed conv doubles, so an H×W input gives a 4⌈H/4⌉ × 4⌈W/4⌉
- * output: the same size when H and W are multiples of 4, else up to 3 rows/columns larger (35×26 → 36×28), and
- * not cropped (ml5 returns the larger image too).
- */
 /** A style name (ML5_STYLES: 'wave', …, fetched as the known model ml5-style-transfer/<name>), a known model id,
  *  the folder/URL of a deeplearn.js checkpoint, or an opened WeightSet, as a FastStyleNet. Kept out of the class so
  *  that a page, which opens its weights itself (web/weights.ts), ships none of loadWeights' other formats. */
@@ -95,6 +88,13 @@ export async function loadFastStyle(e: Engine, from: string | WeightSet, opts: S
   return FastStyleNet.load(e, set, opts);
 }
 
+/**
+ * A pretrained fast style network on the engine. Input RGB 0…255; output tanh(y)·150 + 127.5 (clipped to bytes by
+ * stylize). Sizes follow TensorFlow exactly, as in Engstrom's evaluate.py and ml5: the stride-2 SAME convs give
+ * ⌈H/2⌉ then ⌈⌈H/2⌉/2⌉ = ⌈H/4⌉ rows and each SAME transposed conv doubles, so an H×W input gives a 4⌈H/4⌉ × 4⌈W/4⌉
+ * output: the same size when H and W are multiples of 4, else up to 3 rows/columns larger (35×26 → 36×28), and
+ * not cropped (ml5 returns the larger image too).
+ */
 export class FastStyleNet {
   /** Compiled programs by input shape and fusion choice, each with the nodes that end a layer (index by node);
    *  `programs.last` is the latest run's. */

@@ -6,11 +6,11 @@
 import { Graph } from '../graph/graph.ts';
 import { FastStyleNet } from '../models/fastStyle.ts';
 import type { Engine } from '../runtime/engine.ts';
+import { ml5Checkpoint } from '../weights/ml5Checkpoint.ts';
 import { ML5_MODELS, ML5_STYLES } from '../weights/registry.ts';
 import { type EngineOptions, createEngine } from './engine.ts';
 import { checkFits, largestTensorBytes } from './fit.ts';
 import { type ImageInput, drawImage, readPixels, toImageData } from './images.ts';
-import { ml5Checkpoint } from '../weights/ml5Checkpoint.ts';
 import { type WeightOptions, openWeightsAs, weightsError } from './weights.ts';
 
 export { AdapterLimitError, ImageDecodeError, NoWebGpuError, WeightsError } from './errors.ts';
