@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { imageToPlanes } from '../src/image/io.ts';
-import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
+import { FAST_STYLE_LAYERS, FastStyleNet, loadFastStyle } from '../src/models/fastStyle.ts';
 import { Engine } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import { CORES, ROOT as root, cpuDescription, loadSquare } from './inputs.ts';
@@ -74,7 +74,7 @@ function fastStyleFlop(size: number): number {
 }
 
 const e = await Engine.create();
-const net = await FastStyleNet.load(e, randomWeights ? randomFastStyleWeights() : style, { mirror });
+const net = await loadFastStyle(e, randomWeights ? randomFastStyleWeights() : style, { mirror });
 const photo = await loadSquare(e, 'examples/content/astronaut.png', size);
 const input = imageToPlanes(photo, 1);
 const x = e.tensor([1, 3, size, size], input);

@@ -17,7 +17,7 @@ import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RgbaImage, decodeImage } from '../src/image/io.ts';
 import { AdaIN } from '../src/models/adain.ts';
-import { FastStyleNet } from '../src/models/fastStyle.ts';
+import { loadFastStyle } from '../src/models/fastStyle.ts';
 import { GatedGanGenerator } from '../src/models/gatedGan.ts';
 import { gatys } from '../src/models/gatys.ts';
 import { StyledGenerator } from '../src/models/styleGan.ts';
@@ -122,7 +122,7 @@ describe('every demo method in Chromium matches Node', () => {
         (document.getElementById('size') as HTMLInputElement).value = '32';
       }, name);
       expect(await run()).toMatch(new RegExp(`^${name}: \\d+ ms$`));
-      const net = await FastStyleNet.load(engine(), `ml5-style-transfer/${name}`);
+      const net = await loadFastStyle(engine(), `ml5-style-transfer/${name}`);
       try {
         await expectMatchesNode(`fast-${name}`, await net.stylize(CONTENT, { longestSide: 32 }));
       } finally {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage } from '../src/image/io.ts';
-import { FastStyleNet } from '../src/models/fastStyle.ts';
+import { loadFastStyle } from '../src/models/fastStyle.ts';
 import { gatys } from '../src/models/gatys.ts';
 import { Vgg19, vggWeights } from '../src/models/vgg19.ts';
 import { Engine, GpuError } from '../src/runtime/engine.ts';
@@ -111,7 +111,7 @@ describe('a device lost mid-run', () => {
   it('a fast style network fails with a named error', async () => {
     const e = await Engine.create();
     try {
-      const net = await FastStyleNet.load(e, 'ml5-style-transfer/wave', { mirror: MIRROR });
+      const net = await loadFastStyle(e, 'ml5-style-transfer/wave', { mirror: MIRROR });
       const image: RgbaImage = { width: 32, height: 24, data: new Uint8ClampedArray(32 * 24 * 4).fill(128) };
       const run = net.stylize(image, { onProgress: (done) => done === 5 && e.device.destroy() });
       const error = await withinBound(run).catch((err: unknown) => err);

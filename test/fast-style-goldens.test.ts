@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, imageToPlanes } from '../src/image/io.ts';
-import { FastStyleNet } from '../src/models/fastStyle.ts';
+import { loadFastStyle } from '../src/models/fastStyle.ts';
 import { ML5_STYLES } from '../src/weights/index.ts';
 import { useEngine } from './helpers/gpu.ts';
 
@@ -35,7 +35,7 @@ describe('every mirrored style against the float64 PyTorch port', () => {
   for (const style of ML5_STYLES) {
     it(`${style}: ${golden.input} → 24×20, every output within 0.02 of the port`, async () => {
       const e = engine();
-      const net = await FastStyleNet.load(e, `ml5-style-transfer/${style}`, { mirror: MIRROR });
+      const net = await loadFastStyle(e, `ml5-style-transfer/${style}`, { mirror: MIRROR });
       const x = e.tensor([1, 3, img.height, img.width], imageToPlanes(img, 1));
       const y = await net.forward(x);
       expect(y.shape).toEqual([1, ...golden.shape]);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { decodeImage, imageToPlanes } from '../src/image/io.ts';
 import { fitLongestSide } from '../src/image/io.ts';
-import { FAST_STYLE_LAYERS, FastStyleNet, fastStyleShapes, tfFilterToTorch } from '../src/models/fastStyle.ts';
+import { FAST_STYLE_LAYERS, FastStyleNet, fastStyleShapes, loadFastStyle, tfFilterToTorch } from '../src/models/fastStyle.ts';
 import { readImageFile } from '../src/node/files.ts';
 import { ML5_STYLES } from '../src/weights/index.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -73,7 +73,7 @@ describe('PyTorch port (float64) on real photos', () => {
     it(`${style}: ${g.input} → ${g.shape[2]}×${g.shape[1]}`, async () => {
       const e = engine();
       const img = decodeImage(await readFile(path.join(GOLDEN, g.input)), g.input);
-      const net = await FastStyleNet.load(e, style, mirror);
+      const net = await loadFastStyle(e, style, mirror);
       const x = e.tensor([1, 3, img.height, img.width], imageToPlanes(img, 1));
       const y = await net.forward(x);
       expect(y.shape).toEqual([1, ...g.shape]);
@@ -93,7 +93,7 @@ describe('the 9 mirrored styles', () => {
     const e = engine();
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
     for (const style of ML5_STYLES) {
-      const net = await FastStyleNet.load(e, `ml5-style-transfer/${style}`, mirror);
+      const net = await loadFastStyle(e, `ml5-style-transfer/${style}`, mirror);
       const y = await net.forward(x);
       expect(y.shape, style).toEqual([1, 3, 24, 32]);
       const v = await y.read();
@@ -111,7 +111,7 @@ describe('stylize', () => {
   it('resizes, reports progress per layer, frees every intermediate, and stops on abort', async () => {
     const e = engine();
     const empty = e.pool.stats.liveBytes;
-    const net = await FastStyleNet.load(e, 'wave', mirror);
+    const net = await loadFastStyle(e, 'wave', mirror);
     const img = decodeImage(await readFile(path.join(GOLDEN, golden.wave.input)));
     // A first run packs the frozen conv weights for their kernels (cached on the weights); after it a run
     // leaves nothing behind, and releasing the network frees the packs with the weights.
@@ -152,12 +152,12 @@ describe('bad checkpoints name the tensor', () => {
   it('missing variable, wrong shape, truncated file', async () => {
     const e = engine();
     const missing = await copyCheckpoint('missing', (m) => delete m.Variable_45);
-    await expect(FastStyleNet.load(e, missing)).rejects.toThrow(/does not match the expected weights:\n {2}Variable_45: missing/);
+    await expect(loadFastStyle(e, missing)).rejects.toThrow(/does not match the expected weights:\n {2}Variable_45: missing/);
     const reshaped = await copyCheckpoint('reshaped', (m) => (m.Variable_3.shape = [3, 3, 64, 32]));
-    await expect(FastStyleNet.load(e, reshaped)).rejects.toThrow('Variable_3: shape [3, 3, 64, 32], expected [3, 3, 32, 64]');
+    await expect(loadFastStyle(e, reshaped)).rejects.toThrow('Variable_3: shape [3, 3, 64, 32], expected [3, 3, 32, 64]');
     const truncated = await copyCheckpoint('truncated', () => {});
     await writeFile(path.join(truncated, 'Variable_42'), new Uint8Array(1000));
-    await expect(FastStyleNet.load(e, truncated)).rejects.toThrow(`Variable_42: ${truncated}/Variable_42: size mismatch: expected 73728 bytes, found 1000`);
+    await expect(loadFastStyle(e, truncated)).rejects.toThrow(`Variable_42: ${truncated}/Variable_42: size mismatch: expected 73728 bytes, found 1000`);
   });
 });
 

@@ -14,7 +14,7 @@ import { gramBackwardKernels } from '../src/kernels/gram.ts';
 import { plan } from '../src/kernels/planner.ts';
 import type { RgbaImage } from '../src/image/io.ts';
 import { AdaIN } from '../src/models/adain.ts';
-import { FAST_STYLE_LAYERS, FastStyleNet } from '../src/models/fastStyle.ts';
+import { FAST_STYLE_LAYERS, loadFastStyle } from '../src/models/fastStyle.ts';
 import { GatedGanGenerator } from '../src/models/gatedGan.ts';
 import { GatysProblem, deepestLayer } from '../src/models/gatys.ts';
 import { StyledGenerator } from '../src/models/styleGan.ts';
@@ -149,7 +149,7 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
 
   it('fast style: an instance norm + ReLU pair in every layer that has a ReLU', async () => {
     const e = engine();
-    const net = await FastStyleNet.load(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
+    const net = await loadFastStyle(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
     const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { ...NONE, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
     expect(counts.off - counts.on).toBe(10);
@@ -261,7 +261,7 @@ describe('paddedOutput: producers write straight into the next conv’s padded i
 
   it('fast style: each instance norm + ReLU read by a conv alone (not a residual block input, not a transposed conv)', async () => {
     const e = engine();
-    const net = await FastStyleNet.load(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
+    const net = await loadFastStyle(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
     // The layer before a conv feeds it alone unless it is a residual block's input (the block's sum reads it
     // too); transposed convs pad per phase and keep their padding passes.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FastStyleNet } from '../src/models/fastStyle.ts';
+import { loadFastStyle } from '../src/models/fastStyle.ts';
 import { gatys } from '../src/models/gatys.ts';
 import { Vgg19, vggWeights } from '../src/models/vgg19.ts';
 import { loadWeights } from '../src/weights/index.ts';
@@ -135,7 +135,7 @@ describe('the packed package in a page of its own', () => {
     expect(r.downloadEvents).toBeGreaterThan(0);
 
     // Node on the very pixels the page decoded, the same job.
-    const net = await FastStyleNet.load(engine(), 'wave', { mirror: MIRROR });
+    const net = await loadFastStyle(engine(), 'wave', { mirror: MIRROR });
     const want = await net.stylize({ width: r.input.width, height: r.input.height, data: Uint8Array.from(r.input.data) }, { longestSide: SIDE });
     net.release();
     expect([r.output.width, r.output.height]).toEqual([want.width, want.height]);

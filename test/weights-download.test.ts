@@ -166,7 +166,7 @@ describe('known models', () => {
     await writeFile(path.join(bad, 'Variable_1'), broken);
     const wave = await loadWeights('ml5-style-transfer/wave', { mirror: `${base}files/bad-mirror`, cacheDir });
     const url = `${base}files/bad-mirror/ml5-style-transfer/wave/Variable_1`;
-    const want = knownModel('ml5-style-transfer/wave').checks.Variable_1.sha256;
+    const want = (await knownModel('ml5-style-transfer/wave').checks()).Variable_1.sha256;
     await expect(wave.get('Variable_1')).rejects.toThrow(
       `download of ${url}: SHA-256 mismatch: expected ${want}, got ${createHash('sha256').update(broken).digest('hex')}: the download was damaged on the way, ` +
         `or ${url} no longer holds the file stylegpu knows: nothing was saved`,

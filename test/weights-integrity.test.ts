@@ -47,19 +47,19 @@ describe('the registry has a digest for every mirrored file of a known model', (
       const files = await readdir(path.join(MIRROR, model.folder)).catch(() => [] as string[]);
       const source = modelSource(model, { mirror: MIRROR });
       for (const file of files.filter((f) => f !== 'LICENSE')) {
-        expect(model.checks[file]?.sha256, `${model.id}: ${file}`).toMatch(/^[0-9a-f]{64}$/);
+        expect((await model.checks())[file]?.sha256, `${model.id}: ${file}`).toMatch(/^[0-9a-f]{64}$/);
         const bytes = await source.read(file);
-        expect(sha256(bytes)).toBe(model.checks[file].sha256);
+        expect(sha256(bytes)).toBe((await model.checks())[file].sha256);
         checked++;
       }
     }
     expect(checked).toBe(9 * 49 + 9); // nine styles (manifest + 48 variables), VGG19's model.json + groups 1–8
   });
 
-  it('says where the digests of the files it cannot verify would come from', () => {
+  it('says where the digests of the files it cannot verify would come from', async () => {
     expect(knownModel('vgg19-tfjs').unverified).toMatch(/groups 9–19.*DavidCai1993\/vgg19-tensorflowjs-model @ 08d0905/);
     expect(knownModel('torchvision-vgg19').unverified).toMatch(/prefix/);
-    expect(knownModel('vgg19-tfjs').checks['group9-shard1of2']).toBeUndefined();
+    expect((await knownModel('vgg19-tfjs').checks())['group9-shard1of2']).toBeUndefined();
   });
 });
 
@@ -67,7 +67,7 @@ describe('a same-size damaged copy is refused, naming the file, both digests and
   it('a VGG19 shard in the mirror folder', async () => {
     const mirror = await mirrorWithDamaged('vgg-bad', 'vgg19-tfjs', 'group5-shard1of1');
     const file = path.join(mirror, 'vgg19-tfjs/group5-shard1of1');
-    const expected = knownModel('vgg19-tfjs').checks['group5-shard1of1'].sha256!;
+    const expected = (await knownModel('vgg19-tfjs').checks())['group5-shard1of1'].sha256!;
     const actual = sha256(await readFile(file));
     const vgg = await loadWeights('vgg19-tfjs', { mirror });
     // Earlier groups are intact and still load; the damaged one is refused whichever tensor asks for it.
@@ -86,7 +86,7 @@ describe('a same-size damaged copy is refused, naming the file, both digests and
     const net = await loadWeights('ml5-style-transfer/udnie', { mirror });
     await net.get('Variable_11');
     await expect(net.get('Variable_12')).rejects.toThrow(
-      new RegExp(`^Variable_12: .*/ml5-bad/ml5-style-transfer/udnie/Variable_12: SHA-256 mismatch: expected ${knownModel('ml5-style-transfer/udnie').checks.Variable_12.sha256}, got [0-9a-f]{64}: .*replace it with https://raw\\.githubusercontent\\.com/ml5js/ml5-data-and-models/master/models/style-transfer/udnie/Variable_12$`),
+      new RegExp(`^Variable_12: .*/ml5-bad/ml5-style-transfer/udnie/Variable_12: SHA-256 mismatch: expected ${(await knownModel('ml5-style-transfer/udnie').checks()).Variable_12.sha256}, got [0-9a-f]{64}: .*replace it with https://raw\\.githubusercontent\\.com/ml5js/ml5-data-and-models/master/models/style-transfer/udnie/Variable_12$`),
     );
   });
 
@@ -101,13 +101,13 @@ describe('a same-size damaged copy is refused, naming the file, both digests and
     const source = modelSource(wave, { mirror: '', cacheDir });
     const cached = path.join(cacheDir, 'ml5-style-transfer/wave/Variable_3');
     const good = await source.read('Variable_3');
-    expect(sha256(good)).toBe(wave.checks.Variable_3.sha256);
+    expect(sha256(good)).toBe((await wave.checks()).Variable_3.sha256);
     // Damaged in place, keeping its size (the mtime moves, as any write moves it).
     await writeFile(cached, damaged(good));
     const later = new Date(Date.now() + 5_000);
     await utimes(cached, later, later);
     await expect(source.read('Variable_3')).rejects.toThrow(
-      `${cached}: SHA-256 mismatch: expected ${wave.checks.Variable_3.sha256}, got ${sha256(damaged(good))}: the cached copy is damaged: delete it to download http://127.0.0.1:9/ml5/Variable_3 again`,
+      `${cached}: SHA-256 mismatch: expected ${(await wave.checks()).Variable_3.sha256}, got ${sha256(damaged(good))}: the cached copy is damaged: delete it to download http://127.0.0.1:9/ml5/Variable_3 again`,
     );
   });
 
@@ -117,7 +117,7 @@ describe('a same-size damaged copy is refused, naming the file, both digests and
     await expect(source.read('Variable_5')).rejects.toBeInstanceOf(DigestMismatchError);
     await rm(path.join(mirror, 'ml5-style-transfer/matta/Variable_5'));
     await copyFile(path.join(MIRROR, 'ml5-style-transfer/matta/Variable_5'), path.join(mirror, 'ml5-style-transfer/matta/Variable_5'));
-    expect(sha256(await source.read('Variable_5'))).toBe(knownModel('ml5-style-transfer/matta').checks.Variable_5.sha256);
+    expect(sha256(await source.read('Variable_5'))).toBe((await knownModel('ml5-style-transfer/matta').checks()).Variable_5.sha256);
   });
 
   it('user paths (unknown source) keep their structural checks only', async () => {

@@ -1,6 +1,6 @@
 // `stylegpu transfer`: one image through a pretrained feed-forward style network (src/models/fastStyle.ts).
 import { existsSync } from 'node:fs';
-import { FastStyleNet } from '../models/fastStyle.ts';
+import { loadFastStyle } from '../models/fastStyle.ts';
 import { checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
 import { checkFastStyle, checkFastStyleOptions, flagNames } from '../options.ts';
 import { Engine } from '../runtime/engine.ts';
@@ -41,7 +41,7 @@ both sides are multiples of 4, otherwise up to 3 pixels larger.`,
     const engine = await Engine.create();
     try {
       const t0 = performance.now();
-      const net = await FastStyleNet.load(engine, model, { fusion: !values['no-fusion'] });
+      const net = await loadFastStyle(engine, model, { fusion: !values['no-fusion'] });
       const t1 = performance.now();
       const bar = progressBar('transfer', 16, { every: 4 });
       const out = await net.stylize(img, { longestSide, signal: interrupt, onProgress: (done) => bar.update(done) });

@@ -1,20 +1,12 @@
 // Ops that only the fusion pass creates (src/graph/fusion.ts): each stands for a chain of graph ops and runs it as
 // fewer kernels. They have no gradient rules: the pass rewrites compiled steps, after autodiff.
-// The pass names them through FUSED_OPS, so importing that also defines them (the package declares no side
-// effects: a bare `import './fusedOps.ts'` would be dropped from bundles).
-
-/** The fused ops' names, as the fusion pass writes them into steps. */
-export const FUSED_OPS = {
-  gramMse: 'gramMse',
-  gramMseBackward: 'gramMseBackward',
-  activationBackwardSum: 'activationBackwardSum',
-  noiseInjectionLeakyRelu: 'noiseInjectionLeakyRelu',
-} as const;
+// Like every op they are plain objects (registry.ts); the pattern rewrites (patterns.ts) enter one in the op table
+// when they write a step that uses it.
 import { gramMseBackward, gramMseLoss } from '../kernels/gramMse.ts';
 import { noiseInjectionLeakyRelu } from '../kernels/noiseAct.ts';
 import { activationBackwardSum } from '../kernels/gradientAdd.ts';
 import { shapeString } from '../runtime/tensor.ts';
-import { defineOp } from './registry.ts';
+import type { OpDef } from './registry.ts';
 
 export interface GramMseStepAttrs extends Record<string, unknown> {
   /** The loss weight folded in (the factor of the scale step around the mse, 1 if none). */
@@ -24,21 +16,27 @@ export interface GramMseStepAttrs extends Record<string, unknown> {
 }
 
 // gramMse [G, T] → weight·mean((G − T)²) as [1]: scale(mse(gram(F), T), weight) after the gram.
-defineOp<GramMseStepAttrs>(FUSED_OPS.gramMse, { shape: () => [1], run: (e, [G, T], a) => gramMseLoss(e, G, T, a.weight) });
+export const gramMseOp: OpDef<GramMseStepAttrs> = { name: 'gramMse', shape: () => [1], run: (e, [G, T], a) => gramMseLoss(e, G, T, a.weight) };
 
 // gramMseBackward [F, G, T, dL] → dF: gramBackward(F, mseBackward(G, T, scale(dL, weight))).
-defineOp<GramMseStepAttrs>(FUSED_OPS.gramMseBackward, { shape: ([F]) => F, run: (e, [F, G, T, dL], a) => gramMseBackward(e, F, G, T, dL, a) });
+export const gramMseBackwardOp: OpDef<GramMseStepAttrs> = { name: 'gramMseBackward', shape: ([F]) => F, run: (e, [F, G, T, dL], a) => gramMseBackward(e, F, G, T, dL, a) };
 
 // activationBackwardSum [y, a, b] {slope} → (a + b)·(y > 0 ? 1 : slope): reluBackward (slope 0) or
 // leakyReluBackward of add(a, b), a gradient accumulated from two paths and masked in one pass.
-defineOp<{ slope: number }>(FUSED_OPS.activationBackwardSum, {
+export const activationBackwardSumOp: OpDef<{ slope: number }> = {
+  name: 'activationBackwardSum',
   shape: ([y, a, b]) => {
     if (shapeString(y) !== shapeString(a) || shapeString(a) !== shapeString(b)) throw new Error(`shapes differ, ${[y, a, b].map(shapeString).join(' vs ')}`);
     return y;
   },
   run: (e, [y, a, b], attrs) => activationBackwardSum(e, y, a, b, attrs.slope),
-});
+};
 
 // noiseInjectionLeakyRelu [x, w, noise] {slope} → leakyRelu(noiseInjection(x, w, noise), slope): StyleGAN's noise
 // and activation in one pass (forward only: the generator is never differentiated).
-defineOp<{ slope: number }>(FUSED_OPS.noiseInjectionLeakyRelu, { shape: ([x]) => x, run: (e, [x, w, noise], a) => noiseInjectionLeakyRelu(e, x, w, noise, a.slope) });
+export const noiseInjectionLeakyReluOp: OpDef<{ slope: number }> = {
+  name: 'noiseInjectionLeakyRelu',
+  shape: ([x]) => x,
+  run: (e, [x, w, noise], a) => noiseInjectionLeakyRelu(e, x, w, noise, a.slope),
+};
+

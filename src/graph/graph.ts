@@ -1,7 +1,7 @@
 // A static graph of kernel calls. Nodes are created in order, so creation order is a topological order;
 // autodiff appends the backward nodes after the forward ones and the program runs them in that order.
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
-import { opDef } from './registry.ts';
+import { type OpDef, useOp } from './registry.ts';
 
 export type Attrs = Record<string, unknown>;
 
@@ -22,20 +22,21 @@ export interface Node {
 export class Graph {
   readonly nodes: Node[] = [];
 
-  /** A node of op `op` (defined in the op table); its output shape comes from the op's shape rule, so a
-   *  graph that does not fit together fails here, naming the op and its input shapes. */
-  add(op: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
+  /** A node of op `op` (entered in the op table here, registry.ts); its output shape comes from the op's shape
+   *  rule, so a graph that does not fit together fails here, naming the op and its input shapes. */
+  add<A extends Attrs>(op: OpDef<A>, inputs: readonly Node[], attrs: A = {} as A): Node {
     for (const i of inputs) {
-      if (i.graph !== this) throw new Error(`${op}: input ${describe(i)} belongs to another graph`);
+      if (i.graph !== this) throw new Error(`${op.name}: input ${describe(i)} belongs to another graph`);
     }
+    useOp(op);
     let shape: Shape;
     try {
-      shape = opDef(op).shape(inputs.map((i) => i.shape), attrs);
+      shape = op.shape(inputs.map((i) => i.shape), attrs);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new Error(`${op}: ${why} (inputs ${inputs.map((i) => shapeString(i.shape)).join(', ') || 'none'})`);
+      throw new Error(`${op.name}: ${why} (inputs ${inputs.map((i) => shapeString(i.shape)).join(', ') || 'none'})`);
     }
-    return this.push({ op, inputs, attrs, shape });
+    return this.push({ op: op.name, inputs, attrs, shape });
   }
 
   /** A value bound when the program runs (e.g. the image being optimised). */

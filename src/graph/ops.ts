@@ -1,6 +1,6 @@
-// Graph ops: a constructor per op and its definition in the op table (its shape rule, the one place an
-// output shape is computed, and how it runs on our kernels). Graph.add applies the shape rule, so a graph
-// is shape-checked as it is built. Backward ops are ops like any other; gradients.ts says which backward
+// Graph ops: a constructor per op and its definition, the object it hands to Graph.add (its shape rule, the one
+// place an output shape is computed, and how it runs on our kernels; registry.ts). Graph.add applies the shape
+// rule, so a graph is shape-checked as it is built. Backward ops are ops like any other; gradients.ts says which backward
 // ops each forward op's gradient is made of.
 import * as act from '../kernels/activation.ts';
 import * as conv from '../kernels/conv2d.ts';
@@ -14,7 +14,8 @@ import * as norm from '../kernels/norm.ts';
 import * as pool from '../kernels/pool.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
 import type { Graph, Node } from './graph.ts';
-import { defineOp } from './registry.ts';
+import { fuseGradAddAct, fuseGramMse } from './patterns.ts';
+import type { OpDef } from './registry.ts';
 
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
 /** Shape rule of ops whose inputs all have one shape, which is also the output's. */
@@ -27,25 +28,26 @@ const SCALAR: Shape = [1];
 // ---- elementwise
 
 export function fill(shape: Shape, value: number, g: Graph): Node {
-  return g.add('fill', [], { shape, value });
+  return g.add(fillOp, [], { shape, value });
 }
-defineOp<{ shape: Shape; value: number }>('fill', { shape: (_, a) => a.shape, run: (e, _, a) => ew.fill(e, a.shape, a.value) });
+const fillOp: OpDef<{ shape: Shape; value: number }> = { name: 'fill', shape: (_, a) => a.shape, run: (e, _, a) => ew.fill(e, a.shape, a.value) };
 
 export function add(a: Node, b: Node): Node {
-  return a.graph.add('add', [a, b]);
+  return a.graph.add(addOp, [a, b]);
 }
-defineOp('add', { shape: sameShapes, run: (e, [a, b]) => ew.add(e, a, b) });
+const addOp: OpDef = { name: 'add', shape: sameShapes, run: (e, [a, b]) => ew.add(e, a, b) };
 
 export function scale(x: Node, factor: number): Node {
-  return x.graph.add('scale', [x], { factor });
+  return x.graph.add(scaleOp, [x], { factor });
 }
-defineOp<{ factor: number }>('scale', { shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) });
+const scaleOp: OpDef<{ factor: number }> = { name: 'scale', shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) };
 
 /** The same values under another shape of the same size (row-major): a view, no copy. */
 export function reshape(x: Node, shape: Shape): Node {
-  return x.graph.add('reshape', [x], { shape });
+  return x.graph.add(reshapeOp, [x], { shape });
 }
-defineOp<{ shape: Shape }>('reshape', {
+const reshapeOp: OpDef<{ shape: Shape }> = {
+  name: 'reshape',
   shape: ([x], a) => {
     const n = (s: Shape) => s.reduce((p, d) => p * d, 1);
     if (n(x) !== n(a.shape) || !a.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`cannot view ${shapeString(x)} as ${shapeString(a.shape)}`);
@@ -53,13 +55,13 @@ defineOp<{ shape: Shape }>('reshape', {
   },
   run: (_, [x], a) => x.reshape(a.shape),
   view: true,
-});
+};
 
 /** alpha·x + y (one fused multiply-add per element). */
 export function axpy(alpha: number, x: Node, y: Node): Node {
-  return x.graph.add('axpy', [x, y], { alpha });
+  return x.graph.add(axpyOp, [x, y], { alpha });
 }
-defineOp<{ alpha: number }>('axpy', { shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y) });
+const axpyOp: OpDef<{ alpha: number }> = { name: 'axpy', shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y) };
 
 /** Σ weights[i]·xs[i], accumulated in order (w₀·x₀, then one axpy per further term): style interpolation
  *  and label-weighted branch sums. Built from scale and axpy nodes, so it needs no rule of its own. */
@@ -70,27 +72,28 @@ export function weightedSum(xs: readonly Node[], weights: readonly number[]): No
 
 /** a·x + b with scalars a, b. */
 export function scalarAffine(x: Node, a: number, b: number): Node {
-  return x.graph.add('scalarAffine', [x], { a, b });
+  return x.graph.add(scalarAffineOp, [x], { a, b });
 }
-defineOp<{ a: number; b: number }>('scalarAffine', { shape: (s) => s[0], run: (e, [x], a) => act.scalarAffine(e, x, a.a, a.b) });
+const scalarAffineOp: OpDef<{ a: number; b: number }> = { name: 'scalarAffine', shape: (s) => s[0], run: (e, [x], a) => act.scalarAffine(e, x, a.a, a.b) };
 
 /** x·scale[c] + shift[c] over x [N, C, ...], scale and shift [C]. */
 export function affine(x: Node, scaleC: Node, shift: Node): Node {
-  return x.graph.add('affine', [x, scaleC, shift]);
+  return x.graph.add(affineOp, [x, scaleC, shift]);
 }
 function perChannel(x: Shape, ...params: Shape[]): void {
   if (x.length < 2) throw new Error(`x must be [N, C, ...], got ${shapeString(x)}`);
   for (const p of params) if (p.length !== 1 || p[0] !== x[1]) throw new Error(`per-channel parameter ${shapeString(p)} does not fit ${x[1]} channels`);
 }
-defineOp('affine', { shape: ([x, g, b]) => (perChannel(x, g, b), x), run: (e, [x, g, b]) => act.affine(e, x, g, b) });
+const affineOp: OpDef = { name: 'affine', shape: ([x, g, b]) => (perChannel(x, g, b), x), run: (e, [x, g, b]) => act.affine(e, x, g, b) };
 
 export type AffineInput = 'x' | 'scale' | 'shift';
 /** One gradient of affine(x, scale, ·) for upstream dy: d/dx = dy·scale[c], d/dscale = Σ dy·x, d/dshift = Σ dy
  *  per channel (the kernel makes all three; the others are dropped). */
 export function affineBackward(x: Node, scaleC: Node, dy: Node, wrt: AffineInput): Node {
-  return x.graph.add('affineBackward', [x, scaleC, dy], { wrt });
+  return x.graph.add(affineBackwardOp, [x, scaleC, dy], { wrt });
 }
-defineOp<{ wrt: AffineInput }>('affineBackward', {
+const affineBackwardOp: OpDef<{ wrt: AffineInput }> = {
+  name: 'affineBackward',
   shape: ([x, g, dy], a) => (perChannel(x, g), sameShapes([x, dy]), a.wrt === 'x' ? x : [x[1]]),
   run: (e, [x, g, dy], a) => {
     const grads = act.affineBackward(e, x, g, dy);
@@ -98,43 +101,55 @@ defineOp<{ wrt: AffineInput }>('affineBackward', {
     for (const t of [grads.dx, grads.dscale, grads.dshift]) if (t !== keep) t.release();
     return keep;
   },
-});
+};
 
 // ---- activations
 
 export function relu(x: Node): Node {
-  return x.graph.add('relu', [x]);
+  return x.graph.add(reluOp, [x]);
 }
-defineOp('relu', { shape: (s) => s[0], run: (e, [x], _, into) => act.relu(e, x, into), writesInto: true });
+const reluOp: OpDef = { name: 'relu', shape: (s) => s[0], run: (e, [x], _, into) => act.relu(e, x, into), writesInto: true };
 
 /** dx = dy·[y > 0]; y may be relu's input or output (same sign). */
 export function reluBackward(y: Node, dy: Node): Node {
-  return y.graph.add('reluBackward', [y, dy]);
+  return y.graph.add(reluBackwardOp, [y, dy]);
 }
-defineOp('reluBackward', { shape: sameShapes, run: (e, [y, dy], _, into) => act.reluBackward(e, y, dy, into), writesInto: true });
+const reluBackwardOp: OpDef = {
+  name: 'reluBackward',
+  shape: sameShapes,
+  run: (e, [y, dy], _, into) => act.reluBackward(e, y, dy, into),
+  writesInto: true,
+  patterns: { gradAddAct: fuseGradAddAct },
+};
 
 /** x > 0 ? x : slope·x */
 export function leakyRelu(x: Node, slope: number): Node {
-  return x.graph.add('leakyRelu', [x], { slope });
+  return x.graph.add(leakyReluOp, [x], { slope });
 }
-defineOp<{ slope: number }>('leakyRelu', { shape: (s) => s[0], run: (e, [x], a, into) => act.leakyRelu(e, x, a.slope, into), writesInto: true });
+const leakyReluOp: OpDef<{ slope: number }> = { name: 'leakyRelu', shape: (s) => s[0], run: (e, [x], a, into) => act.leakyRelu(e, x, a.slope, into), writesInto: true };
 
 /** dx = dy·(x > 0 ? 1 : slope); for slope ≥ 0, x may be leakyRelu's output instead (same sign). */
 export function leakyReluBackward(x: Node, dy: Node, slope: number): Node {
-  return x.graph.add('leakyReluBackward', [x, dy], { slope });
+  return x.graph.add(leakyReluBackwardOp, [x, dy], { slope });
 }
-defineOp<{ slope: number }>('leakyReluBackward', { shape: sameShapes, run: (e, [x, dy], a, into) => act.leakyReluBackward(e, x, dy, a.slope, into), writesInto: true });
+const leakyReluBackwardOp: OpDef<{ slope: number }> = {
+  name: 'leakyReluBackward',
+  shape: sameShapes,
+  run: (e, [x, dy], a, into) => act.leakyReluBackward(e, x, dy, a.slope, into),
+  writesInto: true,
+  patterns: { gradAddAct: fuseGradAddAct },
+};
 
 export function tanh(x: Node): Node {
-  return x.graph.add('tanh', [x]);
+  return x.graph.add(tanhOp, [x]);
 }
-defineOp('tanh', { shape: (s) => s[0], run: (e, [x]) => act.tanh(e, x) });
+const tanhOp: OpDef = { name: 'tanh', shape: (s) => s[0], run: (e, [x]) => act.tanh(e, x) };
 
 /** dx = dy·(1 − y²) from tanh's output y. */
 export function tanhBackward(y: Node, dy: Node): Node {
-  return y.graph.add('tanhBackward', [y, dy]);
+  return y.graph.add(tanhBackwardOp, [y, dy]);
 }
-defineOp('tanhBackward', { shape: sameShapes, run: (e, [y, dy]) => act.tanhBackward(e, y, dy) });
+const tanhBackwardOp: OpDef = { name: 'tanhBackward', shape: sameShapes, run: (e, [y, dy]) => act.tanhBackward(e, y, dy) };
 
 /** An activation in another op's epilogue (set by the fusion pass): the kernels' type, less 'none'. */
 export type Activation = Exclude<epilogue.Activation, 'none'>;
@@ -167,9 +182,10 @@ export function conv2d(x: Node, w: Node, bias: Node | undefined, opts: { stride?
     padding: geometry.paddingOf(p),
     padMode: opts.padMode ?? 'zeros',
   };
-  return x.graph.add('conv2d', bias ? [x, w, bias] : [x, w], attrs);
+  return x.graph.add(conv2dOp, bias ? [x, w, bias] : [x, w], attrs);
 }
-defineOp<Conv2dAttrs>('conv2d', {
+const conv2dOp: OpDef<Conv2dAttrs> = {
+  name: 'conv2d',
   shape: (s, a) => convOutShape(s[0], s[1], a),
   run: (e, [x, w, bias], a) =>
     conv.conv2d(e, x, w, {
@@ -184,32 +200,34 @@ defineOp<Conv2dAttrs>('conv2d', {
     const planned = conv.conv2dInputLayout(ctx, x, w, a);
     return planned && { layout: planned.layout, attrs: { ...a, impl: planned.impl } };
   },
-});
+};
 
 export function conv2dBackwardInput(dy: Node, w: Node, x: Node, attrs: Conv2dAttrs): Node {
-  return dy.graph.add('conv2dBackwardInput', [dy, w], { ...attrs, inputShape: x.shape });
+  return dy.graph.add(conv2dBackwardInputOp, [dy, w], { ...attrs, inputShape: x.shape });
 }
-defineOp<Conv2dAttrs & { inputShape: Shape }>('conv2dBackwardInput', {
+const conv2dBackwardInputOp: OpDef<Conv2dAttrs & { inputShape: Shape }> = {
+  name: 'conv2dBackwardInput',
   shape: (_, a) => a.inputShape,
   run: (e, [dy, w], a) => conv.conv2dBackwardInput(e, dy, w, a.inputShape, { stride: a.stride, padding: a.padding, padMode: a.padMode, impl: a.impl }),
   paddedInput(ctx, [, w], a) {
     const planned = conv.conv2dBackwardInputLayout(ctx, a.inputShape, w, a);
     return planned && { layout: planned.layout, attrs: { ...a, impl: planned.impl } };
   },
-});
+};
 
 export function conv2dBackwardWeight(x: Node, dy: Node, w: Node, attrs: Conv2dAttrs): Node {
-  return x.graph.add('conv2dBackwardWeight', [x, dy], { ...attrs, weightShape: w.shape });
+  return x.graph.add(conv2dBackwardWeightOp, [x, dy], { ...attrs, weightShape: w.shape });
 }
-defineOp<Conv2dAttrs & { weightShape: Shape }>('conv2dBackwardWeight', {
+const conv2dBackwardWeightOp: OpDef<Conv2dAttrs & { weightShape: Shape }> = {
+  name: 'conv2dBackwardWeight',
   shape: (_, a) => a.weightShape,
   run: (e, [x, dy], a) => conv.conv2dBackwardWeight(e, x, dy, a.weightShape, { stride: a.stride, padding: a.padding, padMode: a.padMode }),
-});
+};
 
 export function conv2dBackwardBias(dy: Node): Node {
-  return dy.graph.add('conv2dBackwardBias', [dy]);
+  return dy.graph.add(conv2dBackwardBiasOp, [dy]);
 }
-defineOp('conv2dBackwardBias', { shape: (s) => [s[0][1]], run: (e, [dy]) => conv.conv2dBackwardBias(e, dy) });
+const conv2dBackwardBiasOp: OpDef = { name: 'conv2dBackwardBias', shape: (s) => [s[0][1]], run: (e, [dy]) => conv.conv2dBackwardBias(e, dy) };
 
 export interface ConvTranspose2dAttrs extends geometry.ConvTranspose2dGeometry, Record<string, unknown> {}
 
@@ -225,28 +243,31 @@ function convTransposeOutShape(x: Shape, w: Shape, a: ConvTranspose2dAttrs): Sha
  *  torchConvTranspose2d() or tfConvTranspose2dSame() in kernels/conv2d.ts. */
 export function convTranspose2d(x: Node, w: Node, bias: Node | undefined, g: geometry.ConvTranspose2dGeometry): Node {
   const { stride, padding, outH, outW } = g;
-  return x.graph.add('convTranspose2d', bias ? [x, w, bias] : [x, w], { stride, padding, outH, outW });
+  return x.graph.add(convTranspose2dOp, bias ? [x, w, bias] : [x, w], { stride, padding, outH, outW });
 }
-defineOp<ConvTranspose2dAttrs>('convTranspose2d', {
+const convTranspose2dOp: OpDef<ConvTranspose2dAttrs> = {
+  name: 'convTranspose2d',
   shape: (s, a) => convTransposeOutShape(s[0], s[1], a),
   run: (e, [x, w, bias], a) => conv.convTranspose2d(e, x, w, { ...a, bias }),
-});
+};
 
 export function convTranspose2dBackwardInput(dy: Node, w: Node, x: Node, attrs: ConvTranspose2dAttrs): Node {
-  return dy.graph.add('convTranspose2dBackwardInput', [dy, w], { ...attrs, inputShape: x.shape });
+  return dy.graph.add(convTranspose2dBackwardInputOp, [dy, w], { ...attrs, inputShape: x.shape });
 }
-defineOp<ConvTranspose2dAttrs & { inputShape: Shape }>('convTranspose2dBackwardInput', {
+const convTranspose2dBackwardInputOp: OpDef<ConvTranspose2dAttrs & { inputShape: Shape }> = {
+  name: 'convTranspose2dBackwardInput',
   shape: (_, a) => a.inputShape,
   run: (e, [dy, w], a) => conv.convTranspose2dBackwardInput(e, dy, w, a.inputShape, a),
-});
+};
 
 export function convTranspose2dBackwardWeight(x: Node, dy: Node, w: Node, attrs: ConvTranspose2dAttrs): Node {
-  return x.graph.add('convTranspose2dBackwardWeight', [x, dy], { ...attrs, weightShape: w.shape });
+  return x.graph.add(convTranspose2dBackwardWeightOp, [x, dy], { ...attrs, weightShape: w.shape });
 }
-defineOp<ConvTranspose2dAttrs & { weightShape: Shape }>('convTranspose2dBackwardWeight', {
+const convTranspose2dBackwardWeightOp: OpDef<ConvTranspose2dAttrs & { weightShape: Shape }> = {
+  name: 'convTranspose2dBackwardWeight',
   shape: (_, a) => a.weightShape,
   run: (e, [x, dy], a) => conv.convTranspose2dBackwardWeight(e, x, dy, a.weightShape, a),
-});
+};
 
 // ---- normalisation (statistics per (n, c) over H·W)
 
@@ -273,24 +294,26 @@ export interface InstanceNormAttrs extends MomentAttrs {
 export function instanceNorm(x: Node, opts: { gamma?: Node; beta?: Node; eps?: number; unbiased?: boolean } = {}): Node {
   if (!opts.gamma !== !opts.beta) throw new Error('instanceNorm: give both gamma and beta, or neither');
   const attrs: InstanceNormAttrs = { unbiased: opts.unbiased ?? norm.INSTANCE_NORM_MOMENTS.unbiased, eps: opts.eps ?? norm.INSTANCE_NORM_MOMENTS.eps };
-  return x.graph.add('instanceNorm', opts.gamma && opts.beta ? [x, opts.gamma, opts.beta] : [x], attrs);
+  return x.graph.add(instanceNormOp, opts.gamma && opts.beta ? [x, opts.gamma, opts.beta] : [x], attrs);
 }
-defineOp<InstanceNormAttrs>('instanceNorm', {
+const instanceNormOp: OpDef<InstanceNormAttrs> = {
+  name: 'instanceNorm',
   shape: ([x, ...params], a) => (perChannel(features(x, a), ...params), x),
   run: (e, [x, gamma, beta], a, into) => {
     if (a.activation && a.activation !== 'relu') throw new Error(`instanceNorm: no fused ${JSON.stringify(a.activation)} epilogue`);
     return norm.instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu' }, into);
   },
   writesInto: true,
-});
+};
 
 export type InstanceNormInput = 'x' | 'gamma' | 'beta';
 /** One gradient of instanceNorm(x, gamma, ·) for upstream dy (before any fused activation): d/dx [N, C, H, W],
  *  d/dgamma or d/dbeta [C]. The kernel makes those it is asked for together; the others are dropped. */
 export function instanceNormBackward(x: Node, dy: Node, gamma: Node | undefined, attrs: MomentAttrs, wrt: InstanceNormInput): Node {
-  return x.graph.add('instanceNormBackward', gamma ? [x, dy, gamma] : [x, dy], { unbiased: attrs.unbiased, eps: attrs.eps, wrt });
+  return x.graph.add(instanceNormBackwardOp, gamma ? [x, dy, gamma] : [x, dy], { unbiased: attrs.unbiased, eps: attrs.eps, wrt });
 }
-defineOp<MomentAttrs & { wrt: InstanceNormInput }>('instanceNormBackward', {
+const instanceNormBackwardOp: OpDef<MomentAttrs & { wrt: InstanceNormInput }> = {
+  name: 'instanceNormBackward',
   shape: ([x, dy, ...gamma], a) => {
     perChannel(features(sameShapes([x, dy]), a), ...gamma);
     if (a.wrt !== 'x' && gamma.length === 0) throw new Error(`no ${a.wrt} gradient without gamma`);
@@ -302,7 +325,7 @@ defineOp<MomentAttrs & { wrt: InstanceNormInput }>('instanceNormBackward', {
     for (const t of [grads.dx, grads.dgamma, grads.dbeta]) if (t && t !== keep) t.release();
     return keep;
   },
-});
+};
 
 const adainMoments = (o: { eps?: number; unbiased?: boolean }): MomentAttrs => ({ unbiased: o.unbiased ?? norm.ADAIN_MOMENTS.unbiased, eps: o.eps ?? norm.ADAIN_MOMENTS.eps });
 function adainShape([content, style]: readonly Shape[], a: MomentAttrs): Shape {
@@ -315,31 +338,33 @@ function adainShape([content, style]: readonly Shape[], a: MomentAttrs): Shape {
 /** AdaIN(c, s) = σ(s)·(c − μ(c))/σ(c) + μ(s) per (n, c). Defaults as pytorch-AdaIN (unbiased variance, eps 1e-5),
  *  for both inputs' statistics. */
 export function adain(content: Node, style: Node, opts: { eps?: number; unbiased?: boolean } = {}): Node {
-  return content.graph.add('adain', [content, style], adainMoments(opts));
+  return content.graph.add(adainOp, [content, style], adainMoments(opts));
 }
-defineOp<MomentAttrs>('adain', { shape: adainShape, run: (e, [c, s], a) => norm.adain(e, c, s, a) });
+const adainOp: OpDef<MomentAttrs> = { name: 'adain', shape: adainShape, run: (e, [c, s], a) => norm.adain(e, c, s, a) };
 
 /** d adain / d content for upstream dy, σ(style) and μ(style) held constant. */
 export function adainBackward(content: Node, style: Node, dy: Node, attrs: MomentAttrs): Node {
-  return content.graph.add('adainBackward', [content, style, dy], { unbiased: attrs.unbiased, eps: attrs.eps });
+  return content.graph.add(adainBackwardOp, [content, style, dy], { unbiased: attrs.unbiased, eps: attrs.eps });
 }
-defineOp<MomentAttrs>('adainBackward', {
+const adainBackwardOp: OpDef<MomentAttrs> = {
+  name: 'adainBackward',
   shape: ([c, s, dy], a) => (sameShapes([c, dy]), adainShape([c, s], a)),
   run: (e, [c, s, dy], a) => norm.adainBackward(e, c, s, dy, a),
-});
+};
 
 /** AdaIN's statistics of x [N, C, H, W] as [N, C]: the mean, or sqrt(variance + eps). */
 export function channelMoment(x: Node, which: 'mean' | 'std', opts: { eps?: number; unbiased?: boolean } = {}): Node {
-  return x.graph.add('channelMoment', [x], { ...adainMoments(opts), which });
+  return x.graph.add(channelMomentOp, [x], { ...adainMoments(opts), which });
 }
-defineOp<MomentAttrs & { which: 'mean' | 'std' }>('channelMoment', {
+const channelMomentOp: OpDef<MomentAttrs & { which: 'mean' | 'std' }> = {
+  name: 'channelMoment',
   shape: ([x], a) => (features(x, a), [x[0], x[1]]),
   run: (e, [x], a) => {
     const { mean, std } = norm.channelMeanStd(e, x, a);
     (a.which === 'mean' ? std : mean).release();
     return a.which === 'mean' ? mean : std;
   },
-});
+};
 
 // ---- resampling
 
@@ -350,39 +375,41 @@ function image(x: Shape): Shape {
 
 /** Nearest-neighbour 2× upsampling [N, C, H, W] → [N, C, 2H, 2W]. */
 export function upsampleNearest2x(x: Node): Node {
-  return x.graph.add('upsampleNearest2x', [x]);
+  return x.graph.add(upsampleNearest2xOp, [x]);
 }
-defineOp('upsampleNearest2x', { shape: ([x]) => { const [N, C, H, W] = image(x); return [N, C, 2 * H, 2 * W]; }, run: (e, [x]) => resample.upsampleNearest2x(e, x) });
+const upsampleNearest2xOp: OpDef = { name: 'upsampleNearest2x', shape: ([x]) => { const [N, C, H, W] = image(x); return [N, C, 2 * H, 2 * W]; }, run: (e, [x]) => resample.upsampleNearest2x(e, x) };
 
 export function upsampleNearest2xBackward(dy: Node): Node {
-  return dy.graph.add('upsampleNearest2xBackward', [dy]);
+  return dy.graph.add(upsampleNearest2xBackwardOp, [dy]);
 }
-defineOp('upsampleNearest2xBackward', {
+const upsampleNearest2xBackwardOp: OpDef = {
+  name: 'upsampleNearest2xBackward',
   shape: ([dy]) => {
     const [N, C, H, W] = image(dy);
     if (H % 2 || W % 2) throw new Error(`dy must have even H and W, got ${shapeString(dy)}`);
     return [N, C, H / 2, W / 2];
   },
   run: (e, [dy]) => resample.upsampleNearest2xBackward(e, dy),
-});
+};
 
 /** Bilinear resize to height × width, as F.interpolate(mode='bilinear', align_corners=False). */
 export function resizeBilinear(x: Node, height: number, width: number): Node {
-  return x.graph.add('resizeBilinear', [x], { height, width });
+  return x.graph.add(resizeBilinearOp, [x], { height, width });
 }
-defineOp<{ height: number; width: number }>('resizeBilinear', {
+const resizeBilinearOp: OpDef<{ height: number; width: number }> = {
+  name: 'resizeBilinear',
   shape: ([x], a) => {
     const [N, C] = image(x);
     if (!Number.isInteger(a.height) || !Number.isInteger(a.width) || a.height < 1 || a.width < 1) throw new Error(`cannot resize to ${a.height}×${a.width}`);
     return [N, C, a.height, a.width];
   },
   run: (e, [x], a) => resample.resizeBilinear(e, x, a.height, a.width),
-});
+};
 
 export function resizeBilinearBackward(dy: Node, x: Node): Node {
-  return dy.graph.add('resizeBilinearBackward', [dy], { inputShape: x.shape });
+  return dy.graph.add(resizeBilinearBackwardOp, [dy], { inputShape: x.shape });
 }
-defineOp<{ inputShape: Shape }>('resizeBilinearBackward', { shape: (_, a) => a.inputShape, run: (e, [dy], a) => resample.resizeBilinearBackward(e, dy, a.inputShape) });
+const resizeBilinearBackwardOp: OpDef<{ inputShape: Shape }> = { name: 'resizeBilinearBackward', shape: (_, a) => a.inputShape, run: (e, [dy], a) => resample.resizeBilinearBackward(e, dy, a.inputShape) };
 
 // ---- pooling
 
@@ -400,60 +427,66 @@ function poolShape(x: Shape, a: PoolAttrs): Shape {
 
 export function maxPool2d(x: Node, kernel = 2, stride = kernel, opts: { ceilMode?: boolean } = {}): Node {
   const attrs: PoolAttrs = { kernel, stride, ...(opts.ceilMode ? { ceilMode: true } : {}) };
-  return x.graph.add('maxPool2d', [x], attrs);
+  return x.graph.add(maxPool2dOp, [x], attrs);
 }
-defineOp<PoolAttrs>('maxPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a, into) => pool.maxPool2d(e, x, a, into), writesInto: true });
+const maxPool2dOp: OpDef<PoolAttrs> = { name: 'maxPool2d', shape: (s, a) => poolShape(s[0], a), run: (e, [x], a, into) => pool.maxPool2d(e, x, a, into), writesInto: true };
 
 export function avgPool2d(x: Node, kernel = 2, stride = kernel): Node {
   const attrs: PoolAttrs = { kernel, stride };
-  return x.graph.add('avgPool2d', [x], attrs);
+  return x.graph.add(avgPool2dOp, [x], attrs);
 }
-defineOp<PoolAttrs>('avgPool2d', { shape: (s, a) => poolShape(s[0], a), run: (e, [x], a, into) => pool.avgPool2d(e, x, a, into), writesInto: true });
+const avgPool2dOp: OpDef<PoolAttrs> = { name: 'avgPool2d', shape: (s, a) => poolShape(s[0], a), run: (e, [x], a, into) => pool.avgPool2d(e, x, a, into), writesInto: true };
 
 export function maxPool2dBackward(x: Node, dy: Node, attrs: PoolAttrs): Node {
-  return x.graph.add('maxPool2dBackward', [x, dy], attrs);
+  return x.graph.add(maxPool2dBackwardOp, [x, dy], attrs);
 }
-defineOp<PoolAttrs>('maxPool2dBackward', { shape: (s) => s[0], run: (e, [x, dy], a) => pool.maxPool2dBackward(e, x, dy, a) });
+const maxPool2dBackwardOp: OpDef<PoolAttrs> = { name: 'maxPool2dBackward', shape: (s) => s[0], run: (e, [x, dy], a) => pool.maxPool2dBackward(e, x, dy, a) };
 
 export function avgPool2dBackward(dy: Node, x: Node, attrs: PoolAttrs): Node {
-  return dy.graph.add('avgPool2dBackward', [dy], { ...attrs, inputShape: x.shape });
+  return dy.graph.add(avgPool2dBackwardOp, [dy], { ...attrs, inputShape: x.shape });
 }
-defineOp<PoolAttrs & { inputShape: Shape }>('avgPool2dBackward', {
+const avgPool2dBackwardOp: OpDef<PoolAttrs & { inputShape: Shape }> = {
+  name: 'avgPool2dBackward',
   shape: (_, a) => a.inputShape,
   run: (e, [dy], a) => pool.avgPool2dBackward(e, dy, a.inputShape, a),
-});
+};
 
 // ---- Gram matrix and losses
 
 /** G = F·Fᵀ / norm, F [N, C, H, W] → [N, C, C]. */
 export function gram(F: Node, norm: number): Node {
-  return F.graph.add('gram', [F], { norm });
+  return F.graph.add(gramOp, [F], { norm });
 }
-defineOp<{ norm: number }>('gram', { shape: (s) => [s[0][0], s[0][1], s[0][1]], run: (e, [F], a) => gramMatrix(e, F, a.norm) });
+const gramOp: OpDef<{ norm: number }> = {
+  name: 'gram',
+  shape: (s) => [s[0][0], s[0][1], s[0][1]],
+  run: (e, [F], a) => gramMatrix(e, F, a.norm),
+  patterns: { gramMse: fuseGramMse },
+};
 
 export function gramBackward(F: Node, dG: Node, norm: number): Node {
-  return F.graph.add('gramBackward', [F, dG], { norm });
+  return F.graph.add(gramBackwardOp, [F, dG], { norm });
 }
-defineOp<{ norm: number }>('gramBackward', { shape: (s) => s[0], run: (e, [F, dG], a) => gramMatrixBackward(e, F, dG, a.norm) });
+const gramBackwardOp: OpDef<{ norm: number }> = { name: 'gramBackward', shape: (s) => s[0], run: (e, [F, dG], a) => gramMatrixBackward(e, F, dG, a.norm) };
 
 /** mean((a − b)²) as [1]. */
 export function mse(a: Node, b: Node): Node {
-  return a.graph.add('mse', [a, b]);
+  return a.graph.add(mseOp, [a, b]);
 }
-defineOp('mse', { shape: (s) => (sameShapes(s), SCALAR), run: (e, [a, b]) => mseLoss(e, a, b) });
+const mseOp: OpDef = { name: 'mse', shape: (s) => (sameShapes(s), SCALAR), run: (e, [a, b]) => mseLoss(e, a, b) };
 
 export function mseBackward(a: Node, b: Node, dL: Node): Node {
-  return a.graph.add('mseBackward', [a, b, dL]);
+  return a.graph.add(mseBackwardOp, [a, b, dL]);
 }
-defineOp('mseBackward', { shape: (s) => s[0], run: (e, [a, b, dL]) => mseLossBackward(e, a, b, dL) });
+const mseBackwardOp: OpDef = { name: 'mseBackward', shape: (s) => s[0], run: (e, [a, b, dL]) => mseLossBackward(e, a, b, dL) };
 
 /** Σ squared differences of vertical and horizontal neighbours, over all channels, as [1]. */
 export function totalVariationLoss(x: Node): Node {
-  return x.graph.add('tv', [x]);
+  return x.graph.add(tvOp, [x]);
 }
-defineOp('tv', { shape: () => SCALAR, run: (e, [x]) => totalVariation(e, x) });
+const tvOp: OpDef = { name: 'tv', shape: () => SCALAR, run: (e, [x]) => totalVariation(e, x) };
 
 export function totalVariationLossBackward(x: Node, dL: Node): Node {
-  return x.graph.add('tvBackward', [x, dL]);
+  return x.graph.add(tvBackwardOp, [x, dL]);
 }
-defineOp('tvBackward', { shape: (s) => s[0], run: (e, [x, dL]) => totalVariationBackward(e, x, dL) });
+const tvBackwardOp: OpDef = { name: 'tvBackward', shape: (s) => s[0], run: (e, [x, dL]) => totalVariationBackward(e, x, dL) };

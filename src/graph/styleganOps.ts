@@ -14,9 +14,10 @@ import { INSTANCE_NORM_MOMENTS, NormParams, instanceNormAffineKernel } from '../
 import { grid1d } from '../runtime/kernel.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
 import type { Attrs, Node } from './graph.ts';
-import { defineOp } from './registry.ts';
+import { fuseNoiseAct } from './patterns.ts';
+import type { OpDef } from './registry.ts';
 
-const node = (op: string, inputs: readonly Node[], attrs: Attrs = {}): Node => inputs[0].graph.add(op, inputs, attrs);
+const node = <A extends Attrs>(op: OpDef<A>, inputs: readonly Node[], attrs?: A): Node => inputs[0].graph.add(op, inputs, attrs);
 
 const sameShape = (a: Shape, b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 // Shape rules say what does not fit; Graph.add prefixes the op's name and its input shapes.
@@ -42,31 +43,34 @@ function linearShape([x, w, bias]: readonly Shape[]): Shape {
 /** y = weightScale·x·Wᵀ + biasScale·bias, x [N, In], W [Out, In], bias [Out]. The multipliers default to 1 (for a
  *  weight already scaled by its equalised-lr multiplier); lr_mul-style layers pass theirs. */
 export function equalLinear(x: Node, w: Node, bias: Node | undefined, attrs: EqualLinearAttrs = { weightScale: 1, biasScale: 1 }): Node {
-  return node('equalLinear', bias ? [x, w, bias] : [x, w], attrs);
+  return node(equalLinearOp, bias ? [x, w, bias] : [x, w], attrs);
 }
-defineOp<EqualLinearAttrs>('equalLinear', {
+const equalLinearOp: OpDef<EqualLinearAttrs> = {
+  name: 'equalLinear',
   shape: linearShape,
   run: (e, [x, w, bias], a) => gen.linear(e, x, w, { bias, weightScale: a.weightScale, biasScale: a.biasScale }),
-});
+};
 
 // ---- pixel norm, noise, blur
 
 export function pixelNorm(x: Node): Node {
-  return node('pixelNorm', [x]);
+  return node(pixelNormOp, [x]);
 }
-defineOp('pixelNorm', {
+const pixelNormOp: OpDef = {
+  name: 'pixelNorm',
   shape: ([x]) => {
     if (x.length < 2) throw new Error(`x must be [N, C, …], got ${shapeString(x)}`);
     return x;
   },
   run: (e, [x]) => gen.pixelNorm(e, x, 1e-8),
-});
+};
 
 /** x [N, C, H, W] + weight[c]·noise[n, 0, h, w]; weight [C], noise [N, 1, H, W]. */
 export function noiseInjection(x: Node, weight: Node, noise: Node): Node {
-  return node('noiseInjection', [x, weight, noise]);
+  return node(noiseInjectionOp, [x, weight, noise]);
 }
-defineOp('noiseInjection', {
+const noiseInjectionOp: OpDef = {
+  name: 'noiseInjection',
   shape: ([x, w, noise]) => {
     const [N, C, H, W] = image(x);
     expectShape('weight', w, [C]);
@@ -74,21 +78,23 @@ defineOp('noiseInjection', {
     return x;
   },
   run: (e, [x, w, noise]) => gen.noiseInjection(e, x, w, noise),
-});
+  patterns: { noiseAct: fuseNoiseAct },
+};
 
 export function blur3x3(x: Node): Node {
-  return node('blur3x3', [x]);
+  return node(blur3x3Op, [x]);
 }
-defineOp('blur3x3', { shape: ([x]) => (image(x), x), run: (e, [x]) => gen.blur3x3(e, x) });
+const blur3x3Op: OpDef = { name: 'blur3x3', shape: ([x]) => (image(x), x), run: (e, [x]) => gen.blur3x3(e, x) };
 
 // ---- AdaIN driven by a style vector
 
 /** gamma[n, c]·(x − μ)/√(σ² + 1e-5) + beta[n, c] per (n, c) of x [N, C, H, W] (biased variance, as
  *  nn.InstanceNorm2d); gamma and beta [N, C]. */
 export function styleModulatedNorm(x: Node, gamma: Node, beta: Node): Node {
-  return node('styleModulatedNorm', [x, gamma, beta]);
+  return node(styleModulatedNormOp, [x, gamma, beta]);
 }
-defineOp('styleModulatedNorm', {
+const styleModulatedNormOp: OpDef = {
+  name: 'styleModulatedNorm',
   shape: ([x, gamma, beta]) => {
     const [N, C] = image(x);
     expectShape('gamma', gamma, [N, C]);
@@ -109,4 +115,4 @@ defineOp('styleModulatedNorm', {
     });
     return y;
   },
-});
+};

@@ -79,6 +79,15 @@ interface GpuLayer {
   scale: Tensor;
 }
 
+/** A style name (ML5_STYLES: 'wave', …, fetched as the known model ml5-style-transfer/<name>), a known model id,
+ *  the folder/URL of a deeplearn.js checkpoint, or an opened WeightSet, as a FastStyleNet. Kept out of the class so
+ *  that a page, which opens its weights itself (web/weights.ts), ships none of loadWeights' other formats. */
+export async function loadFastStyle(e: Engine, from: string | WeightSet, opts: SourceOptions & ProgramChoices = {}): Promise<FastStyleNet> {
+  const isStyle = typeof from === 'string' && (ML5_STYLES as readonly string[]).includes(from);
+  const set = typeof from === 'string' ? await loadWeights(isStyle ? `ml5-style-transfer/${from}` : from, opts) : from;
+  return FastStyleNet.load(e, set, opts);
+}
+
 /**
  * A pretrained fast style network on the engine. Input RGB 0…255; output tanh(y)·150 + 127.5 (clipped to bytes by
  * stylize). Sizes follow TensorFlow exactly, as in Engstrom's evaluate.py and ml5: the stride-2 SAME convs give
@@ -99,12 +108,9 @@ export class FastStyleNet {
     private readonly choices: ProgramChoices,
   ) {}
 
-  /** A style name (ML5_STYLES: 'wave', …, fetched as the known model ml5-style-transfer/<name>), a known model id,
-   *  the folder/URL of a deeplearn.js checkpoint, or an opened WeightSet. Errors name the offending variable.
-   *  `fusion` is the default of every run. */
-  static async load(e: Engine, from: string | WeightSet, opts: SourceOptions & ProgramChoices = {}): Promise<FastStyleNet> {
-    const isStyle = typeof from === 'string' && (ML5_STYLES as readonly string[]).includes(from);
-    const set = typeof from === 'string' ? await loadWeights(isStyle ? `ml5-style-transfer/${from}` : from, opts) : from;
+  /** The network with the weights of an opened checkpoint (by name or path: loadFastStyle). Errors name the
+   *  offending variable. `fusion` is the default of every run. */
+  static async load(e: Engine, set: WeightSet, opts: ProgramChoices = {}): Promise<FastStyleNet> {
     const shapes = fastStyleShapes();
     checkShapes(set, shapes);
     const get = async (id: number) => (await set.get(variableName(id), shapes[variableName(id)])).data;

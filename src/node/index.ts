@@ -4,7 +4,7 @@ export { Engine, GpuError, type EngineStats } from '../runtime/engine.ts';
 export { type DeviceOptions, type AdapterDescription, describeAdapter } from '../runtime/device.ts';
 export { type RgbaImage, decodeImage, encodePng, fitLongestSide } from '../image/io.ts';
 export { readImageFile, writePngFile } from './files.ts';
-export { FastStyleNet, type StylizeOptions } from '../models/fastStyle.ts';
+export { FastStyleNet, type StylizeOptions, loadFastStyle } from '../models/fastStyle.ts';
 export { AdaIN } from '../models/adain.ts';
 export { GatedGanGenerator } from '../models/gatedGan.ts';
 export { GATYS_DEFAULTS, type GatysOptions, type GatysResult, gatys } from '../models/gatys.ts';

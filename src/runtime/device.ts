@@ -1,5 +1,6 @@
 // getDevice(): one WebGPU device in a browser (navigator.gpu) or in Node (Dawn through the `webgpu`
 // npm package), with the adapter's real limits requested instead of the spec defaults.
+import { IN_NODE } from '../platform.ts';
 
 export interface AdapterDescription {
   vendor: string;
@@ -108,7 +109,7 @@ export function getDevice(options: DeviceOptions = {}): Promise<GpuContext> {
 
 export async function createDevice(options: DeviceOptions = {}): Promise<GpuContext> {
   const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && !!navigator.gpu;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node && !inBrowser;
+  const isNode = IN_NODE && !inBrowser;
   const requested = requestedProfile(options.profile);
   const gpu = isNode ? await nodeGpu() : inBrowser ? navigator.gpu : undefined;
   if (!gpu) throw new Error(NO_ADAPTER_HELP_BROWSER);

@@ -6,16 +6,17 @@
 import { Graph } from '../graph/graph.ts';
 import { FastStyleNet } from '../models/fastStyle.ts';
 import type { Engine } from '../runtime/engine.ts';
-import { ML5_STYLES } from '../weights/registry.ts';
+import { ml5Checkpoint } from '../weights/ml5Checkpoint.ts';
+import { ML5_MODELS, ML5_STYLES } from '../weights/registry.ts';
 import { type EngineOptions, createEngine } from './engine.ts';
 import { checkFits, largestTensorBytes } from './fit.ts';
 import { type ImageInput, drawImage, readPixels, toImageData } from './images.ts';
-import { type WeightOptions, openWeights, weightsError } from './weights.ts';
+import { type WeightOptions, openWeightsAs, weightsError } from './weights.ts';
 
 export { AdapterLimitError, ImageDecodeError, NoWebGpuError, WeightsError } from './errors.ts';
 export { type EngineOptions, createEngine } from './engine.ts';
 export { type ImageInput, drawImage, readPixels, toImageData } from './images.ts';
-export { DEFAULT_CACHE, type WeightOptions, openWeights } from './weights.ts';
+export { DEFAULT_CACHE, type IndexFormat, type WeightOptions, openWeights, openWeightsAs } from './weights.ts';
 export { type PixelAffine, type PixelMapping, TensorPreview, TensorRenderer } from './preview.ts';
 export { ML5_STYLES, type Ml5Style } from '../weights/registry.ts';
 export type { Engine } from '../runtime/engine.ts';
@@ -84,7 +85,7 @@ export class StyleGpu {
    */
   async network(nameOrUrl: string, opts: WeightOptions = {}): Promise<StyleNetwork> {
     const id = (ML5_STYLES as readonly string[]).includes(nameOrUrl) ? `ml5-style-transfer/${nameOrUrl}` : nameOrUrl;
-    const set = await openWeights(id, opts);
+    const set = await openWeightsAs(ml5Checkpoint, ML5_MODELS, id, opts);
     try {
       return new StyleNetwork(await FastStyleNet.load(this.engine, set));
     } catch (e) {

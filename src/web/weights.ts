@@ -2,7 +2,7 @@
 // the Cache API, checked against the registry's digests each time they are read, and opened without the
 // PyTorch/safetensors readers (the page's models ship as TensorFlow.js or deeplearn.js checkpoints).
 import { ml5Checkpoint } from '../weights/ml5Checkpoint.ts';
-import { type KnownModel, findModel } from '../weights/registry.ts';
+import { KNOWN_MODELS, type KnownModel, findModelIn } from '../weights/registry.ts';
 import { type DownloadProgress, type FileCheck, type FileSource, MissingFileError, modelSource, resolveLocation, verify } from '../weights/source.ts';
 import type { WeightSet } from '../weights/tensors.ts';
 import { tfjsLayersModel } from '../weights/tfjsLayers.ts';
@@ -28,7 +28,7 @@ async function openCache(name: string | false | undefined): Promise<Cache | unde
 
 /** `inner` with each file kept in `cache` under its URL; a cached copy is verified like a download (`known`
  *  adds the registry's checks), and one that fails is dropped and fetched again. */
-function cachedSource(inner: FileSource, cache: Cache | undefined, known: (file: string) => FileCheck | undefined, signal?: AbortSignal): FileSource {
+function cachedSource(inner: FileSource, cache: Cache | undefined, known: (file: string) => Promise<FileCheck | undefined>, signal?: AbortSignal): FileSource {
   return {
     where: inner.where,
     async read(file, check) {
@@ -38,7 +38,7 @@ function cachedSource(inner: FileSource, cache: Cache | undefined, known: (file:
       if (hit) {
         const bytes = new Uint8Array(await hit.arrayBuffer());
         try {
-          await verify(bytes, url, { ...known(file), ...check });
+          await verify(bytes, url, { ...(await known(file)), ...check });
           return bytes;
         } catch {
           await cache!.delete(url);
@@ -61,21 +61,30 @@ export function weightsError(location: string, e: unknown): unknown {
   return new WeightsError('corrupt', location, message, { cause: e });
 }
 
-/** Opens a TensorFlow.js model.json or a deeplearn.js manifest.json (whichever `file` holds). */
-async function openIndex(source: FileSource, file: string): Promise<WeightSet> {
-  const json: unknown = JSON.parse(new TextDecoder().decode(await source.read(file)));
-  return json && typeof json === 'object' && 'weightsManifest' in json ? tfjsLayersModel(json, source, file) : ml5Checkpoint(json, source, file);
-}
+/** How a model's index file (its parsed JSON) becomes a WeightSet. A page opens each model family with its own
+ *  format, so it ships the readers of the models it opens only. */
+export type IndexFormat = (json: unknown, source: FileSource, file: string) => WeightSet;
+
+/** A TensorFlow.js model.json or a deeplearn.js manifest.json, whichever `json` is. */
+const eitherIndex: IndexFormat = (json, source, file) =>
+  json && typeof json === 'object' && 'weightsManifest' in json ? tfjsLayersModel(json, source, file) : ml5Checkpoint(json, source, file);
 
 /** A known model (registry id) or the URL of a model.json/manifest.json, opened; errors are WeightsErrors. */
-export async function openWeights(location: string, opts: WeightOptions = {}): Promise<WeightSet> {
+export function openWeights(location: string, opts: WeightOptions = {}): Promise<WeightSet> {
+  return openWeightsAs(eitherIndex, KNOWN_MODELS, location, opts);
+}
+
+/** openWeights for one family: its index format (e.g. ml5Checkpoint for a deeplearn.js manifest.json) and its
+ *  known models (e.g. ML5_MODELS), which `location` may name. */
+export async function openWeightsAs(format: IndexFormat, known: readonly KnownModel[], location: string, opts: WeightOptions = {}): Promise<WeightSet> {
   const cache = await openCache(opts.cache);
   const sourceOptions = { mirror: opts.baseUrl ?? '', onProgress: opts.onProgress };
+  const open = async (source: FileSource, file: string) => format(JSON.parse(new TextDecoder().decode(await source.read(file))), source, file);
   try {
-    const model: KnownModel | undefined = findModel(location);
-    if (model) return await openIndex(cachedSource(modelSource(model, sourceOptions), cache, (f) => model.checks[f], opts.signal), model.entry);
+    const model: KnownModel | undefined = findModelIn(known, location);
+    if (model) return await open(cachedSource(modelSource(model, sourceOptions), cache, async (f) => (await model.checks())[f], opts.signal), model.entry);
     const { source, file } = await resolveLocation(location, sourceOptions);
-    return await openIndex(cachedSource(source, cache, () => undefined, opts.signal), file ?? 'model.json');
+    return await open(cachedSource(source, cache, async () => undefined, opts.signal), file ?? 'model.json');
   } catch (e) {
     throw weightsError(location, e);
   }

@@ -1,7 +1,7 @@
 // deeplearn.js checkpoints, as ml5's style-transfer networks are stored: manifest.json maps each variable to
 // {filename, shape}; each file is that variable alone, raw little-endian float32, row-major (TensorFlow layout).
 import type { FileSource } from './source.ts';
-import { type TensorEntry, type WeightSet, decodeFloats, numel, weightSet } from './tensors.ts';
+import { type TensorEntry, type WeightSet, float32s, numel, weightSet } from './tensors.ts';
 
 /** The checkpoint described by the parsed `manifest.json` (read from `source` as `manifestFile`). */
 export function ml5Checkpoint(json: unknown, source: FileSource, manifestFile = 'manifest.json'): WeightSet {
@@ -14,7 +14,7 @@ export function ml5Checkpoint(json: unknown, source: FileSource, manifestFile = 
       shape,
       async load() {
         try {
-          return decodeFloats(await source.read(filename, { size: numel(shape) * 4 }), 0, numel(shape), 'f32');
+          return float32s(await source.read(filename, { size: numel(shape) * 4 }), 0, numel(shape));
         } catch (e) {
           throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
         }

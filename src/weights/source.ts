@@ -10,10 +10,11 @@
 //                            to ../shared/mirror.
 //   STYLEGPU_CACHE           Where downloads are kept (default ~/.cache/stylegpu), laid out the same way, so a file
 //                            put there by hand (offline machines) is used as if it had been downloaded.
-// Every file read is checked against the size and SHA-256 known for it (registry and digests.ts, the model's index
+// Every file read is checked against the size and SHA-256 known for it (registry.ts and its digests, the model's index
 // file, Content-Length), wherever it comes from: a download before it reaches the cache, and a cached or mirrored
 // file each time it is read, since it may have been damaged on disk since. Hashing costs about 3 ms per MB, so a
 // process hashes a file on disk once and remembers the digest for as long as its size and mtime stay the same.
+import { IN_NODE } from '../platform.ts';
 import type { KnownModel } from './registry.ts';
 
 export interface FileCheck {
@@ -55,7 +56,8 @@ export class MissingFileError extends Error {
   }
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+// Tested where it is read (never through a helper), so that the page build, where it is false, drops what it guards.
+const isNode = IN_NODE;
 const env = (name: string): string | undefined => (isNode ? process.env[name] || undefined : undefined);
 
 interface NodeModules {
@@ -73,11 +75,10 @@ function node(): Promise<NodeModules> {
   return nodeModules;
 }
 
-/** An absolute URL for `location` when it is one (in a browser every location is, relative to the page). */
-function asUrl(location: string): string | undefined {
-  if (/^https?:\/\//i.test(location)) return location;
-  return isNode ? undefined : new URL(location, globalThis.location?.href).href;
-}
+const isUrl = (location: string) => /^https?:\/\//i.test(location);
+
+/** The absolute URL of a location that is not a local path (in a page every location is a URL, relative to it). */
+const absoluteUrl = (location: string) => (isUrl(location) ? location : new URL(location, globalThis.location?.href).href);
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   // Node's own hash is about twice as fast as WebCrypto's there (80 MB of VGG shards: 0.25 s against 0.5 s).
@@ -265,17 +266,17 @@ export function modelSource(model: KnownModel, opts: SourceOptions = {}): FileSo
   let inner: FileSource;
   if (!mirror) {
     inner = remoteSource(model.url, model.folder, opts, (file) => `, or set STYLEGPU_WEIGHTS_MIRROR to a folder holding ${model.folder}/${file}`);
-  } else if (asUrl(mirror)) {
-    const base = new URL(`${model.folder}/`, asUrl(mirror)!.replace(/\/?$/, '/')).href;
-    inner = remoteSource(base, model.folder, opts, (file) => ` (the mirror ${mirror} lacks it? upstream: ${upstream(file)})`);
-  } else {
+  } else if (isNode && !isUrl(mirror)) {
     inner = folderSource(
       `${mirror.replace(/\/$/, '')}/${model.folder}`,
       (file) => `: the weights mirror ${mirror} (STYLEGPU_WEIGHTS_MIRROR) lacks it; upstream: ${upstream(file)}`,
       (file) => `the weights mirror ${mirror} (STYLEGPU_WEIGHTS_MIRROR) holds a damaged or different copy: replace it with ${upstream(file)}`,
     );
+  } else {
+    const base = new URL(`${model.folder}/`, absoluteUrl(mirror).replace(/\/?$/, '/')).href;
+    inner = remoteSource(base, model.folder, opts, (file) => ` (the mirror ${mirror} lacks it? upstream: ${upstream(file)})`);
   }
-  return { where: inner.where, read: (file, check) => inner.read(file, { ...model.checks[file], ...check }) };
+  return { where: inner.where, read: async (file, check) => inner.read(file, { ...(await model.checks())[file], ...check }) };
 }
 
 /**
@@ -283,8 +284,8 @@ export function modelSource(model: KnownModel, opts: SourceOptions = {}): FileSo
  * ending in `/`, or a local directory). URLs are cached under `<cache>/<host>/<path>/`.
  */
 export async function resolveLocation(location: string, opts: SourceOptions = {}): Promise<{ source: FileSource; file?: string }> {
-  const url = asUrl(location);
-  if (url) {
+  if (!isNode || isUrl(location)) {
+    const url = absoluteUrl(location);
     const cut = url.lastIndexOf('/') + 1;
     const base = new URL(url.slice(0, cut));
     return { source: remoteSource(base.href, `${base.host}${base.pathname}`.replace(/\/$/, ''), opts), file: url.slice(cut) || undefined };

@@ -101,10 +101,8 @@ export const FLOAT_BYTES: Record<FloatType, number> = { f32: 4, f16: 2, bf16: 2,
  * as a view (no copy); hosts are little-endian, as WebGPU's buffers already assume.
  */
 export function decodeFloats(bytes: Uint8Array, offset: number, count: number, type: FloatType): Float32Array {
+  if (type === 'f32') return float32s(bytes, offset, count);
   const start = bytes.byteOffset + offset;
-  if (type === 'f32') {
-    return start % 4 === 0 ? new Float32Array(bytes.buffer, start, count) : new Float32Array(bytes.buffer.slice(start, start + count * 4));
-  }
   const view = new DataView(bytes.buffer, start, count * FLOAT_BYTES[type]);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
@@ -113,7 +111,13 @@ export function decodeFloats(bytes: Uint8Array, offset: number, count: number, t
   return out;
 }
 
-const bits = new DataView(new ArrayBuffer(4));
+/** decodeFloats for float32 alone (the formats that hold nothing else need no other decoder). */
+export function float32s(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const start = bytes.byteOffset + offset;
+  return start % 4 === 0 ? new Float32Array(bytes.buffer, start, count) : new Float32Array(bytes.buffer.slice(start, start + count * 4));
+}
+
+const bits = /* @__PURE__ */ new DataView(new ArrayBuffer(4));
 
 function bf16ToFloat(h: number): number {
   bits.setUint32(0, h << 16);

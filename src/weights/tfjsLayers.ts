@@ -3,7 +3,7 @@
 // weights one after another, little-endian. Only the groups holding requested tensors are ever fetched, so a
 // model truncated after some layer (or a user who needs only the first layers) works up to there.
 import { type FileSource, MissingFileError } from './source.ts';
-import { type TensorEntry, type WeightSet, checkTensorShape, decodeFloats, numel, weightSet } from './tensors.ts';
+import { type TensorEntry, type WeightSet, checkTensorShape, float32s, numel, weightSet } from './tensors.ts';
 
 interface ManifestWeight {
   name: string;
@@ -61,7 +61,7 @@ export function tfjsLayersModel(json: unknown, source: FileSource, modelFile = '
           } catch (e) {
             throw new Error(`${w.name}: ${(e as Error).message}`, { cause: e });
           }
-          return decodeFloats(bytes, at, numel(w.shape), 'f32');
+          return float32s(bytes, at, numel(w.shape));
         },
       });
     }

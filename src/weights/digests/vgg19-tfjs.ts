@@ -1,0 +1,12 @@
+// SHA-256 of vgg19-tfjs's files in ../shared/mirror (sha256sum format, paths relative to the mirror; see registry.ts).
+export default `
+c68eefa00d6af917fc28b127b756e48597c25cc11144b38fdf8ea65753c197e1  vgg19-tfjs/group1-shard1of1
+a0e2bb4fbef5e0ce3d8e2fbc6f903c713c9893a0aa2e26c687b0b5758c6af079  vgg19-tfjs/group2-shard1of1
+71a6dbaa06d7e454db3e56d6d2eb5f2defd8b60cccd5af5fc8a6b773be1c5aa5  vgg19-tfjs/group3-shard1of1
+ab1d44f13a37e4af119cc56c7e9a4f8ab4ba281019cb057737d5e2f47dae2268  vgg19-tfjs/group4-shard1of1
+df21209f6d1a0bfd90a17eb705fbb9b520ece764914a067b0d94cefe99a43318  vgg19-tfjs/group5-shard1of1
+3b44315d503e5f24957aef369df5e89a1d54fdcbd78e93c93df560d1ff0ba11d  vgg19-tfjs/group6-shard1of1
+f94ad0c1d2fcb380fe57649a0764a25e7602a436efb8767ce65faf28964f10d0  vgg19-tfjs/group7-shard1of1
+f0dc43a70868cb7edce398eac3422b45fb93333c2e6c274f89adc969c37791ee  vgg19-tfjs/group8-shard1of1
+0a55a4ea97c30cdcee63cc614e9f2d41f43ea4f0a9554bb151e742cbfd59c256  vgg19-tfjs/model.json
+`;
