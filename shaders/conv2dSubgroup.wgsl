@@ -13,19 +13,22 @@
 // lavapipe with AVX2, 4 on SwiftShader), and Mesa's llvmpipe (lavapipe) turns every storage load whose
 // offset is not a compile-time constant into a loop over the lanes, each a bounds check, a scalar load and an
 // insert (~10 instructions per component). Loads, not multiply-adds, bound conv2d3x3 there. Here each lane
-// owns one output channel o = LANES·ob + lane and a tile of 3 rows × 8 columns of it (24 accumulators, in
-// registers), so per input channel
+// owns one output channel o = LANES·ob + lane and a tile of R = TILE_ROWS rows × 8 columns of it (8·R
+// accumulators, in registers), so per input channel
 //   - a lane loads its own 9 taps (3 vec4),
-//   - the 15 vec4 of the 5 × 12 input window are loaded once for all lanes (15 / LANES vec4 per lane, rounded
-//     up) and handed round with subgroupShuffle (one vpermd on lavapipe),
-//   - and the lane does 3 · 8 · 9 = 216 multiply-adds,
-// against 4 · 4 · 4 · 9 = 576 for 21 own vec4 loads in conv2d3x3. Measured on lavapipe: 2–3× conv2d3x3.
+//   - the 3·(R + 2) vec4 of the (R + 2) × 12 input window are loaded once for all lanes (3·(R + 2) / LANES
+//     vec4 per lane, rounded up) and handed round with subgroupShuffle (one vpermd on lavapipe),
+//   - and the lane does R · 8 · 9 multiply-adds (288 for R = 4),
+// against 4 · 4 · 4 · 9 = 576 for 21 own vec4 loads in conv2d3x3. Measured on lavapipe: 2–3× conv2d3x3 with
+// R = 3; R = 4 (18 window vec4, 3 loads a lane with 8 lanes) is 1.15–1.5× R = 3 at VGG shapes (fewer tap
+// loads and window rows per output row, and no half-empty last tile on power-of-2 heights); R = 5 or 6 gain
+// nothing more. With 4 lanes R stays 3: the 15 window vec4 are the most 4 loads a lane (LaneLoads) hold.
 //
 // LANES (override, 8 or 4) must not exceed the subgroup size, so that the workgroup of LANES invocations is
 // one subgroup and lane l's subgroupShuffle source is invocation l.
 //
 // Layouts:
-//   xp    [N, Cx, Hp, Wp] as vec4, Hp = 3·rowTiles + 2, Wp = 8·colTiles + 4 (what the last tiles read;
+//   xp    [N, Cx, Hp, Wp] as vec4, Hp = R·rowTiles + 2, Wp = 8·colTiles + 4 (what the last tiles read;
 //         padInput in conv2d.wgsl writes it, 0 beyond the padded image).
 //   taps  [OB, Cx, LANES, 3] vec4, OB = ceil(Cy / LANES): lane l of block ob finds w[LANES·ob + l, c, kh, kw]
 //         at component 3·kh + kw of its 12 (the last 3 and channels ≥ Cy are 0); packTapsSubgroup writes it.
@@ -40,6 +43,8 @@
 enable subgroups;
 
 override LANES: u32 = 8u;  // output channels per workgroup, one per invocation: 8 or 4
+override TILE_ROWS: u32 = 3u;  // conv3x3Subgroup's output rows per tile: 3, or 4 with 8 lanes
+override WINDOW_VECS: u32 = 3u * (TILE_ROWS + 2u);  // vec4 of its input window, ≤ 4·LANES (LaneLoads)
 
 @group(0) @binding(0) var<uniform> params: SubgroupConvParams;
 @group(0) @binding(1) var<uniform> packing: TapPackParams;
@@ -60,10 +65,10 @@ fn windowRow(l: LaneLoads, row: u32) -> WindowRow {
   return WindowRow(laneVec(l, 3u * row), laneVec(l, 3u * row + 1u), laneVec(l, 3u * row + 2u));
 }
 
-// Offset in xp (vec4) of window vec4 k of the first input channel, clamped to the 15 that exist.
+// Offset in xp (vec4) of window vec4 k of the first input channel, clamped to the WINDOW_VECS that exist.
 fn windowAt(n: u32, i0: u32, colTile: u32, k: u32) -> u32 {
   let P = params;
-  let kk = min(k, 14u);
+  let kk = min(k, WINDOW_VECS - 1u);
   return n * P.Cx * P.Hp * P.Wp4 + (i0 + kk / 3u) * P.Wp4 + 2u * colTile + kk % 3u;
 }
 
@@ -109,9 +114,9 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   let blocks = (P.Cy + LANES - 1u) / LANES;
   let n = wid.z / blocks;
   let ob = wid.z % blocks;
-  let i0 = 3u * wid.y;
+  let i0 = TILE_ROWS * wid.y;
   let plane = P.Hp * P.Wp4;
-  // This lane's share of the window: vec4 lane + LANES·m (past the 15th, the 15th again).
+  // This lane's share of the window: vec4 lane + LANES·m (past the last, the last again).
   var at0 = windowAt(n, i0, wid.x, lane);
   var at1 = windowAt(n, i0, wid.x, lane + LANES);
   var at2 = windowAt(n, i0, wid.x, lane + 2u * LANES);
@@ -120,12 +125,12 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var out0 = OutputRow();
   var out1 = OutputRow();
   var out2 = OutputRow();
+  var out3 = OutputRow();
   for (var c = 0u; c < P.Cx; c++) {
-    var l = LaneLoads(xp[at0], xp[at1], vec4f(), vec4f());
-    if (LANES < 8u) {
-      l.m2 = xp[at2];
-      l.m3 = xp[at3];
-    }
+    var l = LaneLoads(xp[at0], vec4f(), vec4f(), vec4f());
+    if (WINDOW_VECS > LANES) { l.m1 = xp[at1]; }
+    if (WINDOW_VECS > 2u * LANES) { l.m2 = xp[at2]; }
+    if (WINDOW_VECS > 3u * LANES) { l.m3 = xp[at3]; }
     let t0 = taps[tapAt];
     let t1 = taps[tapAt + 1u];
     let t2 = taps[tapAt + 2u];
@@ -145,6 +150,7 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
     out0 = accumulate(out0, kh0, kh1, kh2, x0, x1, x2);
     out1 = accumulate(out1, kh0, kh1, kh2, x1, x2, x3);
     out2 = accumulate(out2, kh0, kh1, kh2, x2, x3, x4);
+    if (TILE_ROWS > 3u) { out3 = accumulate(out3, kh0, kh1, kh2, x3, x4, windowRow(l, 5u)); }
   }
   let o = ob * LANES + lane;
   if (o < P.Cy) {
@@ -152,6 +158,7 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
     storeRow(out0, o, n, i0, j0);
     storeRow(out1, o, n, i0 + 1u, j0);
     storeRow(out2, o, n, i0 + 2u, j0);
+    if (TILE_ROWS > 3u) { storeRow(out3, o, n, i0 + 3u, j0); }
   }
 }
 
@@ -501,3 +508,4 @@ fn packTapsRows(@builtin(local_invocation_index) e: u32, @builtin(workgroup_id) 
   }
   packedTaps[((ob * P.rows + c) * i32(KH) + kh) * i32(LANES * perLane) + i32(e)] = v;
 }
+

@@ -202,9 +202,11 @@ describe('conv2d: the subgroup kernels', () => {
     expectClose(c, ref.conv2d(uniform(120, 3), [1, 4, 5, 6], w2, [4, 4, 3, 3], geometry), atol(36), RTOL, 'y with w2');
   });
 
-  // Whole tiles (8 channels × 3 rows × 8 columns), many input channels and a batch, against the reference.
+  // Whole and partial tiles (8 channels × 4 rows × 8 columns on 8 lanes, 4 channels × 3 rows × 8 columns on
+  // 4), many input channels and a batch, against the reference.
   const WHOLE_TILES: { xs: ref.Shape4; ws: ref.Shape4 }[] = [
     { xs: [2, 20, 6, 16], ws: [16, 20, 3, 3] },
+    { xs: [1, 12, 8, 8], ws: [8, 12, 3, 3] },
     { xs: [1, 9, 3, 8], ws: [8, 9, 3, 3] },
     { xs: [1, 33, 10, 17], ws: [25, 33, 3, 3] },
   ];

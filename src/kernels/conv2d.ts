@@ -17,8 +17,8 @@ import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputSha
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import {
-  KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, SUBGROUP_TILE, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
-  kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize,
+  KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
+  kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize, subgroupTile,
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
@@ -224,7 +224,7 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
     return y;
   }
   if (kind === 'conv3x3Subgroup') {
-    const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy));
+    const xp = padInput(e, op, x, pad, reflect, subgroupPaddedSize(Hy, Wy, sublanes as Lanes));
     const taps = w.derived(derivedKey('conv2dSubgroup.taps', layout.transposed, layout.flipped, sublanes), () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
     const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation, lanes);
     xp.release();
@@ -374,8 +374,9 @@ const fitsKxK = (KH: number, KW: number, stride: number) =>
 function directGridReason(kind: Direct, ctx: GpuContext, out: Shape, Cx: number, KH: number, KW: number, stride: number, lanes = subgroupLanes(ctx)): string | undefined {
   const [N, Cy, Hy, Wy] = out;
   if (kind === 'conv3x3Subgroup') {
-    const [Hp] = subgroupPaddedSize(Hy, Wy);
-    return gridReason(ctx, [Math.ceil(Wy / SUBGROUP_TILE.cols), Math.ceil(Hy / SUBGROUP_TILE.rows), N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
+    const [Hp] = subgroupPaddedSize(Hy, Wy, lanes as Lanes);
+    const tile = subgroupTile(lanes as Lanes);
+    return gridReason(ctx, [Math.ceil(Wy / tile.cols), Math.ceil(Hy / tile.rows), N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
   }
   if (kind === 'convKxKSubgroup') {
     const [Hp] = kxkPaddedSize(Hy, Wy, KH, KW, stride);

@@ -13,8 +13,11 @@ import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import laneLoadsWgsl from '../../shaders/laneLoads.wgsl?raw';
 import { type Activation, NO_EPILOGUE, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 
-/** Output tile of one workgroup: one channel per lane × 3 rows × 8 columns. */
-export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
+/** Output tile of one conv3x3Subgroup workgroup: one channel per lane × `rows` × 8 columns; 4 rows with 8
+ *  lanes, 3 with 4 (its input window, 3·(rows + 2) vec4, must fit 4 loads a lane: see conv2dSubgroup.wgsl). */
+export function subgroupTile(lanes: Lanes): { rows: number; cols: number } {
+  return { rows: lanes >= 8 ? 4 : 3, cols: 8 };
+}
 
 const u32 = 'u32' as const;
 export const TapPackParams = uniformStruct('TapPackParams', {
@@ -35,7 +38,7 @@ const kernelSet = kernelVariants((pack: string, conv: string, taps: string, cons
   conv: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'y'], uniforms: SubgroupConvParams, constants }),
   convBias: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
 }));
-const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes });
+const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes, TILE_ROWS: subgroupTile(lanes).rows });
 const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number) =>
   kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride });
 const backwardWeightKernel = kernelVariants((lanes: Lanes, KH: number, KW: number, stride: number): KernelSpec =>
@@ -63,10 +66,11 @@ function lanesOf(e: Engine, want?: Lanes): Lanes {
   return lanes;
 }
 
-/** The padded input conv3x3Subgroup reads for an output of Hy × Wy: rows and columns up to what the last
- *  tiles read, so its inner loop needs no bounds tests. */
-export function subgroupPaddedSize(Hy: number, Wy: number): [number, number] {
-  return [Math.ceil(Hy / SUBGROUP_TILE.rows) * SUBGROUP_TILE.rows + 2, Math.ceil(Wy / SUBGROUP_TILE.cols) * SUBGROUP_TILE.cols + 4];
+/** The padded input conv3x3Subgroup on `lanes` reads for an output of Hy × Wy: rows and columns up to what
+ *  the last tiles read, so its inner loop needs no bounds tests. */
+export function subgroupPaddedSize(Hy: number, Wy: number, lanes: Lanes): [number, number] {
+  const { rows, cols } = subgroupTile(lanes);
+  return [Math.ceil(Hy / rows) * rows + 2, Math.ceil(Wy / cols) * cols + 4];
 }
 
 /** w [Cy, Cx, 3, 3] ([Cx, Cy, 3, 3] when `transposed`; rotated by 180° when `flipped`) in the lane layout:
@@ -85,11 +89,12 @@ export function packTapsSubgroup(e: Engine, w: Tensor, Cx: number, Cy: number, l
 export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: Shape, bias?: Tensor, activation: Activation = 'none', want?: Lanes): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const [, Cx, Hp, Wp] = xp.shape;
-  const [wantH, wantW] = subgroupPaddedSize(Hy, Wy);
-  if (Hp !== wantH || Wp !== wantW) throw new Error(`conv3x3Subgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output`);
   const lanes = lanesOf(e, want);
+  const [wantH, wantW] = subgroupPaddedSize(Hy, Wy, lanes);
+  if (Hp !== wantH || Wp !== wantW) throw new Error(`conv3x3Subgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output on ${lanes} lanes`);
   if (taps.size !== Math.ceil(Cy / lanes) * Cx * lanes * 12) throw new Error(`conv3x3Subgroup: taps of ${taps.size} floats are not packed for ${Cx} → ${Cy} channels on ${lanes} lanes`);
-  const workgroups: [number, number, number] = [(Wp - 4) / SUBGROUP_TILE.cols, (Hp - 2) / SUBGROUP_TILE.rows, N * Math.ceil(Cy / lanes)];
+  const tile = subgroupTile(lanes);
+  const workgroups: [number, number, number] = [(Wp - 4) / tile.cols, (Hp - 2) / tile.rows, N * Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
     throw new Error(`conv3x3Subgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
