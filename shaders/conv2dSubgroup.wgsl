@@ -187,9 +187,12 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
 //   y[n, o, r0 + os·i, c0 + os·j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i·STRIDE + kh, j·STRIDE + kw])
 // for i < Hc, j < Wc: the output grid may be a strided subset of y (os = outStride, origin r0, c0), which is
 // how a stride-2 transposed convolution writes each of its phases (see conv2d.ts).
-// Per input channel and kernel row a lane loads its KW taps (ceil(KW/4) vec4) and its share of the window row,
-// 16·STRIDE + KW − 1 ≤ 40 columns (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and does 16·KW
-// multiply-adds. The kw steps are written out up to 9; those past KW fold away (KW is an override).
+// Per input channel and kernel row a lane loads its share of the window row, 16·STRIDE + KW − 1 ≤ 40 columns
+// (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and per channel block its KW taps (ceil(KW/4) vec4),
+// and does 16·KW multiply-adds per block. A workgroup serves KXK_BLOCKS blocks of LANES channels (lane l:
+// channels o + k·LANES, k < KXK_BLOCKS), so that narrow kernels, whose window row feeds few multiply-adds
+// (48 for 3 × 3 at stride 2 on 34 columns), spend its loads and shuffles on more channels (kxkBlocks() in
+// conv2dSubgroup.ts picks it). The kw steps are written out up to 9; those past KW fold away (KW is an override).
 // Layouts:
 //   xp    [N, Cx, Hp, Wp], Hp = (Hc − 1)·STRIDE + KH, Wp = 4·((colTiles − 1)·4·STRIDE + WV) with
 //         WV = ceil((16·STRIDE + KW − 1) / 4) vec4 per window row (padInput writes it).
@@ -197,12 +200,13 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
 //         (the rest 0); packTapsRows writes it.
 // Params: SubgroupConvParams (Hc, Wc the output grid; outStride, outRow0, outCol0 its place in y).
 // packTapsRows: TapPackParams.
-// Dispatch: convKxKSubgroup [ceil(Wc / 16), Hc, N·OB] workgroups of LANES; packTapsRows [KH, Cx, OB] of
+// Dispatch: convKxKSubgroup [ceil(Wc / 16), Hc, N·ceil(OB / KXK_BLOCKS)] workgroups of LANES; packTapsRows [KH, Cx, OB] of
 // 4·TAPV·LANES.
 
 override KH: u32 = 3u;      // kernel rows
 override KW: u32 = 3u;      // kernel columns
 override STRIDE: u32 = 1u;  // 1 or 2
+override KXK_BLOCKS: u32 = 1u;  // convKxKSubgroup: channel blocks per workgroup (channels per lane), 1 … 4
 
 @group(0) @binding(8) var<storage, read> rowTaps: array<vec4f>;
 
@@ -259,8 +263,9 @@ fn storeRow16(acc: Row16, o: u32, n: u32, i: u32, j0: u32) {
 fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let P = params;
   let blocks = (P.Cy + LANES - 1u) / LANES;
-  let n = wid.z / blocks;
-  let ob = wid.z % blocks;
+  let pairs = (blocks + KXK_BLOCKS - 1u) / KXK_BLOCKS;
+  let n = wid.z / pairs;
+  let ob = KXK_BLOCKS * (wid.z % pairs);
   let i = wid.y;
   // Moving to the next input channel from the last kernel row: one plane on, KH rows back.
   let nextChannel = P.Hp * P.Wp4 - KH * P.Wp4;
@@ -268,31 +273,29 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var at1 = wideAt(n, i * STRIDE, wid.x, lane + LANES);
   var at2 = wideAt(n, i * STRIDE, wid.x, lane + 2u * LANES);
   var tapAt = ob * P.Cx * KH * LANES * TAPV + lane * TAPV;
+  // Block ob + k's taps (channels o + k·LANES) lie k blocks on; past the last block, block ob's again.
+  let blockTaps = P.Cx * KH * LANES * TAPV;
+  let block1 = select(0u, blockTaps, ob + 1u < blocks);
+  let block2 = select(0u, 2u * blockTaps, ob + 2u < blocks);
+  let block3 = select(0u, 3u * blockTaps, ob + 3u < blocks);
   var acc = Row16();
+  var acc1 = Row16();
+  var acc2 = Row16();
+  var acc3 = Row16();
   for (var c = 0u; c < P.Cx; c++) {
     for (var kh = 0u; kh < KH; kh++) {
       var l = LaneLoads(xp[at0], vec4f(), vec4f(), vec4f());
       if (WV > LANES) { l.m1 = xp[at1]; }
       if (WV > 2u * LANES) { l.m2 = xp[at2]; }
-      let t0 = rowTaps[tapAt];
-      var t1 = vec4f();
-      var t2 = vec4f();
-      if (TAPV > 1u) { t1 = rowTaps[tapAt + 1u]; }
-      if (TAPV > 2u) { t2 = rowTaps[tapAt + 2u]; }
+      let r = wideRow(l);
+      acc = kernelRowTaps(acc, r, tapAt);
+      if (KXK_BLOCKS > 1u) { acc1 = kernelRowTaps(acc1, r, tapAt + block1); }
+      if (KXK_BLOCKS > 2u) { acc2 = kernelRowTaps(acc2, r, tapAt + block2); }
+      if (KXK_BLOCKS > 3u) { acc3 = kernelRowTaps(acc3, r, tapAt + block3); }
       at0 += P.Wp4;
       at1 += P.Wp4;
       at2 += P.Wp4;
       tapAt += LANES * TAPV;
-      let r = wideRow(l);
-      acc = tap(acc, r, t0.x, 0u);
-      if (KW > 1u) { acc = tap(acc, r, t0.y, 1u); }
-      if (KW > 2u) { acc = tap(acc, r, t0.z, 2u); }
-      if (KW > 3u) { acc = tap(acc, r, t0.w, 3u); }
-      if (KW > 4u) { acc = tap(acc, r, t1.x, 4u); }
-      if (KW > 5u) { acc = tap(acc, r, t1.y, 5u); }
-      if (KW > 6u) { acc = tap(acc, r, t1.z, 6u); }
-      if (KW > 7u) { acc = tap(acc, r, t1.w, 7u); }
-      if (KW > 8u) { acc = tap(acc, r, t2.x, 8u); }
     }
     at0 += nextChannel;
     at1 += nextChannel;
@@ -300,6 +303,28 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   }
   let o = ob * LANES + lane;
   if (o < P.Cy) { storeRow16(acc, o, n, i, 16u * wid.x); }
+  if (KXK_BLOCKS > 1u && o + LANES < P.Cy) { storeRow16(acc1, o + LANES, n, i, 16u * wid.x); }
+  if (KXK_BLOCKS > 2u && o + 2u * LANES < P.Cy) { storeRow16(acc2, o + 2u * LANES, n, i, 16u * wid.x); }
+  if (KXK_BLOCKS > 3u && o + 3u * LANES < P.Cy) { storeRow16(acc3, o + 3u * LANES, n, i, 16u * wid.x); }
+}
+
+// acc + one kernel row, its KW taps at rowTaps[at …], slid along window row r.
+fn kernelRowTaps(acc: Row16, r: WideRow, at: u32) -> Row16 {
+  let t0 = rowTaps[at];
+  var t1 = vec4f();
+  var t2 = vec4f();
+  if (TAPV > 1u) { t1 = rowTaps[at + 1u]; }
+  if (TAPV > 2u) { t2 = rowTaps[at + 2u]; }
+  var a = tap(acc, r, t0.x, 0u);
+  if (KW > 1u) { a = tap(a, r, t0.y, 1u); }
+  if (KW > 2u) { a = tap(a, r, t0.z, 2u); }
+  if (KW > 3u) { a = tap(a, r, t0.w, 3u); }
+  if (KW > 4u) { a = tap(a, r, t1.x, 4u); }
+  if (KW > 5u) { a = tap(a, r, t1.y, 5u); }
+  if (KW > 6u) { a = tap(a, r, t1.z, 6u); }
+  if (KW > 7u) { a = tap(a, r, t1.w, 7u); }
+  if (KW > 8u) { a = tap(a, r, t2.x, 8u); }
+  return a;
 }
 
 // ---- convNarrowSubgroup: the correlation of convKxKSubgroup for narrow outputs (Cy ≤ 4: the to-RGB layers of

@@ -17,7 +17,7 @@ import { type ConvTranspose2dGeometry, NO_PADDING, type Padding, conv2dOutputSha
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import {
-  KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
+  type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize, kxkWorkgroups,
   kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize, subgroupTile,
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
@@ -380,7 +380,7 @@ function directGridReason(kind: Direct, ctx: GpuContext, out: Shape, Cx: number,
   }
   if (kind === 'convKxKSubgroup') {
     const [Hp] = kxkPaddedSize(Hy, Wy, KH, KW, stride);
-    return gridReason(ctx, [Math.ceil(Wy / KXK_TILE_COLS), Hy, N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
+    return gridReason(ctx, kxkWorkgroups(N, Cy, Hy, Wy, KW, lanes), [N * Cx, Hp]);
   }
   const rowBlocks = Math.ceil(Hy / 4);
   return gridReason(ctx, [Math.ceil((rowBlocks * Math.ceil(Wy / 4)) / WG), Math.ceil(Cy / 4), N], [N * Cx, rowBlocks * 4 + 2]);

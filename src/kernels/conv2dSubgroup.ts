@@ -39,8 +39,8 @@ const kernelSet = kernelVariants((pack: string, conv: string, taps: string, cons
   convBias: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
 }));
 const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes, TILE_ROWS: subgroupTile(lanes).rows });
-const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number) =>
-  kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride });
+const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number, blocks = 1) =>
+  kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride, KXK_BLOCKS: blocks });
 const backwardWeightKernel = kernelVariants((lanes: Lanes, KH: number, KW: number, stride: number): KernelSpec =>
   kernel(module, {
     entryPoint: 'convKxKSubgroupBackwardWeight', bindings: ['xp', 'dyp', 'dw'], uniforms: SubgroupConvParams, constants: { LANES: lanes, KH, KW, STRIDE: stride }, defines: NO_EPILOGUE,
@@ -108,8 +108,22 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
 
 // ---- convKxKSubgroup
 
-/** Output tile of one convKxKSubgroup workgroup: one channel per lane × 1 row × 16 columns. */
+/** Output tile of one convKxKSubgroup workgroup: kxkBlocks() channels per lane × 1 row × 16 columns. */
 export const KXK_TILE_COLS = 16;
+
+/** Channel blocks (channels per lane) of a convKxKSubgroup workgroup: up to 4 for kernels at most 3 wide,
+ *  whose window row (16·stride + KW − 1 columns) feeds only 16·KW multiply-adds per channel, so that its loads
+ *  and shuffles serve more channels; 1 for wider kernels. Measured on lavapipe (8 lanes, A/B interleaved):
+ *  4 blocks 1.2–1.5× 1 block for 3 × 3 stride 2 and the 2 × 2 and 1 × 1 phases of a stride-2 transposed
+ *  3 × 3; for 9 × 9, 0.9×. */
+export function kxkBlocks(KW: number, Cy: number, lanes: number): number {
+  return KW <= 3 ? Math.min(4, Math.ceil(Cy / lanes)) : 1;
+}
+
+/** convKxKSubgroup's dispatch for an Hc × Wc output grid of Cy channels over a batch of N. */
+export function kxkWorkgroups(N: number, Cy: number, Hc: number, Wc: number, KW: number, lanes: number): [number, number, number] {
+  return [Math.ceil(Wc / KXK_TILE_COLS), Hc, N * Math.ceil(Math.ceil(Cy / lanes) / kxkBlocks(KW, Cy, lanes))];
+}
 
 /** The kernel sizes and strides convKxKSubgroup serves: each side 1 … 9, stride 1 or 2. */
 export function kxkSubgroupFits(KH: number, KW: number, stride: number): boolean {
@@ -173,14 +187,14 @@ export function convKxKSubgroup(
   if (rowTaps.size !== Math.ceil(Cy / lanes) * Cx * KH * lanes * 4 * Math.ceil(KW / 4)) {
     throw new Error(`convKxKSubgroup: rowTaps of ${rowTaps.size} floats are not packed for ${Cx} → ${Cy} channels, ${KH}×${KW}, on ${lanes} lanes`);
   }
-  const workgroups: [number, number, number] = [Math.ceil(g.Wc / KXK_TILE_COLS), g.Hc, N * Math.ceil(Cy / lanes)];
+  const workgroups = kxkWorkgroups(N, Cy, g.Hc, g.Wc, KW, lanes);
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
     throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   }
   const y = into ?? e.empty(outShape);
   const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: slopeOf(activation) };
-  const k = kxkKernelsFor(lanes, KH, KW, stride);
+  const k = kxkKernelsFor(lanes, KH, KW, stride, kxkBlocks(KW, Cy, lanes));
   e.run(bias ? k.convBias : k.conv, { bindings: withBias({ xp, rowTaps, y }, bias), uniforms, workgroups, defines: epilogueDefines(bias, activation) });
   return y;
 }
