@@ -1,6 +1,6 @@
-// Convolutions on subgroups, for CPU adapters (lavapipe, SwiftShader): one output channel per subgroup lane,
+// Convolutions on subgroups, for CPU adapters (lavapipe, SwiftShader): output channels over the subgroup lanes,
 // input pixels shared between the lanes by subgroupShuffle. Kernels: conv3x3Subgroup (3×3, stride 1, a
-// 3-row tile), further down convKxKSubgroup (any kernel up to 9×9, stride 1 or 2, a 1-row tile, output
+// 4-row tile, 3 on 4 lanes), further down convKxKSubgroup (any kernel up to 9×9, stride 1 or 2, a 1-row tile, output
 // optionally on every other row and column), convNarrowSubgroup (the same correlation for ≤ 4 output channels:
 // one output row per lane instead of a channel) and convKxKSubgroupBackwardWeight (its weight gradient);
 // packTapsSubgroup and packTapsRows lay their weights out. NCHW f32, over the input padInput (conv2d.wgsl)
@@ -263,9 +263,9 @@ fn storeRow16(acc: Row16, o: u32, n: u32, i: u32, j0: u32) {
 fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let P = params;
   let blocks = (P.Cy + LANES - 1u) / LANES;
-  let pairs = (blocks + KXK_BLOCKS - 1u) / KXK_BLOCKS;
-  let n = wid.z / pairs;
-  let ob = KXK_BLOCKS * (wid.z % pairs);
+  let groups = (blocks + KXK_BLOCKS - 1u) / KXK_BLOCKS;
+  let n = wid.z / groups;
+  let ob = KXK_BLOCKS * (wid.z % groups);
   let i = wid.y;
   // Moving to the next input channel from the last kernel row: one plane on, KH rows back.
   let nextChannel = P.Hp * P.Wp4 - KH * P.Wp4;
