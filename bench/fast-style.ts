@@ -18,7 +18,9 @@ import { FAST_STYLE_LAYERS, FastStyleNet, loadFastStyle } from '../src/models/fa
 import { Engine } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import { CORES, ROOT as root, cpuDescription, loadSquare } from './inputs.ts';
-import { CONV_KERNELS, profileWithPeak } from './profile.ts';
+import { conv2dProblems, convTranspose2dProblems } from '../src/kernels/conv2d.ts';
+import { samePadding, tfConvTranspose2dSame } from '../src/kernels/geometry.ts';
+import { CONV_KERNELS, type ConvWork, addConvWork, profileWithPeak } from './profile.ts';
 import { randomFastStyleWeights } from './random-weights.ts';
 
 const { values } = parseArgs({
@@ -60,18 +62,29 @@ function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return 10 * Math.log10((255 * 255) / (se / a.length));
 }
 
-/** FLOP of the network's convolutions (transposed ones counted over their input) at size², one forward pass. */
-function fastStyleFlop(size: number): number {
-  let flop = 0;
+/** FLOP of the network's convolutions at size², one forward pass, per kernel the planner gives each layer here
+ *  (transposed ones counted over their input, the work of their phases). */
+function fastStyleWork(e: Engine, size: number): ConvWork {
+  const work: ConvWork = new Map();
   let side = size;
   for (const l of FAST_STYLE_LAYERS) {
     const inSide = side;
+    const xs = [1, l.inChannels, inSide, inSide];
+    const k = l.kernel;
     if (l.transposed) side *= l.stride;
     else side = Math.ceil(side / l.stride);
-    flop += 2 * l.inChannels * l.outChannels * l.kernel * l.kernel * (l.transposed ? inSide : side) ** 2;
+    const flop = 2 * l.inChannels * l.outChannels * k * k * (l.transposed ? inSide : side) ** 2;
+    if (l.transposed) {
+      const { forward } = convTranspose2dProblems('profile', xs, [l.inChannels, l.outChannels, k, k], tfConvTranspose2dSame(inSide, inSide, k, k, l.stride));
+      addConvWork(work, e, flop, { gather: forward });
+    } else {
+      const { forward } = conv2dProblems('profile', xs, [l.outChannels, l.inChannels, k, k], { stride: l.stride, padding: samePadding(inSide, inSide, k, k, l.stride) });
+      addConvWork(work, e, flop, { correlation: forward });
+    }
   }
-  return flop;
+  return work;
 }
+const totalFlop = (work: ConvWork) => [...work.values()].reduce((a, b) => a + b, 0);
 
 const e = await Engine.create();
 const net = await loadFastStyle(e, randomWeights ? randomFastStyleWeights() : style, { mirror });
@@ -95,7 +108,8 @@ if (profiling) {
   await profiling.start();
   (await net.forward(x)).release();
   kernelTimes = await profiling.stop();
-  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(fastStyleFlop(size), CONV_KERNELS)}\n`);
+  const work = fastStyleWork(e, size);
+  console.log(`GPU time per kernel, one forward pass:\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(totalFlop(work), CONV_KERNELS)}\n${profiling.kernelRates(work)}\n`);
 }
 
 const onnxFile = path.join(root, `bench/results/fast-style-${style}-${size}.onnx`);

@@ -19,7 +19,8 @@ import { Vgg19 } from '../src/models/vgg19.ts';
 import { Engine, fmtBytes } from '../src/runtime/engine.ts';
 import { type KernelTimes, formatKernelTimes } from '../src/runtime/profiler.ts';
 import { CONTENT_IMAGE, CORES, ROOT, STYLE_IMAGE, cpuDescription, loadSquare, rgbBytes } from './inputs.ts';
-import { CONV_KERNELS, profileWithPeak } from './profile.ts';
+import { conv2dProblems } from '../src/kernels/conv2d.ts';
+import { CONV_KERNELS, type ConvWork, addConvWork, profileWithPeak } from './profile.ts';
 import { randomVgg19 } from './random-weights.ts';
 
 const { values } = parseArgs({
@@ -47,18 +48,26 @@ if (torchDevice !== 'cpu' && torchDevice !== 'cuda') throw new Error(`--torch-de
 for (const f of [values.content!, values.style!]) if (!existsSync(path.resolve(ROOT, f))) throw new Error(`no image ${f}`);
 
 
-/** FLOP of VGG19's convolutions to relu5_1 at size², forward and input gradient: one evaluation's model work. */
-function convFlopPerEvaluation(size: number): number {
+/** FLOP of VGG19's convolutions to relu5_1 at size², forward and input gradient: one evaluation's model work,
+ *  per kernel the planner gives each pass here. */
+function convWorkPerEvaluation(e: Engine, size: number): ConvWork {
   const channels = [64, 64, 128, 128, 256, 256, 256, 256, 512];
   const scale = [1, 1, 2, 2, 4, 4, 4, 4, 8, 8, 8, 8, 16];
-  let flop = 0;
+  const work: ConvWork = new Map();
   scale.forEach((down, k) => {
     const cin = k === 0 ? 3 : channels[Math.min(k - 1, channels.length - 1)];
     const cout = channels[Math.min(k, channels.length - 1)];
-    flop += 2 * cin * cout * 9 * (size / down) ** 2;
+    const side = size / down;
+    const flop = 2 * cin * cout * 9 * side ** 2;
+    const { forward, inputGradient } = conv2dProblems('profile', [1, cin, side, side], [cout, cin, 3, 3], { padding: 1 });
+    addConvWork(work, e, flop, { correlation: forward });
+    addConvWork(work, e, flop, { gather: inputGradient });
   });
-  return 2 * flop;
+  return work;
 }
+
+/** `work` times `n` evaluations. */
+const scaleWork = (work: ConvWork, n: number): ConvWork => new Map([...work].map(([k, flop]) => [k, flop * n]));
 
 /** The PyTorch baseline's result line (gatys_torch.py). */
 interface TorchRun {
@@ -110,7 +119,9 @@ for (const size of sizes) {
   let kernelTimes: KernelTimes | undefined;
   if (profiling && stamps.length) {
     kernelTimes = await profiling.stop();
-    console.log(`${size}²: GPU time per kernel over ${stamps.length - 1} steady iteration(s):\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(convFlopPerEvaluation(size) * (stamps.length - 1), CONV_KERNELS)}`);
+    const work = scaleWork(convWorkPerEvaluation(e, size), stamps.length - 1);
+    const flop = [...work.values()].reduce((a, b) => a + b, 0);
+    console.log(`${size}²: GPU time per kernel over ${stamps.length - 1} steady iteration(s):\n${formatKernelTimes(kernelTimes)}\n${profiling.peakLine(flop, CONV_KERNELS)}\n${profiling.kernelRates(work)}`);
   }
   // The first iteration includes compiling pipelines; time the steady ones.
   const ours = stamps.length > 1 ? (stamps.at(-1)! - stamps[0]) / (stamps.length - 1) / 1000 : NaN;

@@ -1,6 +1,6 @@
-// Convolutions on subgroups, for CPU adapters (lavapipe, SwiftShader): one output channel per subgroup lane,
+// Convolutions on subgroups, for CPU adapters (lavapipe, SwiftShader): output channels over the subgroup lanes,
 // input pixels shared between the lanes by subgroupShuffle. Kernels: conv3x3Subgroup (3×3, stride 1, a
-// 3-row tile), further down convKxKSubgroup (any kernel up to 9×9, stride 1 or 2, a 1-row tile, output
+// 4-row tile, 3 on 4 lanes), further down convKxKSubgroup (any kernel up to 9×9, stride 1 or 2, a 1-row tile, output
 // optionally on every other row and column), convNarrowSubgroup (the same correlation for ≤ 4 output channels:
 // one output row per lane instead of a channel) and convKxKSubgroupBackwardWeight (its weight gradient);
 // packTapsSubgroup and packTapsRows lay their weights out. NCHW f32, over the input padInput (conv2d.wgsl)
@@ -13,19 +13,22 @@
 // lavapipe with AVX2, 4 on SwiftShader), and Mesa's llvmpipe (lavapipe) turns every storage load whose
 // offset is not a compile-time constant into a loop over the lanes, each a bounds check, a scalar load and an
 // insert (~10 instructions per component). Loads, not multiply-adds, bound conv2d3x3 there. Here each lane
-// owns one output channel o = LANES·ob + lane and a tile of 3 rows × 8 columns of it (24 accumulators, in
-// registers), so per input channel
+// owns one output channel o = LANES·ob + lane and a tile of R = TILE_ROWS rows × 8 columns of it (8·R
+// accumulators, in registers), so per input channel
 //   - a lane loads its own 9 taps (3 vec4),
-//   - the 15 vec4 of the 5 × 12 input window are loaded once for all lanes (15 / LANES vec4 per lane, rounded
-//     up) and handed round with subgroupShuffle (one vpermd on lavapipe),
-//   - and the lane does 3 · 8 · 9 = 216 multiply-adds,
-// against 4 · 4 · 4 · 9 = 576 for 21 own vec4 loads in conv2d3x3. Measured on lavapipe: 2–3× conv2d3x3.
+//   - the 3·(R + 2) vec4 of the (R + 2) × 12 input window are loaded once for all lanes (3·(R + 2) / LANES
+//     vec4 per lane, rounded up) and handed round with subgroupShuffle (one vpermd on lavapipe),
+//   - and the lane does R · 8 · 9 multiply-adds (288 for R = 4),
+// against 4 · 4 · 4 · 9 = 576 for 21 own vec4 loads in conv2d3x3. Measured on lavapipe: 2–3× conv2d3x3 with
+// R = 3; R = 4 (18 window vec4, 3 loads a lane with 8 lanes) is 1.15–1.5× R = 3 at VGG shapes (fewer tap
+// loads and window rows per output row, and no half-empty last tile on power-of-2 heights); R = 5 or 6 gain
+// nothing more. With 4 lanes R stays 3: the 15 window vec4 are the most 4 loads a lane (LaneLoads) hold.
 //
 // LANES (override, 8 or 4) must not exceed the subgroup size, so that the workgroup of LANES invocations is
 // one subgroup and lane l's subgroupShuffle source is invocation l.
 //
 // Layouts:
-//   xp    [N, Cx, Hp, Wp] as vec4, Hp = 3·rowTiles + 2, Wp = 8·colTiles + 4 (what the last tiles read;
+//   xp    [N, Cx, Hp, Wp] as vec4, Hp = R·rowTiles + 2, Wp = 8·colTiles + 4 (what the last tiles read;
 //         padInput in conv2d.wgsl writes it, 0 beyond the padded image).
 //   taps  [OB, Cx, LANES, 3] vec4, OB = ceil(Cy / LANES): lane l of block ob finds w[LANES·ob + l, c, kh, kw]
 //         at component 3·kh + kw of its 12 (the last 3 and channels ≥ Cy are 0); packTapsSubgroup writes it.
@@ -40,6 +43,8 @@
 enable subgroups;
 
 override LANES: u32 = 8u;  // output channels per workgroup, one per invocation: 8 or 4
+override TILE_ROWS: u32 = 3u;  // conv3x3Subgroup's output rows per tile: 3, or 4 with 8 lanes
+override WINDOW_VECS: u32 = 3u * (TILE_ROWS + 2u);  // vec4 of its input window, ≤ 4·LANES (LaneLoads)
 
 @group(0) @binding(0) var<uniform> params: SubgroupConvParams;
 @group(0) @binding(1) var<uniform> packing: TapPackParams;
@@ -60,10 +65,10 @@ fn windowRow(l: LaneLoads, row: u32) -> WindowRow {
   return WindowRow(laneVec(l, 3u * row), laneVec(l, 3u * row + 1u), laneVec(l, 3u * row + 2u));
 }
 
-// Offset in xp (vec4) of window vec4 k of the first input channel, clamped to the 15 that exist.
+// Offset in xp (vec4) of window vec4 k of the first input channel, clamped to the WINDOW_VECS that exist.
 fn windowAt(n: u32, i0: u32, colTile: u32, k: u32) -> u32 {
   let P = params;
-  let kk = min(k, 14u);
+  let kk = min(k, WINDOW_VECS - 1u);
   return n * P.Cx * P.Hp * P.Wp4 + (i0 + kk / 3u) * P.Wp4 + 2u * colTile + kk % 3u;
 }
 
@@ -109,9 +114,9 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   let blocks = (P.Cy + LANES - 1u) / LANES;
   let n = wid.z / blocks;
   let ob = wid.z % blocks;
-  let i0 = 3u * wid.y;
+  let i0 = TILE_ROWS * wid.y;
   let plane = P.Hp * P.Wp4;
-  // This lane's share of the window: vec4 lane + LANES·m (past the 15th, the 15th again).
+  // This lane's share of the window: vec4 lane + LANES·m (past the last, the last again).
   var at0 = windowAt(n, i0, wid.x, lane);
   var at1 = windowAt(n, i0, wid.x, lane + LANES);
   var at2 = windowAt(n, i0, wid.x, lane + 2u * LANES);
@@ -120,12 +125,12 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var out0 = OutputRow();
   var out1 = OutputRow();
   var out2 = OutputRow();
+  var out3 = OutputRow();
   for (var c = 0u; c < P.Cx; c++) {
-    var l = LaneLoads(xp[at0], xp[at1], vec4f(), vec4f());
-    if (LANES < 8u) {
-      l.m2 = xp[at2];
-      l.m3 = xp[at3];
-    }
+    var l = LaneLoads(xp[at0], vec4f(), vec4f(), vec4f());
+    if (WINDOW_VECS > LANES) { l.m1 = xp[at1]; }
+    if (WINDOW_VECS > 2u * LANES) { l.m2 = xp[at2]; }
+    if (WINDOW_VECS > 3u * LANES) { l.m3 = xp[at3]; }
     let t0 = taps[tapAt];
     let t1 = taps[tapAt + 1u];
     let t2 = taps[tapAt + 2u];
@@ -145,6 +150,7 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
     out0 = accumulate(out0, kh0, kh1, kh2, x0, x1, x2);
     out1 = accumulate(out1, kh0, kh1, kh2, x1, x2, x3);
     out2 = accumulate(out2, kh0, kh1, kh2, x2, x3, x4);
+    if (TILE_ROWS > 3u) { out3 = accumulate(out3, kh0, kh1, kh2, x3, x4, windowRow(l, 5u)); }
   }
   let o = ob * LANES + lane;
   if (o < P.Cy) {
@@ -152,6 +158,7 @@ fn conv3x3Subgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
     storeRow(out0, o, n, i0, j0);
     storeRow(out1, o, n, i0 + 1u, j0);
     storeRow(out2, o, n, i0 + 2u, j0);
+    if (TILE_ROWS > 3u) { storeRow(out3, o, n, i0 + 3u, j0); }
   }
 }
 
@@ -180,9 +187,12 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
 //   y[n, o, r0 + os·i, c0 + os·j] = act(b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · xp[n, c, i·STRIDE + kh, j·STRIDE + kw])
 // for i < Hc, j < Wc: the output grid may be a strided subset of y (os = outStride, origin r0, c0), which is
 // how a stride-2 transposed convolution writes each of its phases (see conv2d.ts).
-// Per input channel and kernel row a lane loads its KW taps (ceil(KW/4) vec4) and its share of the window row,
-// 16·STRIDE + KW − 1 ≤ 40 columns (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and does 16·KW
-// multiply-adds. The kw steps are written out up to 9; those past KW fold away (KW is an override).
+// Per input channel and kernel row a lane loads its share of the window row, 16·STRIDE + KW − 1 ≤ 40 columns
+// (≤ 10 vec4, 2 loads per lane with 8 lanes, 3 with 4), and per channel block its KW taps (ceil(KW/4) vec4),
+// and does 16·KW multiply-adds per block. A workgroup serves KXK_BLOCKS blocks of LANES channels (lane l:
+// channels o + k·LANES, k < KXK_BLOCKS), so that narrow kernels, whose window row feeds few multiply-adds
+// (48 for 3 × 3 at stride 2 on 34 columns), spend its loads and shuffles on more channels (kxkBlocks() in
+// conv2dSubgroup.ts picks it). The kw steps are written out up to 9; those past KW fold away (KW is an override).
 // Layouts:
 //   xp    [N, Cx, Hp, Wp], Hp = (Hc − 1)·STRIDE + KH, Wp = 4·((colTiles − 1)·4·STRIDE + WV) with
 //         WV = ceil((16·STRIDE + KW − 1) / 4) vec4 per window row (padInput writes it).
@@ -190,12 +200,13 @@ fn packTapsSubgroup(@builtin(local_invocation_index) e: u32, @builtin(workgroup_
 //         (the rest 0); packTapsRows writes it.
 // Params: SubgroupConvParams (Hc, Wc the output grid; outStride, outRow0, outCol0 its place in y).
 // packTapsRows: TapPackParams.
-// Dispatch: convKxKSubgroup [ceil(Wc / 16), Hc, N·OB] workgroups of LANES; packTapsRows [KH, Cx, OB] of
+// Dispatch: convKxKSubgroup [ceil(Wc / 16), Hc, N·ceil(OB / KXK_BLOCKS)] workgroups of LANES; packTapsRows [KH, Cx, OB] of
 // 4·TAPV·LANES.
 
 override KH: u32 = 3u;      // kernel rows
 override KW: u32 = 3u;      // kernel columns
 override STRIDE: u32 = 1u;  // 1 or 2
+override KXK_BLOCKS: u32 = 1u;  // convKxKSubgroup: channel blocks per workgroup (channels per lane), 1 … 4
 
 @group(0) @binding(8) var<storage, read> rowTaps: array<vec4f>;
 
@@ -252,8 +263,9 @@ fn storeRow16(acc: Row16, o: u32, n: u32, i: u32, j0: u32) {
 fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let P = params;
   let blocks = (P.Cy + LANES - 1u) / LANES;
-  let n = wid.z / blocks;
-  let ob = wid.z % blocks;
+  let groups = (blocks + KXK_BLOCKS - 1u) / KXK_BLOCKS;
+  let n = wid.z / groups;
+  let ob = KXK_BLOCKS * (wid.z % groups);
   let i = wid.y;
   // Moving to the next input channel from the last kernel row: one plane on, KH rows back.
   let nextChannel = P.Hp * P.Wp4 - KH * P.Wp4;
@@ -261,31 +273,29 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   var at1 = wideAt(n, i * STRIDE, wid.x, lane + LANES);
   var at2 = wideAt(n, i * STRIDE, wid.x, lane + 2u * LANES);
   var tapAt = ob * P.Cx * KH * LANES * TAPV + lane * TAPV;
+  // Block ob + k's taps (channels o + k·LANES) lie k blocks on; past the last block, block ob's again.
+  let blockTaps = P.Cx * KH * LANES * TAPV;
+  let block1 = select(0u, blockTaps, ob + 1u < blocks);
+  let block2 = select(0u, 2u * blockTaps, ob + 2u < blocks);
+  let block3 = select(0u, 3u * blockTaps, ob + 3u < blocks);
   var acc = Row16();
+  var acc1 = Row16();
+  var acc2 = Row16();
+  var acc3 = Row16();
   for (var c = 0u; c < P.Cx; c++) {
     for (var kh = 0u; kh < KH; kh++) {
       var l = LaneLoads(xp[at0], vec4f(), vec4f(), vec4f());
       if (WV > LANES) { l.m1 = xp[at1]; }
       if (WV > 2u * LANES) { l.m2 = xp[at2]; }
-      let t0 = rowTaps[tapAt];
-      var t1 = vec4f();
-      var t2 = vec4f();
-      if (TAPV > 1u) { t1 = rowTaps[tapAt + 1u]; }
-      if (TAPV > 2u) { t2 = rowTaps[tapAt + 2u]; }
+      let r = wideRow(l);
+      acc = kernelRowTaps(acc, r, tapAt);
+      if (KXK_BLOCKS > 1u) { acc1 = kernelRowTaps(acc1, r, tapAt + block1); }
+      if (KXK_BLOCKS > 2u) { acc2 = kernelRowTaps(acc2, r, tapAt + block2); }
+      if (KXK_BLOCKS > 3u) { acc3 = kernelRowTaps(acc3, r, tapAt + block3); }
       at0 += P.Wp4;
       at1 += P.Wp4;
       at2 += P.Wp4;
       tapAt += LANES * TAPV;
-      let r = wideRow(l);
-      acc = tap(acc, r, t0.x, 0u);
-      if (KW > 1u) { acc = tap(acc, r, t0.y, 1u); }
-      if (KW > 2u) { acc = tap(acc, r, t0.z, 2u); }
-      if (KW > 3u) { acc = tap(acc, r, t0.w, 3u); }
-      if (KW > 4u) { acc = tap(acc, r, t1.x, 4u); }
-      if (KW > 5u) { acc = tap(acc, r, t1.y, 5u); }
-      if (KW > 6u) { acc = tap(acc, r, t1.z, 6u); }
-      if (KW > 7u) { acc = tap(acc, r, t1.w, 7u); }
-      if (KW > 8u) { acc = tap(acc, r, t2.x, 8u); }
     }
     at0 += nextChannel;
     at1 += nextChannel;
@@ -293,6 +303,28 @@ fn convKxKSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocati
   }
   let o = ob * LANES + lane;
   if (o < P.Cy) { storeRow16(acc, o, n, i, 16u * wid.x); }
+  if (KXK_BLOCKS > 1u && o + LANES < P.Cy) { storeRow16(acc1, o + LANES, n, i, 16u * wid.x); }
+  if (KXK_BLOCKS > 2u && o + 2u * LANES < P.Cy) { storeRow16(acc2, o + 2u * LANES, n, i, 16u * wid.x); }
+  if (KXK_BLOCKS > 3u && o + 3u * LANES < P.Cy) { storeRow16(acc3, o + 3u * LANES, n, i, 16u * wid.x); }
+}
+
+// acc + one kernel row, its KW taps at rowTaps[at …], slid along window row r.
+fn kernelRowTaps(acc: Row16, r: WideRow, at: u32) -> Row16 {
+  let t0 = rowTaps[at];
+  var t1 = vec4f();
+  var t2 = vec4f();
+  if (TAPV > 1u) { t1 = rowTaps[at + 1u]; }
+  if (TAPV > 2u) { t2 = rowTaps[at + 2u]; }
+  var a = tap(acc, r, t0.x, 0u);
+  if (KW > 1u) { a = tap(a, r, t0.y, 1u); }
+  if (KW > 2u) { a = tap(a, r, t0.z, 2u); }
+  if (KW > 3u) { a = tap(a, r, t0.w, 3u); }
+  if (KW > 4u) { a = tap(a, r, t1.x, 4u); }
+  if (KW > 5u) { a = tap(a, r, t1.y, 5u); }
+  if (KW > 6u) { a = tap(a, r, t1.z, 6u); }
+  if (KW > 7u) { a = tap(a, r, t1.w, 7u); }
+  if (KW > 8u) { a = tap(a, r, t2.x, 8u); }
+  return a;
 }
 
 // ---- convNarrowSubgroup: the correlation of convKxKSubgroup for narrow outputs (Cy ≤ 4: the to-RGB layers of
@@ -501,3 +533,4 @@ fn packTapsRows(@builtin(local_invocation_index) e: u32, @builtin(workgroup_id) 
   }
   packedTaps[((ob * P.rows + c) * i32(KH) + kh) * i32(LANES * perLane) + i32(e)] = v;
 }
+

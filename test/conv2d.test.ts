@@ -50,6 +50,9 @@ const CASES: Case[] = [
   { name: 'stride 2, reflect (1, 2, 0, 1)', xs: [1, 2, 8, 9], ws: [7, 2, 3, 3], stride: 2, pad: { top: 1, bottom: 2, left: 0, right: 1 }, mode: 'reflect', bias: true },
   { name: 'stride 2, reflect 4 with a 9×9 kernel', xs: [1, 2, 9, 10], ws: [3, 2, 9, 9], stride: 2, pad: sym(4), mode: 'reflect' },
   { name: 'stride 3, 5×5, reflect 2', xs: [1, 2, 11, 8], ws: [3, 2, 5, 5], stride: 3, pad: sym(2), mode: 'reflect' },
+  // convKxKSubgroup's channel groups (several 8- or 4-channel blocks per workgroup, the last group partial),
+  // forward and in the four phases of the input gradient.
+  { name: 'stride 2, 20 channels in and out, 5×7', xs: [1, 20, 5, 7], ws: [20, 20, 3, 3], stride: 2, pad: sym(1), mode: 'zeros', bias: true },
   { name: '1×1 kernel, stride 2', xs: [2, 5, 6, 7], ws: [9, 5, 1, 1], stride: 2, pad: sym(0), mode: 'zeros', bias: true },
   // Narrow outputs (convNarrowSubgroup): 3 channels, rows over 3 blocks of 8 lanes, 37 columns over 5 tiles of 8.
   { name: '7×7 to 3 channels, reflect 3, batch 2, 19×37', xs: [2, 5, 19, 37], ws: [3, 5, 7, 7], stride: 1, pad: sym(3), mode: 'reflect', bias: true },
@@ -202,9 +205,11 @@ describe('conv2d: the subgroup kernels', () => {
     expectClose(c, ref.conv2d(uniform(120, 3), [1, 4, 5, 6], w2, [4, 4, 3, 3], geometry), atol(36), RTOL, 'y with w2');
   });
 
-  // Whole tiles (8 channels × 3 rows × 8 columns), many input channels and a batch, against the reference.
+  // Whole and partial tiles (8 channels × 4 rows × 8 columns on 8 lanes, 4 channels × 3 rows × 8 columns on
+  // 4), many input channels and a batch, against the reference.
   const WHOLE_TILES: { xs: ref.Shape4; ws: ref.Shape4 }[] = [
     { xs: [2, 20, 6, 16], ws: [16, 20, 3, 3] },
+    { xs: [1, 12, 8, 8], ws: [8, 12, 3, 3] },
     { xs: [1, 9, 3, 8], ws: [8, 9, 3, 3] },
     { xs: [1, 33, 10, 17], ws: [25, 33, 3, 3] },
   ];

@@ -17,8 +17,8 @@ import { type ConvTranspose2dGeometry, NO_PADDING, type PaddedLayout, type Paddi
 import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import padSourceWgsl from '../../shaders/padSource.wgsl?raw';
 import {
-  KXK_TILE_COLS, type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, SUBGROUP_TILE, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize,
-  kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize,
+  type Lanes, NARROW_MAX_CHANNELS, NARROW_TILE_COLS, conv3x3Subgroup, convKxKSubgroup, convKxKSubgroupBackwardWeight, convNarrowSubgroup, kxkGradientWidth, kxkPaddedSize, kxkWorkgroups,
+  kxkSubgroupFits, narrowPaddedSize, packTapsRows, packTapsSubgroup, subgroupLanes, subgroupPaddedSize, subgroupTile,
 } from './conv2dSubgroup.ts';
 import { MATMUL_TILE_COLS, matmulSubgroup, packRows } from './matmulSubgroup.ts';
 import { type Activation, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
@@ -183,9 +183,12 @@ type Direct = 'conv3x3Subgroup' | 'conv2d3x3' | 'convKxKSubgroup';
 
 /** The padded input [height, width] per plane that a direct kernel (or convNarrowSubgroup) reads for an
  *  output of Hy × Wy: its padding plus the rows and columns its last tiles reach (for conv2d3x3: 4 × 4 tiles,
- *  columns a multiple of 4 so rows are vec4-aligned). */
-function directPaddedSize(kind: Direct | 'convNarrowSubgroup', Hy: number, Wy: number, KH: number, KW: number, stride: number): [number, number] {
-  if (kind === 'conv3x3Subgroup') return subgroupPaddedSize(Hy, Wy);
+ *  columns a multiple of 4 so rows are vec4-aligned; conv3x3Subgroup's tile height depends on its lanes). */
+function directPaddedSize(kind: Direct | 'convNarrowSubgroup', Hy: number, Wy: number, KH: number, KW: number, stride: number, lanes?: Lanes): [number, number] {
+  if (kind === 'conv3x3Subgroup') {
+    if (!lanes) throw new Error('conv3x3Subgroup: its padded size depends on the lanes (none given)');
+    return subgroupPaddedSize(Hy, Wy, lanes);
+  }
   if (kind === 'convKxKSubgroup') return kxkPaddedSize(Hy, Wy, KH, KW, stride);
   if (kind === 'convNarrowSubgroup') return narrowPaddedSize(Hy, Wy, KH, KW, stride);
   return [Math.ceil(Hy / 4) * 4 + 2, Math.ceil(Wy / 4) * 4 + 4];
@@ -193,8 +196,8 @@ function directPaddedSize(kind: Direct | 'convNarrowSubgroup', Hy: number, Wy: n
 
 /** The layout a direct kernel reads its zero-padded input in (undefined for reflect padding, which stays
  *  on padInput): a producer that writes x there spares the kernel its padding pass. */
-function directLayout(kind: Direct | 'convNarrowSubgroup', out: Shape, KH: number, KW: number, stride: number, pad: Padding, reflect: boolean): PaddedLayout | undefined {
-  return reflect ? undefined : paddedLayout(pad, directPaddedSize(kind, out[2], out[3], KH, KW, stride));
+function directLayout(kind: Direct | 'convNarrowSubgroup', out: Shape, KH: number, KW: number, stride: number, pad: Padding, reflect: boolean, lanes?: Lanes): PaddedLayout | undefined {
+  return reflect ? undefined : paddedLayout(pad, directPaddedSize(kind, out[2], out[3], KH, KW, stride, lanes));
 }
 
 /** x padded as a direct kernel reads it (paddedHW per plane): x's own buffer when a producer wrote x in
@@ -245,14 +248,14 @@ function directConv(e: Engine, op: string, kind: Direct, x: Tensor, w: Tensor, o
   const [KH, KW] = w.shape.slice(2);
   const sublanes = lanes ?? subgroupLanes(e.ctx);
   if (kind === 'convKxKSubgroup') {
-    const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, KH, KW, stride));
+    const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, KH, KW, stride, sublanes as Lanes));
     const taps = w.derived(derivedKey('conv2dSubgroup.rowTaps', layout.transposed, layout.flipped, sublanes), () => packTapsRows(e, w, Cx, Cy, KH, KW, layout, lanes));
     const y = convKxKSubgroup(e, xp, taps, outShape, KH, KW, stride, { bias, activation, lanes });
     xp.release();
     return y;
   }
   if (kind === 'conv3x3Subgroup') {
-    const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, 3, 3, 1));
+    const xp = paddedInput(e, op, x, pad, reflect, directPaddedSize(kind, Hy, Wy, 3, 3, 1, sublanes as Lanes));
     const taps = w.derived(derivedKey('conv2dSubgroup.taps', layout.transposed, layout.flipped, sublanes), () => packTapsSubgroup(e, w, Cx, Cy, layout, lanes));
     const y = conv3x3Subgroup(e, xp, taps, outShape, bias, activation, lanes);
     xp.release();
@@ -361,7 +364,7 @@ interface ConvCandidate<P, Run> extends KernelCandidate<P> {
   /** The padded layout the kernel reads its input in, where it pads the input itself (a direct kernel with
    *  zero padding): given its input in that layout (Engine.zeros with it, written by a producer), run skips
    *  the padding pass. The one statement of each kernel's padded geometry the program plans with. */
-  readonly inputLayout?: (p: P) => PaddedLayout | undefined;
+  readonly inputLayout?: (p: P, ctx: GpuContext) => PaddedLayout | undefined;
 }
 type CorrelationRun = (e: Engine, op: string, p: CorrelationProblem, x: Tensor, w: Tensor, epilogue: Epilogue) => Tensor;
 type GatherRun = (e: Engine, op: string, p: GatherProblem, x: Tensor, w: Tensor, bias: Tensor | undefined) => Tensor;
@@ -404,12 +407,13 @@ const fitsKxK = (KH: number, KW: number, stride: number) =>
  *  input channels Cx (their padInput and dispatch grids). */
 function directGridReason(kind: Direct, ctx: GpuContext, out: Shape, Cx: number, KH: number, KW: number, stride: number, lanes = subgroupLanes(ctx)): string | undefined {
   const [N, Cy, Hy, Wy] = out;
-  const [Hp] = directPaddedSize(kind, Hy, Wy, KH, KW, stride);
+  const [Hp] = directPaddedSize(kind, Hy, Wy, KH, KW, stride, lanes as Lanes);
   if (kind === 'conv3x3Subgroup') {
-    return gridReason(ctx, [Math.ceil(Wy / SUBGROUP_TILE.cols), Math.ceil(Hy / SUBGROUP_TILE.rows), N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
+    const tile = subgroupTile(lanes as Lanes);
+    return gridReason(ctx, [Math.ceil(Wy / tile.cols), Math.ceil(Hy / tile.rows), N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
   }
   if (kind === 'convKxKSubgroup') {
-    return gridReason(ctx, [Math.ceil(Wy / KXK_TILE_COLS), Hy, N * Math.ceil(Cy / lanes)], [N * Cx, Hp]);
+    return gridReason(ctx, kxkWorkgroups(N, Cy, Hy, Wy, KW, lanes), [N * Cx, Hp]);
   }
   return gridReason(ctx, [Math.ceil((Math.ceil(Hy / 4) * Math.ceil(Wy / 4)) / WG), Math.ceil(Cy / 4), N], [N * Cx, Hp]);
 }
@@ -448,7 +452,7 @@ export const correlationKernels = kernelTable<CorrelationProblem, CorrelationKer
         const [, Cx, KH, KW] = p.w;
         return fits3x3(KH, KW, p.stride) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, Cx, KH, KW, 1, p.lanes);
       },
-      inputLayout: (p) => directLayout('conv3x3Subgroup', p.out, 3, 3, 1, p.pad, p.reflect),
+      inputLayout: (p, ctx) => directLayout('conv3x3Subgroup', p.out, 3, 3, 1, p.pad, p.reflect, p.lanes ?? (subgroupLanes(ctx) as Lanes)),
       run: (e, op, p, x, w, epilogue) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, p.stride, p.pad, p.reflect, PLAIN, { ...epilogue, lanes: p.lanes }),
     },
     {
@@ -563,9 +567,9 @@ const ROTATED: TapLayout = { transposed: true, flipped: true };
 
 /** The layout a direct kernel reads a stride-1 gather's input in (its correlation's zero padding); undefined
  *  at stride 2 (gatherPhases pads per phase). */
-function gatherLayout(kind: Direct, p: GatherProblem): PaddedLayout | undefined {
+function gatherLayout(kind: Direct, p: GatherProblem, lanes?: Lanes): PaddedLayout | undefined {
   const pad = strideOneCorrelation(p);
-  return typeof pad === 'string' ? undefined : directLayout(kind, p.out, p.w[2], p.w[3], 1, pad, false);
+  return typeof pad === 'string' ? undefined : directLayout(kind, p.out, p.w[2], p.w[3], 1, pad, false, lanes);
 }
 
 /** Gathers: conv2d's input gradient and convTranspose2d's forward pass. */
@@ -581,7 +585,7 @@ export const gatherKernels = kernelTable<GatherProblem, GatherKernel>({
         if (typeof pad === 'string') return pad;
         return fits3x3(KH, KW, 1) ?? optionsReason(p, this.options) ?? subgroupReason(ctx, p.lanes) ?? directGridReason('conv3x3Subgroup', ctx, p.out, p.x[1], KH, KW, 1, p.lanes);
       },
-      inputLayout: (p) => gatherLayout('conv3x3Subgroup', p),
+      inputLayout: (p, ctx) => gatherLayout('conv3x3Subgroup', p, p.lanes ?? (subgroupLanes(ctx) as Lanes)),
       run: (e, op, p, x, w, bias) => directConv(e, op, 'conv3x3Subgroup', x, w, p.out, 1, strideOneCorrelation(p) as Padding, false, ROTATED, { bias, lanes: p.lanes }),
     },
     {
@@ -719,7 +723,7 @@ export const weightGradientKernels = kernelTable<WeightGradientProblem, WeightGr
  *  the input itself: the program's paddedOutput plan asks this once per step and pins the kernel (impl). */
 function plannedInputLayout<P>(table: KernelTable<P, ConvCandidate<P, unknown>>, op: string, problem: P, ctx: GpuContext, impl?: string): { impl: string; layout: PaddedLayout } | undefined {
   const k = plan(table, op, problem, ctx, impl);
-  const layout = k.inputLayout?.(problem);
+  const layout = k.inputLayout?.(problem, ctx);
   return layout && { impl: k.name, layout };
 }
 

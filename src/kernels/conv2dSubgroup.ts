@@ -13,8 +13,11 @@ import epilogueWgsl from '../../shaders/epilogue.wgsl?raw';
 import laneLoadsWgsl from '../../shaders/laneLoads.wgsl?raw';
 import { type Activation, NO_EPILOGUE, epilogueDefines, slopeOf, withBias } from './epilogue.ts';
 
-/** Output tile of one workgroup: one channel per lane × 3 rows × 8 columns. */
-export const SUBGROUP_TILE = { rows: 3, cols: 8 } as const;
+/** Output tile of one conv3x3Subgroup workgroup: one channel per lane × `rows` × 8 columns; 4 rows with 8
+ *  lanes, 3 with 4 (its input window, 3·(rows + 2) vec4, must fit 4 loads a lane: see conv2dSubgroup.wgsl). */
+export function subgroupTile(lanes: Lanes): { rows: number; cols: number } {
+  return { rows: lanes >= 8 ? 4 : 3, cols: 8 };
+}
 
 const u32 = 'u32' as const;
 export const TapPackParams = uniformStruct('TapPackParams', {
@@ -35,9 +38,9 @@ const kernelSet = kernelVariants((pack: string, conv: string, taps: string, cons
   conv: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'y'], uniforms: SubgroupConvParams, constants }),
   convBias: kernel(module, { entryPoint: conv, bindings: ['xp', taps, 'bias', 'y'], uniforms: SubgroupConvParams, constants }),
 }));
-const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes });
-const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number) =>
-  kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride });
+const kernelsFor = (lanes: Lanes) => kernelSet('packTapsSubgroup', 'conv3x3Subgroup', 'taps', { LANES: lanes, TILE_ROWS: subgroupTile(lanes).rows });
+const kxkKernelsFor = (lanes: Lanes, KH: number, KW: number, stride: number, blocks = 1) =>
+  kernelSet('packTapsRows', 'convKxKSubgroup', 'rowTaps', { LANES: lanes, KH, KW, STRIDE: stride, KXK_BLOCKS: blocks });
 const backwardWeightKernel = kernelVariants((lanes: Lanes, KH: number, KW: number, stride: number): KernelSpec =>
   kernel(module, {
     entryPoint: 'convKxKSubgroupBackwardWeight', bindings: ['xp', 'dyp', 'dw'], uniforms: SubgroupConvParams, constants: { LANES: lanes, KH, KW, STRIDE: stride }, defines: NO_EPILOGUE,
@@ -63,10 +66,11 @@ function lanesOf(e: Engine, want?: Lanes): Lanes {
   return lanes;
 }
 
-/** The padded input conv3x3Subgroup reads for an output of Hy × Wy: rows and columns up to what the last
- *  tiles read, so its inner loop needs no bounds tests. */
-export function subgroupPaddedSize(Hy: number, Wy: number): [number, number] {
-  return [Math.ceil(Hy / SUBGROUP_TILE.rows) * SUBGROUP_TILE.rows + 2, Math.ceil(Wy / SUBGROUP_TILE.cols) * SUBGROUP_TILE.cols + 4];
+/** The padded input conv3x3Subgroup on `lanes` reads for an output of Hy × Wy: rows and columns up to what
+ *  the last tiles read, so its inner loop needs no bounds tests. */
+export function subgroupPaddedSize(Hy: number, Wy: number, lanes: Lanes): [number, number] {
+  const { rows, cols } = subgroupTile(lanes);
+  return [Math.ceil(Hy / rows) * rows + 2, Math.ceil(Wy / cols) * cols + 4];
 }
 
 /** w [Cy, Cx, 3, 3] ([Cx, Cy, 3, 3] when `transposed`; rotated by 180° when `flipped`) in the lane layout:
@@ -85,11 +89,12 @@ export function packTapsSubgroup(e: Engine, w: Tensor, Cx: number, Cy: number, l
 export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: Shape, bias?: Tensor, activation: Activation = 'none', want?: Lanes): Tensor {
   const [N, Cy, Hy, Wy] = outShape;
   const [, Cx, Hp, Wp] = xp.shape;
-  const [wantH, wantW] = subgroupPaddedSize(Hy, Wy);
-  if (Hp !== wantH || Wp !== wantW) throw new Error(`conv3x3Subgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output`);
   const lanes = lanesOf(e, want);
+  const [wantH, wantW] = subgroupPaddedSize(Hy, Wy, lanes);
+  if (Hp !== wantH || Wp !== wantW) throw new Error(`conv3x3Subgroup: padded input ${Hp}×${Wp} must be ${wantH}×${wantW} for a ${Hy}×${Wy} output on ${lanes} lanes`);
   if (taps.size !== Math.ceil(Cy / lanes) * Cx * lanes * 12) throw new Error(`conv3x3Subgroup: taps of ${taps.size} floats are not packed for ${Cx} → ${Cy} channels on ${lanes} lanes`);
-  const workgroups: [number, number, number] = [(Wp - 4) / SUBGROUP_TILE.cols, (Hp - 2) / SUBGROUP_TILE.rows, N * Math.ceil(Cy / lanes)];
+  const tile = subgroupTile(lanes);
+  const workgroups: [number, number, number] = [(Wp - 4) / tile.cols, (Hp - 2) / tile.rows, N * Math.ceil(Cy / lanes)];
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
     throw new Error(`conv3x3Subgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
@@ -103,8 +108,22 @@ export function conv3x3Subgroup(e: Engine, xp: Tensor, taps: Tensor, outShape: S
 
 // ---- convKxKSubgroup
 
-/** Output tile of one convKxKSubgroup workgroup: one channel per lane × 1 row × 16 columns. */
+/** Output tile of one convKxKSubgroup workgroup: kxkBlocks() channels per lane × 1 row × 16 columns. */
 export const KXK_TILE_COLS = 16;
+
+/** Channel blocks (channels per lane) of a convKxKSubgroup workgroup: up to 4 for kernels at most 3 wide,
+ *  whose window row (16·stride + KW − 1 columns) feeds only 16·KW multiply-adds per channel, so that its loads
+ *  and shuffles serve more channels; 1 for wider kernels. Measured on lavapipe (8 lanes, A/B interleaved):
+ *  4 blocks 1.2–1.5× 1 block for 3 × 3 stride 2 and the 2 × 2 and 1 × 1 phases of a stride-2 transposed
+ *  3 × 3; for 9 × 9, 0.9×. */
+export function kxkBlocks(KW: number, Cy: number, lanes: number): number {
+  return KW <= 3 ? Math.min(4, Math.ceil(Cy / lanes)) : 1;
+}
+
+/** convKxKSubgroup's dispatch for an Hc × Wc output grid of Cy channels over a batch of N. */
+export function kxkWorkgroups(N: number, Cy: number, Hc: number, Wc: number, KW: number, lanes: number): [number, number, number] {
+  return [Math.ceil(Wc / KXK_TILE_COLS), Hc, N * Math.ceil(Math.ceil(Cy / lanes) / kxkBlocks(KW, Cy, lanes))];
+}
 
 /** The kernel sizes and strides convKxKSubgroup serves: each side 1 … 9, stride 1 or 2. */
 export function kxkSubgroupFits(KH: number, KW: number, stride: number): boolean {
@@ -168,14 +187,14 @@ export function convKxKSubgroup(
   if (rowTaps.size !== Math.ceil(Cy / lanes) * Cx * KH * lanes * 4 * Math.ceil(KW / 4)) {
     throw new Error(`convKxKSubgroup: rowTaps of ${rowTaps.size} floats are not packed for ${Cx} → ${Cy} channels, ${KH}×${KW}, on ${lanes} lanes`);
   }
-  const workgroups: [number, number, number] = [Math.ceil(g.Wc / KXK_TILE_COLS), g.Hc, N * Math.ceil(Cy / lanes)];
+  const workgroups = kxkWorkgroups(N, Cy, g.Hc, g.Wc, KW, lanes);
   const maxDim = e.ctx.limits.maxComputeWorkgroupsPerDimension;
   if (Math.max(...workgroups) > maxDim) {
     throw new Error(`convKxKSubgroup: output ${outShape.join('×')} needs ${workgroups.join(' × ')} workgroups, more than ${maxDim} along one dimension`);
   }
   const y = into ?? e.empty(outShape);
   const uniforms = { N, Cx, Hp, Wp4: Wp / 4, Cy, Hy, Wy, ...g, slope: slopeOf(activation) };
-  const k = kxkKernelsFor(lanes, KH, KW, stride);
+  const k = kxkKernelsFor(lanes, KH, KW, stride, kxkBlocks(KW, Cy, lanes));
   e.run(bias ? k.convBias : k.conv, { bindings: withBias({ xp, rowTaps, y }, bias), uniforms, workgroups, defines: epilogueDefines(bias, activation) });
   return y;
 }
