@@ -10,6 +10,7 @@ import { instanceNorm } from '../src/kernels/norm.ts';
 import { conv2dInputLayout, conv2d } from '../src/kernels/conv2d.ts';
 import { Engine } from '../src/runtime/engine.ts';
 import type { Tensor } from '../src/runtime/tensor.ts';
+import { KernelProfiler } from '../src/runtime/profiler.ts';
 
 const e = await Engine.create();
 const rand = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7311));
@@ -29,7 +30,7 @@ for (const c of cases) {
   const time = async (padded: boolean) => {
     await e.sync();
     const t0 = performance.now();
-    e.startProfiling();
+    e.startProfiling(KernelProfiler.create);
     const x = padded ? c.produce(e.zeros(c.shape, planned.layout)) : c.produce();
     const y = conv2d(e, x, w, { padding: 1, impl: planned.impl });
     const times = await e.stopProfiling();

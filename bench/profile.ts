@@ -6,6 +6,7 @@ import { plan } from '../src/kernels/planner.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import type { KernelTimes } from '../src/runtime/profiler.ts';
 import { measureFmaPeak } from './harness.ts';
+import { KernelProfiler } from '../src/runtime/profiler.ts';
 
 export interface PeakProfile {
   /** Measures the FMA peak (once), then starts the engine's profiler. */
@@ -39,7 +40,7 @@ export function profileWithPeak(e: Engine): PeakProfile {
   return {
     async start() {
       peak ??= await measureFmaPeak(e);
-      e.startProfiling();
+      e.startProfiling(KernelProfiler.create);
     },
     async stop() {
       times = await e.stopProfiling();

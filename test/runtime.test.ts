@@ -5,7 +5,7 @@ import { add, addKernel, fillKernel, scale } from '../src/kernels/elementwise.ts
 import { conv2d } from '../src/kernels/conv2d.ts';
 import { PROFILE_ENV, detectProfile, requestedProfile } from '../src/runtime/device.ts';
 import { GpuError } from '../src/runtime/engine.ts';
-import { formatKernelTimes } from '../src/runtime/profiler.ts';
+import { formatKernelTimes, KernelProfiler } from '../src/runtime/profiler.ts';
 import { grid1d, kernel, shaderModule } from '../src/runtime/kernel.ts';
 import { sizeClass } from '../src/runtime/pool.ts';
 import { derivedKey } from '../src/runtime/tensor.ts';
@@ -198,7 +198,7 @@ describe('kernel profiling', () => {
     const e = engine();
     if (e.ctx.adapterInfo.host === 'node-dawn' && /llvmpipe/.test(e.ctx.adapterInfo.device)) expect(e.ctx.features.has('timestamp-query')).toBe(true);
     if (!e.ctx.features.has('timestamp-query')) {
-      expect(() => e.startProfiling()).toThrow(/no 'timestamp-query' feature/);
+      expect(() => e.startProfiling(KernelProfiler.create)).toThrow(/no 'timestamp-query' feature/);
       return;
     }
     await expect(e.stopProfiling()).rejects.toThrow(/not profiling/);
@@ -208,8 +208,8 @@ describe('kernel profiling', () => {
     await e.sync();
     const before = { ...e.stats.byKernel };
     const t0 = performance.now();
-    e.startProfiling();
-    expect(() => e.startProfiling()).toThrow(/already profiling/);
+    e.startProfiling(KernelProfiler.create);
+    expect(() => e.startProfiling(KernelProfiler.create)).toThrow(/already profiling/);
     const y = conv2d(e, x, w, { padding: 1, impl: 'conv2dNaive' });
     let s = small;
     for (let i = 0; i < 600; i++) s = add(e, s, small); // more dispatches than one batch holds

@@ -24,6 +24,7 @@ import { randomFastStyleWeights, randomStyleGan, randomVgg19 } from '../random-w
 import type { ModelName, StyleGanWork } from './args.ts';
 import { barsSvg, escapeHtml, page } from './report.ts';
 import { type Stats, stats } from './run.ts';
+import { KernelProfiler } from '../../src/runtime/profiler.ts';
 
 /** A fusion setting by name: 'all', 'none', a rewrite's name (that one alone on: what it buys over none) or
  *  'no-NAME' (every rewrite but that one: what it buys over all). */
@@ -129,7 +130,7 @@ export async function runModel(cmd: { model: ModelName; size: number; fusions: s
   // machine shared with other work slows them alike.
   const samples = settings.map(() => ({ wall: [] as number[], gpu: [] as number[], dispatches: 0, bytes: 0, kernels: undefined as KernelTimes | undefined }));
   const once = async (k: number, keep: boolean) => {
-    if (timestamps) e.startProfiling();
+    if (timestamps) e.startProfiling(KernelProfiler.create);
     const before = { ...tally };
     const t0 = performance.now();
     const release = await work(settings[k].options);

@@ -13,6 +13,7 @@ import type { Tensor } from '../../src/runtime/tensor.ts';
 import { measureFmaPeak } from '../harness.ts';
 import { type Tfjs, type TfTensor, random, tfjsSync } from '../kernels.ts';
 import { type BenchCase, caseName, convOutput, work } from './cases.ts';
+import { KernelProfiler } from '../../src/runtime/profiler.ts';
 
 /** A way to run a case: a planner candidate with its option, 'auto' (what the planner picks), or tfjs. */
 export interface Variant {
@@ -233,7 +234,7 @@ export async function runCases(e: Engine, cases: readonly BenchCase[], settings:
     try {
       for (const v of fit) {
         const once = async () => {
-          if (timestamps) e.startProfiling();
+          if (timestamps) e.startProfiling(KernelProfiler.create);
           const t0 = performance.now();
           const y = v.impl === 'auto' ? runner.call({ ...v, impl: 'auto' }) : runner.call(v);
           await e.sync();

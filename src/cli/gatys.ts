@@ -7,7 +7,7 @@ import { Vgg19, vggWeights } from '../models/vgg19.ts';
 import { AtomicTextFile, checkOutputPath, readImageFile, writePngFile } from '../node/files.ts';
 import { OptionError, checkGatys, checkGatysOptions, flagNames } from '../options.ts';
 import { Engine, fmtBytes } from '../runtime/engine.ts';
-import { formatKernelTimes } from '../runtime/profiler.ts';
+import { formatKernelTimes, KernelProfiler } from '../runtime/profiler.ts';
 import { type DownloadProgress, loadWeights } from '../weights/index.ts';
 import { type Command, parseCommandArgs, parseList, parseNumber, parseNumberList, requireOption } from './command.ts';
 import { progressBar } from './progress.ts';
@@ -117,7 +117,7 @@ export const gatysCommand: Command = {
       const vgg = await Vgg19.load(engine, vggWeights(await loadWeights(v.weights ?? 'vgg19-tfjs', { onProgress: downloadProgress() })), deepest);
       interrupt.throwIfAborted();
       const bar = progressBar('gatys', options.iterations, { every: printEvery || 50 });
-      if (v.profile) engine.startProfiling();
+      if (v.profile) engine.startProfiling(KernelProfiler.create);
       const result = await gatys(engine, vgg, content, styles, {
         ...options,
         init: initImage,

@@ -6,7 +6,7 @@ import { type PaddedLayout, paddedStorageShape } from '../kernels/geometry.ts';
 import type { KernelSpec } from './kernel.ts';
 import { PipelineCache } from './pipelines.ts';
 import { BufferPool } from './pool.ts';
-import { KernelProfiler, type KernelTimes } from './profiler.ts';
+import type { KernelProfiler, KernelTimes } from './profiler.ts';
 import { type Shape, Tensor, shapeString, sizeOf } from './tensor.ts';
 import type { UniformFields, UniformValues } from './uniforms.ts';
 import type { Defines } from './wgsl.ts';
@@ -232,15 +232,16 @@ export class Engine {
 
   // ---- profiling
 
-  /** From now on, time every dispatch on the GPU (timestamp queries) until stopProfiling(). Needs the
-   *  'timestamp-query' feature, which createDevice asks for where the adapter has it. */
-  startProfiling(): void {
+  /** From now on, time every dispatch on the GPU (timestamp queries) until stopProfiling(), with the profiler
+   *  `create` makes (KernelProfiler.create: passed in, so that pages which never profile do not ship it). Needs
+   *  the 'timestamp-query' feature, which createDevice asks for where the adapter has it. */
+  startProfiling(create: (device: GPUDevice, capacity: number) => KernelProfiler): void {
     if (this.profiler) throw new Error('startProfiling: already profiling');
     if (!this.ctx.features.has('timestamp-query')) {
       throw new Error(`startProfiling: this device (${this.describe()}) has no 'timestamp-query' feature`);
     }
     this.flush();
-    this.profiler = new KernelProfiler(this.device, MAX_BATCH);
+    this.profiler = create(this.device, MAX_BATCH);
   }
 
   /** Stops profiling: GPU milliseconds and dispatches per kernel since startProfiling() (formatKernelTimes

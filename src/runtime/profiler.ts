@@ -1,11 +1,18 @@
 // GPU time per kernel, from timestamp queries (the 'timestamp-query' feature): every compute pass of a batch
 // writes a timestamp as it begins and ends; before the batch is submitted its pairs are resolved and copied
-// to a mappable buffer, read when profiling stops. The engine drives it (Engine.startProfiling).
+// to a mappable buffer, read when profiling stops. The engine drives it: engine.startProfiling(kernelProfiler).
+// The engine takes the profiler as an argument rather than importing it, so a page that never profiles does not
+// ship it.
 
 /** GPU milliseconds and dispatch count per kernel name (`family.entryPoint`). */
 export type KernelTimes = Record<string, { dispatches: number; ms: number }>;
 
 export class KernelProfiler {
+  /** A profiler for batches of up to `capacity` passes: what Engine.startProfiling takes. */
+  static create(device: GPUDevice, capacity: number): KernelProfiler {
+    return new KernelProfiler(device, capacity);
+  }
+
   private readonly querySet: GPUQuerySet;
   private readonly resolved: GPUBuffer;
   private batches: { readback: GPUBuffer; kernels: string[] }[] = [];
