@@ -13,7 +13,6 @@ import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, noiseInjectionLe
 import { type OpDef, useOp } from './registry.ts';
 import type { Step } from './program.ts';
 
-
 /** A fused op's name for a step, entered in the op table (as Graph.add enters the ops it builds). */
 function fusedOp<A extends Attrs>(def: OpDef<A>): string {
   useOp(def);
