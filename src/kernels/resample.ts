@@ -1,10 +1,11 @@
 // Resampling of NCHW images (shaders/resample.wgsl): nearest 2× upsampling and bilinear resize as PyTorch's
-// F.interpolate, each with its backward.
+// F.interpolate, each with its backward (shaders/resampleBackward.wgsl).
 import type { Engine } from '../runtime/engine.ts';
 import { kernel, runInto, shaderModule } from '../runtime/kernel.ts';
 import { type Shape, type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/resample.wgsl?raw';
+import backwardSource from '../../shaders/resampleBackward.wgsl?raw';
 
 export const ResizeParams = uniformStruct('ResizeParams', {
   n: 'u32',
@@ -16,13 +17,16 @@ export const ResizeParams = uniformStruct('ResizeParams', {
   scaleX: 'f32',
 });
 const module = shaderModule('resample', source, [ResizeParams]);
-const resampleKernel = (entryPoint: string, input: 'x' | 'dy') =>
-  kernel(module, { entryPoint, bindings: [input, 'out'], uniforms: ResizeParams, constants: { WG: 256 } });
+// The backward passes on the forward module (its bindings and bilinearTap): a module of their own, so that a page's
+// bundler drops them, with their kernels, where the page never differentiates.
+const backwardModule = shaderModule('resampleBackward', backwardSource, [ResizeParams], [source]);
+const forward = { bindings: ['x', 'out'], uniforms: ResizeParams, constants: { WG: 256 } };
+const backward = { ...forward, bindings: ['dy', 'out'] };
 
-export const upsampleNearest2xKernel = resampleKernel('upsampleNearest2x', 'x');
-export const upsampleNearest2xBackwardKernel = resampleKernel('upsampleNearest2xBackward', 'dy');
-export const resizeBilinearKernel = resampleKernel('resizeBilinear', 'x');
-export const resizeBilinearBackwardKernel = resampleKernel('resizeBilinearBackward', 'dy');
+export const upsampleNearest2xKernel = kernel(module, { entryPoint: 'upsampleNearest2x', ...forward });
+export const upsampleNearest2xBackwardKernel = kernel(backwardModule, { entryPoint: 'upsampleNearest2xBackward', ...backward });
+export const resizeBilinearKernel = kernel(module, { entryPoint: 'resizeBilinear', ...forward });
+export const resizeBilinearBackwardKernel = kernel(backwardModule, { entryPoint: 'resizeBilinearBackward', ...backward });
 
 export function expectImage(op: string, name: string, t: Tensor): [number, number, number, number] {
   if (t.shape.length !== 4) throw new Error(`${op}: ${name} must be [N, C, H, W], got ${shapeString(t.shape)}`);
