@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { add } from '../src/kernels/elementwise.ts';
+import { type PaddedLayout, paddedIndex } from '../src/kernels/geometry.ts';
 import { adain, adainBackward, channelMeanStd, instanceNorm, instanceNormBackward } from '../src/kernels/norm.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -67,6 +69,27 @@ describe.each(SHAPES)('norm [%i, %i, %i, %i]', (N, C, H, W) => {
     const affine = ref.instanceNorm(x, N, C, P, m, gamma, beta);
     const y = instanceNorm(e, xt, { ...m, gamma: e.tensor([C], gamma), beta: e.tensor([C], beta), relu: true });
     expectClose(await y.read(), relu(affine), ...FWD, 'affine relu');
+  });
+
+  it('instanceNorm with a fused residual add (plain, affine, affine + ReLU): the float64 reference, and the bits of norm then add in either order', async () => {
+    const e = engine();
+    const xt = e.tensor([N, C, H, W], x);
+    const r = uniform(N * C * P, seed + 5, -3, 2);
+    const rt = e.tensor([N, C, H, W], r);
+    const m = momentsList[0];
+    const [g, b] = [e.tensor([C], gamma), e.tensor([C], beta)];
+    const cases = [
+      { opts: { ...m }, want: ref.instanceNorm(x, N, C, P, m) },
+      { opts: { ...m, gamma: g, beta: b }, want: ref.instanceNorm(x, N, C, P, m, gamma, beta) },
+      { opts: { ...m, gamma: g, beta: b, relu: true }, want: ref.instanceNorm(x, N, C, P, m, gamma, beta).map((v) => Math.max(v, 0)) },
+    ];
+    for (const { opts, want } of cases) {
+      const fused = await instanceNorm(e, xt, { ...opts, residual: rt }).read();
+      expectClose(fused, want.map((v, i) => v + r[i]), ...FWD, 'residual');
+      const y = instanceNorm(e, xt, opts);
+      expect(fused).toEqual(await add(e, rt, y).read());
+      expect(fused).toEqual(await add(e, y, rt).read());
+    }
   });
 
   it.each(momentsList)('instanceNorm with affine, and backward w.r.t. x, gamma, beta %o', async (m) => {
@@ -143,5 +166,30 @@ describe('norm defaults and numerics', () => {
     expect(() => instanceNormBackward(e, x, e.tensor([1, 2, 9]))).toThrow(/instanceNormBackward: dy must be \[1, 2, 3, 3\]/);
     expect(() => instanceNorm(e, e.tensor([2, 3]))).toThrow(/instanceNorm: x must be a non-empty \[N, C, H, W\]/);
     expect(() => instanceNorm(e, x, { eps: -1 })).toThrow(/instanceNorm: eps/);
+    expect(() => instanceNorm(e, x, { residual: e.tensor([1, 2, 9]) })).toThrow(/instanceNorm: residual must be \[1, 2, 3, 3\], got \[1, 2, 9\]/);
+    const out = e.tensor([1, 2, 3, 3]);
+    expect(() => instanceNorm(e, x, { residual: out }, out)).toThrow(/instanceNorm: the residual cannot be the output tensor/);
+  });
+
+  it('instanceNorm with a residual writes a padded output: the interior holds the row-major result bit for bit, the border stays zero', async () => {
+    const e = engine();
+    // H·W = 30 position by position, 20 as vec4 items (each item's elements stored apart).
+    for (const [N, C, H, W] of [[2, 3, 5, 6], [1, 2, 5, 4]]) {
+      const layout: PaddedLayout = { top: 1, left: 2, height: H + 3, width: W + 3 };
+      const x = e.tensor([N, C, H, W], uniform(N * C * H * W, 31, -2, 3));
+      const r = e.tensor([N, C, H, W], uniform(N * C * H * W, 32, -1, 1));
+      const opts = { gamma: e.tensor([C], uniform(C, 33, 0.5, 2)), beta: e.tensor([C], uniform(C, 34)), relu: true, residual: r };
+      const want = await instanceNorm(e, x, opts).read();
+      const padded = await instanceNorm(e, x, opts, e.zeros([N, C, H, W], layout)).storage().read();
+      const interior = new Set<number>();
+      for (let plane = 0; plane < N * C; plane++)
+        for (let h = 0; h < H; h++)
+          for (let w = 0; w < W; w++) {
+            const i = paddedIndex(layout, plane, h, w);
+            interior.add(i);
+            expect(padded[i]).toBe(want[(plane * H + h) * W + w]);
+          }
+      expect(padded.every((v, i) => interior.has(i) || v === 0)).toBe(true);
+    }
   });
 });

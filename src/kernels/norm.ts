@@ -1,4 +1,5 @@
-// Per-channel mean/std, instance normalization and AdaIN, with backward (shaders/norm.wgsl).
+// Per-channel mean/std, instance normalization and AdaIN (shaders/norm.wgsl), with backward (normBackward.wgsl:
+// a module of its own, which a page that never differentiates does not carry).
 //
 // Statistics are over the H·W positions of each (n, c): std = sqrt(var + eps), var biased (÷ H·W) or unbiased
 // (÷ (H·W − 1)). Defaults follow the reference implementation of each op:
@@ -6,10 +7,12 @@
 //   adain, channelMeanStd: calc_mean_std in naoto0804/pytorch-AdaIN function.py — `feat.var(dim=2) + eps` with
 //   torch's default unbiased variance and eps 1e-5, then sqrt.
 import type { Engine } from '../runtime/engine.ts';
-import { type KernelSpec, grid1d, kernel, shaderModule } from '../runtime/kernel.ts';
+import { type KernelSpec, grid1d, kernel, kernelVariants, shaderModule } from '../runtime/kernel.ts';
 import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/norm.wgsl?raw';
+import backwardSource from '../../shaders/normBackward.wgsl?raw';
+import commonWgsl from '../../shaders/normCommon.wgsl?raw';
 import itemsWgsl from '../../shaders/items.wgsl?raw';
 import workgroupReduceWgsl from '../../shaders/workgroupReduce.wgsl?raw';
 import outputLayoutWgsl from '../../shaders/outputLayout.wgsl?raw';
@@ -26,22 +29,29 @@ export const NormParams = uniformStruct('NormParams', {
   paramStride: 'u32',
   ...OUTPUT_LAYOUT_FIELDS,
 });
-const module = shaderModule('norm', source, [NormParams], [itemsWgsl, workgroupReduceWgsl, outputLayoutWgsl]);
-const constants = { WG };
+const module = shaderModule('norm', source, [NormParams], [itemsWgsl, workgroupReduceWgsl, commonWgsl, outputLayoutWgsl]);
+const backwardModule = shaderModule('normBackward', backwardSource, [NormParams], [itemsWgsl, workgroupReduceWgsl, commonWgsl]);
 type NormKernel = KernelSpec<typeof NormParams.fields>;
+// RESIDUAL comes with the residual binding, so each kernel spec sets it; runs set the other defines.
+const common = { uniforms: NormParams, constants: { WG }, defines: { RESIDUAL: false } };
 
-export const meanStdKernel = kernel(module, { entryPoint: 'meanStd', bindings: ['x', 'mean', 'stddev'], uniforms: NormParams, constants });
-export const instanceNormKernel = kernel(module, { entryPoint: 'instanceNorm', bindings: ['x', 'y'], uniforms: NormParams, constants });
-export const instanceNormAffineKernel = kernel(module, { entryPoint: 'instanceNorm', bindings: ['x', 'gamma', 'beta', 'y'], uniforms: NormParams, constants });
-export const instanceNormBackwardKernel = kernel(module, { entryPoint: 'instanceNormBackward', bindings: ['x', 'dy', 'dx'], uniforms: NormParams, constants });
+export const meanStdKernel = kernel(module, { entryPoint: 'meanStd', bindings: ['x', 'mean', 'stddev'], ...common });
+export const instanceNormKernel = kernel(module, { entryPoint: 'instanceNorm', bindings: ['x', 'y'], ...common });
+export const instanceNormAffineKernel = kernel(module, { entryPoint: 'instanceNorm', bindings: ['x', 'gamma', 'beta', 'y'], ...common });
+/** instanceNorm whose output pass adds a residual (the normAdd fusion's kernel), with or without affine. */
+export const instanceNormResidualKernel = kernelVariants((affine: boolean) =>
+  kernel(module, {
+    entryPoint: 'instanceNorm',
+    name: 'instanceNormResidual',
+    bindings: affine ? ['x', 'gamma', 'beta', 'residual', 'y'] : ['x', 'residual', 'y'],
+    ...common,
+    defines: { RESIDUAL: true },
+  }),
+);
+export const instanceNormBackwardKernel = kernel(backwardModule, { entryPoint: 'instanceNormBackward', bindings: ['x', 'dy', 'dx'], ...common });
 /** Backward with a fixed scale per (n, c) or per channel (AdaIN), no parameter gradients. */
-export const instanceNormBackwardScaledKernel = kernel(module, { entryPoint: 'instanceNormBackward', bindings: ['x', 'dy', 'gamma', 'dx'], uniforms: NormParams, constants });
-export const instanceNormBackwardAffineKernel = kernel(module, {
-  entryPoint: 'instanceNormBackward',
-  bindings: ['x', 'dy', 'gamma', 'dx', 'dgamma', 'dbeta'],
-  uniforms: NormParams,
-  constants,
-});
+export const instanceNormBackwardScaledKernel = kernel(backwardModule, { entryPoint: 'instanceNormBackward', bindings: ['x', 'dy', 'gamma', 'dx'], ...common });
+export const instanceNormBackwardAffineKernel = kernel(backwardModule, { entryPoint: 'instanceNormBackward', bindings: ['x', 'dy', 'gamma', 'dx', 'dgamma', 'dbeta'], ...common });
 
 export interface MomentOptions {
   /** Divide the sum of squared deviations by H·W − 1 instead of H·W. */
@@ -58,6 +68,9 @@ export interface InstanceNormOptions extends MomentOptions {
   /** max(·, 0) on the output in the same pass, for inference (instanceNormBackward does not take it): saves a
    *  ReLU pass over the tensor. */
   relu?: boolean;
+  /** Added to the output in the same pass (after the ReLU): residual + y, x's shape, row-major; saves the add
+   *  pass of a residual block. */
+  residual?: Tensor;
 }
 
 export interface InstanceNormGrads {
@@ -124,12 +137,14 @@ export function channelMeanStd(e: Engine, x: Tensor, opts: MomentOptions = {}): 
   return { mean, std };
 }
 
-function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, affine?: { gamma: Tensor; beta: Tensor; stride: number }, relu = false, into?: Tensor): Tensor {
+function normalize(e: Engine, x: Tensor, d: Dims, m: Required<MomentOptions>, affine?: { gamma: Tensor; beta: Tensor; stride: number }, { relu = false, residual }: Pick<InstanceNormOptions, 'relu' | 'residual'> = {}, into?: Tensor): Tensor {
   const y = outputTensor(e, 'instanceNorm', x.shape, into);
   const groups = d.N * d.C;
   const out = y.storage();
-  e.run(affine ? instanceNormAffineKernel : instanceNormKernel, {
-    bindings: affine ? { x, gamma: affine.gamma, beta: affine.beta, y: out } : { x, y: out },
+  const inputs: Record<string, Tensor> = affine ? { x, gamma: affine.gamma, beta: affine.beta } : { x };
+  const k = residual ? instanceNormResidualKernel(!!affine) : affine ? instanceNormAffineKernel : instanceNormKernel;
+  e.run(k, {
+    bindings: residual ? { ...inputs, residual, y: out } : { ...inputs, y: out },
     uniforms: params(d, groups, m, affine?.stride ?? 0, y),
     workgroups: groupsGrid(e, groups),
     defines: { AFFINE: !!affine, PARAM_GRADS: false, RELU: relu, VEC4: d.P % 4 === 0, PADDED_OUT: !!y.layout },
@@ -143,7 +158,7 @@ function checkAffine(op: string, C: number, gamma?: Tensor, beta?: Tensor): void
 }
 
 /** y = (x − μ)/sqrt(σ² + eps), times gamma[c] plus beta[c] when given, per (n, c) over H·W (then max(y, 0)
- *  with `relu`).
+ *  with `relu`, then residual + y with `residual`).
  *  Defaults: biased variance, eps 1e-5 (torch.nn.functional.instance_norm). */
 export function instanceNorm(e: Engine, x: Tensor, opts: InstanceNormOptions = {}, into?: Tensor): Tensor {
   const op = 'instanceNorm';
@@ -151,7 +166,11 @@ export function instanceNorm(e: Engine, x: Tensor, opts: InstanceNormOptions = {
   const d = featureDims(op, 'x', x, m);
   if (!opts.gamma !== !opts.beta) throw new Error(`${op}: give both gamma and beta, or neither`);
   checkAffine(op, d.C, opts.gamma, opts.beta);
-  return normalize(e, x, d, m, opts.gamma && opts.beta ? { gamma: opts.gamma, beta: opts.beta, stride: 0 } : undefined, opts.relu, into);
+  if (opts.residual) {
+    sameShape(op, 'residual', opts.residual, x.shape);
+    if (opts.residual === into) throw new Error(`${op}: the residual cannot be the output tensor`);
+  }
+  return normalize(e, x, d, m, opts.gamma && opts.beta ? { gamma: opts.gamma, beta: opts.beta, stride: 0 } : undefined, opts, into);
 }
 
 function runBackward(e: Engine, k: NormKernel, bindings: Record<string, Tensor>, d: Dims, m: Required<MomentOptions>, stride: number, paramGrads: boolean): void {
