@@ -1,15 +1,16 @@
 // The fusion rewrites per model: with fusion on, every conv/instance norm followed by its ReLU runs as one
 // dispatch, every style loss's Gram + MSE chain (forward and backward) as one or two, every accumulated gradient
-// masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
+// masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one, every residual block's
+// instance norm and sum as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
 // rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
 // bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
-// arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
+// arithmetic; the residual sum is add's f32 addition, which commutes) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FUSIONS, type FusionName } from '../src/graph/fusion.ts';
-import type { FusionOptions } from '../src/graph/index.ts';
+import { type FusionOptions, Graph, Program, add, conv2d, instanceNorm, relu } from '../src/graph/index.ts';
 import { gramBackwardKernels } from '../src/kernels/gram.ts';
 import { plan } from '../src/kernels/planner.ts';
 import type { RgbaImage } from '../src/image/io.ts';
@@ -96,7 +97,7 @@ function gramMseSavings(e: Engine, F: readonly number[]): number {
   return passes + 2 + (subgroup ? 2 : 1);
 }
 
-const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0 };
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0, normAdd: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
@@ -147,13 +148,17 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     vgg.release();
   });
 
-  it('fast style: an instance norm + ReLU pair in every layer that has a ReLU', async () => {
+  it('fast style: an instance norm + ReLU pair in every layer that has a ReLU, an instance norm + residual sum in every residual block', async () => {
     const e = engine();
     const net = await loadFastStyle(e, 'wave', { mirror: path.resolve(root, '../shared/mirror') });
     const x = e.tensor([1, 3, 24, 32], uniform(3 * 24 * 32, 7, 0, 255));
-    const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { ...NONE, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length });
-    expect(counts.off - counts.on).toBe(10);
+    const normAdd = FAST_STYLE_LAYERS.filter((l) => l.residual === 'second').length;
+    const counts = await expectFusion(e, async (fusion) => [await net.forward(x, { fusion })], { ...NONE, normAct: FAST_STYLE_LAYERS.filter((l) => l.relu).length, normAdd });
+    expect([normAdd, counts.off - counts.on]).toEqual([5, 15]);
     expect(net.programs.last!.program.lastRun.dispatches).toBe(counts.on);
+    // With every rewrite on, no add is left: each block's sum runs in its second norm's pass.
+    const ops = net.programs.last!.program.steps.map((s) => s.op);
+    expect([ops.filter((o) => o === 'add').length, ops.filter((o) => o === 'instanceNormAdd').length]).toEqual([0, 5]);
     // Compiled once per input shape (and fusion choice), then reused.
     (await net.forward(x, { fusion: true })).release();
     const compiled = net.programs.last!.program;
@@ -167,13 +172,14 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     net.release();
   });
 
-  it('Gated GAN: encoder, each used branch, each decoder block and each upsampling fuse an instance norm + ReLU', async () => {
+  it('Gated GAN: encoder, each used branch, each decoder block and each upsampling fuse an instance norm + ReLU; each used branch and decoder block its residual sum', async () => {
     const e = engine();
     const gen = await GatedGanGenerator.load(e, fixture('gatedgan/netG.pth'));
     const golden = JSON.parse(readFileSync(path.join(root, 'test/golden/gatedgan.json'), 'utf8')) as { residualBlocks: number };
     const label = [0.5, 0, 0.25, 0.25]; // branches 0 and 2 (branch 1 is skipped, 3 is the identity)
     const x = e.tensor([1, 3, 13, 18], uniform(3 * 13 * 18, 8, -1, 1));
-    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2 });
+    // Every residual block (a used branch or a decoder block) ends in add(x, IN(conv(…))).
+    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2, normAdd: 2 + golden.residualBlocks });
     x.release();
     gen.release();
   });
@@ -271,5 +277,34 @@ describe('paddedOutput: producers write straight into the next conv’s padded i
     await expectPaddedOutput(e, async (fusion) => [await net.forward(x, { fusion })], removed);
     x.release();
     net.release();
+  });
+
+  it.each(['r + norm', 'norm + r'])('normAdd (%s): a residual sum read by a zero-padded conv alone is written by the fused norm into its padded input', async (order) => {
+    const e = engine();
+    const [N, C, H, W] = [1, 4, 9, 11];
+    const [x, r] = ['x', 'r'].map((name, i) => e.tensor([N, C, H, W], uniform(N * C * H * W, 40 + i, -2, 2)));
+    const [gamma, beta] = [uniform(C, 42, 0.5, 2), uniform(C, 43)].map((v) => e.tensor([C], v));
+    const w = e.tensor([C, C, 3, 3], uniform(C * C * 9, 44, -0.3, 0.3));
+    const g = new Graph();
+    // relu(instanceNorm(x)) and r summed into a 3×3 conv with zero padding 1, the sum's only reader.
+    const norm = relu(instanceNorm(g.input('x', x.shape), { gamma: g.constant('gamma', gamma), beta: g.constant('beta', beta) }));
+    const residual = g.input('r', r.shape);
+    const sum = order === 'r + norm' ? add(residual, norm) : add(norm, residual);
+    const out = conv2d(sum, g.constant('w', w), undefined, { padding: 1 });
+    const programs = new Map<string, Program>();
+    const run = async (fusion: FusionOptions) => {
+      const key = JSON.stringify(fusion);
+      if (!programs.has(key)) programs.set(key, new Program([out], { fusion }));
+      return programs.get(key)!.run(e, { x, r });
+    };
+    // Unfused: norm, relu, add, padding pass, conv; fused: one norm pass writing the padded sum, the conv.
+    const off = await measure(e, run, false);
+    const on = await measure(e, run, true);
+    const noPadded = await measure(e, run, { paddedOutput: false });
+    const noNormAdd = await measure(e, run, { normAdd: false });
+    expect([off, noNormAdd, noPadded, on].map((m) => [m.dispatches, m.pads])).toEqual([[5, 1], [4, 1], [3, 1], [2, 0]]);
+    for (const m of [on, noPadded, noNormAdd]) expect(m.values).toEqual(off.values);
+    expect(programs.get(JSON.stringify(true))!.steps.map((s) => s.op)).toEqual(['instanceNormAdd', 'conv2d']);
+    for (const t of [x, r, gamma, beta, w]) t.release();
   });
 });

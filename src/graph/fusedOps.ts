@@ -5,7 +5,9 @@
 import { gramMseBackward, gramMseLoss } from '../kernels/gramMse.ts';
 import { noiseInjectionLeakyRelu } from '../kernels/noiseAct.ts';
 import { activationBackwardSum } from '../kernels/gradientAdd.ts';
+import { instanceNorm } from '../kernels/norm.ts';
 import { shapeString } from '../runtime/tensor.ts';
+import type { InstanceNormAttrs } from './ops.ts';
 import type { OpDef } from './registry.ts';
 
 export interface GramMseStepAttrs extends Record<string, unknown> {
@@ -40,3 +42,13 @@ export const noiseInjectionLeakyReluOp: OpDef<{ slope: number }> = {
   run: (e, [x, w, noise], a) => noiseInjectionLeakyRelu(e, x, w, noise, a.slope),
 };
 
+
+// ---- normAdd
+// instanceNormAdd [x, r, gamma?, beta?] {instanceNorm's attrs} → r + instanceNorm(x, gamma, beta) (the ReLU first
+// where normAct fused one): a residual block's sum in the norm's output pass, stored in any layout (writesInto).
+export const instanceNormAddOp: OpDef<InstanceNormAttrs> = {
+  name: 'instanceNormAdd',
+  shape: ([x]) => x,
+  run: (e, [x, r, gamma, beta], a, into) => instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu', residual: r }, into),
+  writesInto: true,
+};

@@ -14,7 +14,7 @@ import * as norm from '../kernels/norm.ts';
 import * as pool from '../kernels/pool.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
 import type { Graph, Node } from './graph.ts';
-import { fuseGradAddAct, fuseGramMse } from './patterns.ts';
+import { fuseGradAddAct, fuseGramMse, fuseNormAdd } from './patterns.ts';
 import type { OpDef } from './registry.ts';
 
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -304,6 +304,7 @@ const instanceNormOp: OpDef<InstanceNormAttrs> = {
     return norm.instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu' }, into);
   },
   writesInto: true,
+  patterns: { normAdd: fuseNormAdd },
 };
 
 export type InstanceNormInput = 'x' | 'gamma' | 'beta';

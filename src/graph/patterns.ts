@@ -3,13 +3,14 @@
 //               gramBackward(F, mseBackward(G, T, scale(dL, w)))  ⇒  gramMseBackward(F, G, T, dL)
 //   gradAddAct  reluBackward | leakyReluBackward(y, add(a, b))   ⇒  activationBackwardSum(y, a, b)
 //   noiseAct    leakyRelu(noiseInjection(x, w, noise))            ⇒  noiseInjectionLeakyRelu(x, w, noise)
+//   normAdd     add(r, instanceNorm(x, γ, β)) in either order      ⇒  instanceNormAdd(x, r, γ, β)
 // Each fused step takes the place of the chain's last step (its inputs are all computed by then) and keeps its
 // node, so every consumer still finds it; the chain's inner values must have no other consumer and not be
 // program outputs. A rewrite is reached through the op that anchors its chain (OpDef.patterns: gram,
-// reluBackward / leakyReluBackward, noiseInjection), so a page whose models build no such op carries neither the
-// rewrite nor its fused kernels.
+// reluBackward / leakyReluBackward, noiseInjection, instanceNorm), so a page whose models build no such op carries
+// neither the rewrite nor its fused kernels.
 import type { Attrs, Node } from './graph.ts';
-import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
+import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, instanceNormAddOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
 import { type OpDef, useOp } from './registry.ts';
 import type { Step } from './program.ts';
 
@@ -101,6 +102,24 @@ export function fuseNoiseAct(steps: readonly Step[], outputs: readonly Node[]): 
     if (noise?.op !== 'noiseInjection' || u.soleConsumer(noise.node) !== s) continue;
     removed.add(noise);
     replaced.set(s, { node: s.node, op: fusedOp(noiseInjectionLeakyReluOp), inputs: noise.inputs, attrs: { slope: s.attrs.slope } });
+  }
+  return rewritten(steps, replaced, removed);
+}
+
+/** normAdd: a residual block's sum of its input r and an instance norm (ReLU'd or not by normAct) is added in
+ *  the norm's output pass. f32 addition commutes, so either operand order gives add's bits. */
+export function fuseNormAdd(steps: readonly Step[], outputs: readonly Node[]): Step[] {
+  const u = uses(steps, outputs);
+  const replaced = new Map<Step, Step>();
+  const removed = new Set<Step>();
+  for (const s of steps) {
+    if (s.op !== 'add') continue;
+    const k = s.inputs.findIndex((n) => u.producer(n)?.op === 'instanceNorm' && u.soleConsumer(n) === s);
+    if (k < 0) continue;
+    const norm = u.producer(s.inputs[k])!;
+    const [x, ...affine] = norm.inputs;
+    removed.add(norm);
+    replaced.set(s, { node: s.node, op: fusedOp(instanceNormAddOp), inputs: [x, s.inputs[1 - k], ...affine], attrs: norm.attrs });
   }
   return rewritten(steps, replaced, removed);
 }
