@@ -1,9 +1,11 @@
 // The fusion rewrites per model: with fusion on, every conv/instance norm followed by its ReLU runs as one
 // dispatch, every style loss's Gram + MSE chain (forward and backward) as one or two, every accumulated gradient
-// masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
-// rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
+// masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one, every tree of add / scale / axpy
+// steps as one linear combination; a run dispatches exactly (unfused − what each rewrite removes) kernels, with
+// every rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
 // bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
-// arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
+// arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once, and with
+// linearSum where a tree's weights round once instead of twice: see below.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +60,11 @@ const only = (name: FusionName): FusionOptions => ({ ...Object.fromEntries(NAMES
 /** Dispatches each rewrite removes from one run. */
 type Savings = Record<keyof typeof FUSIONS, number>;
 
-/** Outputs with gramMse on: each within `RELATIVE` of its unfused counterpart's largest magnitude. The fused loss
- *  sums (G − T)² in another order and the fused gradient scales D + Dᵀ once instead of twice: a few f32
- *  roundings (≤ 1e-6 relative) in the style terms, carried linearly back through the network. */
+/** Outputs with gramMse or linearSum on, where a model's chains round differently: each within `RELATIVE` of its
+ *  unfused counterpart's largest magnitude. The fused loss sums (G − T)² in another order and the fused gradient
+ *  scales D + Dᵀ once instead of twice; linearSum rounds a scaled leaf after the first term, or a scaled inner
+ *  sum, once instead of twice ((steps + terms)·2⁻²⁴ relative, src/graph/patterns.ts): a few f32 roundings
+ *  (≤ 1e-6 relative) carried linearly back through the network. */
 const RELATIVE = 1e-5;
 function expectNearly(got: number[][], want: number[][]): void {
   expect(got.length).toBe(want.length);
@@ -70,17 +74,21 @@ function expectNearly(got: number[][], want: number[][]): void {
   });
 }
 
-async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, savings: Savings) {
+/** Runs every step rewrite alone, all of them, and none: each alone removes its `savings`; all together remove
+ *  their sum less `overlap` (dispatches two rewrites both remove, e.g. a loss weight's scale that gramMse folds
+ *  and linearSum would absorb). Outputs equal the unfused ones bit for bit, or nearly where a rewrite named in
+ *  `bounded` is on. */
+async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, savings: Savings, { overlap = 0, bounded = [] as (keyof typeof FUSIONS)[] } = {}) {
   const alone = [];
   for (const name of NAMES) alone.push({ name, ...(await measure(e, run, only(name))) });
   const off = await measure(e, run, false);
   const on = await measure(e, run, STEP_REWRITES); // last, so a model's last program is this one
-  const check = (r: typeof on, gramMse: boolean) => (gramMse && savings.gramMse ? expectNearly(r.values, off.values) : expect(r.values).toEqual(off.values));
-  expect(on.dispatches).toBe(off.dispatches - NAMES.reduce((s, n) => s + savings[n], 0));
-  check(on, true);
+  const check = (r: typeof on, names: readonly string[]) => (bounded.some((n) => names.includes(n)) ? expectNearly(r.values, off.values) : expect(r.values).toEqual(off.values));
+  expect(on.dispatches).toBe(off.dispatches - NAMES.reduce((s, n) => s + savings[n], 0) + overlap);
+  check(on, NAMES);
   for (const r of alone) {
     expect(r.dispatches, `${r.name} alone`).toBe(off.dispatches - savings[r.name]);
-    check(r, r.name === 'gramMse');
+    check(r, [r.name]);
   }
   return { on: on.dispatches, off: off.dispatches };
 }
@@ -96,7 +104,7 @@ function gramMseSavings(e: Engine, F: readonly number[]): number {
   return passes + 2 + (subgroup ? 2 : 1);
 }
 
-const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0 };
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0, linearSum: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
@@ -141,7 +149,12 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     // Every loss layer but the deepest gets its loss gradient plus the deeper layers' gradient: one accumulation
     // add before its ReLU's backward each.
     const gradAddAct = new Set([...layers.contentLayers, ...layers.styleLayers]).size - 1;
-    const counts = await expectFusion(e, gatys.run, { ...NONE, convAct: convs, gramMse, gradAddAct });
+    // linearSum: the style loss Σ_l scale(loss_l, w) (S − 1 adds, S scales) and the total add(add(content, style),
+    // tv) each become one step (content, style and tv are outputs: leaves of the total). With gramMse on, the
+    // style scales are folded into the Gram losses already: S dispatches both would remove.
+    const S = layers.styleLayers.length;
+    const linearSum = 2 * S - 2 + 1;
+    const counts = await expectFusion(e, gatys.run, { ...NONE, convAct: convs, gramMse, gradAddAct, linearSum }, { overlap: S, bounded: ['gramMse', 'linearSum'] });
     expect(gatys.problems.get(JSON.stringify(STEP_REWRITES))!.program.lastRun.dispatches).toBe(counts.on);
     gatys.release();
     vgg.release();
@@ -173,7 +186,9 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const golden = JSON.parse(readFileSync(path.join(root, 'test/golden/gatedgan.json'), 'utf8')) as { residualBlocks: number };
     const label = [0.5, 0, 0.25, 0.25]; // branches 0 and 2 (branch 1 is skipped, 3 is the identity)
     const x = e.tensor([1, 3, 13, 18], uniform(3 * 13 * 18, 8, -1, 1));
-    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2 });
+    // linearSum: the label-weighted sum scale(b₀, 0.5) + 0.25·b₂ + 0.25·features with each branch bᵢ's residual add
+    // (read by the sum alone) in one step: 2 adds, a scale and 2 axpys.
+    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2, linearSum: 4 }, { bounded: ['linearSum'] });
     x.release();
     gen.release();
   });
@@ -183,7 +198,9 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const model = await AdaIN.load(e, fixture('adain/vgg_normalised.pth'), fixture('adain/decoder.pth'));
     const [content, s1, s2] = [[17, 20], [16, 16], [24, 12]].map(([h, w], i) => e.tensor([1, 3, h, w], uniform(3 * h * w, 20 + i, 0, 1)));
     const run = async (fusion: FusionOptions) => [await model.transfer(content, [s1, s2], { weights: [1, 2], alpha: 0.8, fusion })];
-    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8 });
+    // linearSum: the style weights' sum (a scale and an axpy) and the α mix with the content (a scale and an axpy)
+    // in one step.
+    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8, linearSum: 3 }, { bounded: ['linearSum'] });
     for (const t of [content, s1, s2]) t.release();
     model.release();
   });

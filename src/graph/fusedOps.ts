@@ -5,6 +5,7 @@
 import { gramMseBackward, gramMseLoss } from '../kernels/gramMse.ts';
 import { noiseInjectionLeakyRelu } from '../kernels/noiseAct.ts';
 import { activationBackwardSum } from '../kernels/gradientAdd.ts';
+import { linearSum } from '../kernels/linearSum.ts';
 import { shapeString } from '../runtime/tensor.ts';
 import type { OpDef } from './registry.ts';
 
@@ -40,3 +41,15 @@ export const noiseInjectionLeakyReluOp: OpDef<{ slope: number }> = {
   run: (e, [x, w, noise], a) => noiseInjectionLeakyRelu(e, x, w, noise, a.slope),
 };
 
+
+// linearSum [x0, x1, …] {weights} → Σ weights[k]·xₖ: a tree of add / scale / axpy steps over one shape (sums of
+// losses, weighted branch sums, interpolations) as one kernel pass per LINEAR_SUM_TERMS terms.
+export const linearSumOp: OpDef<{ weights: readonly number[] }> = {
+  name: 'linearSum',
+  shape: (terms, a) => {
+    if (terms.length === 0 || terms.length !== a.weights.length) throw new Error(`${terms.length} terms and ${a.weights.length} weights`);
+    for (const t of terms) if (shapeString(t) !== shapeString(terms[0])) throw new Error(`shapes differ, ${terms.map(shapeString).join(' vs ')}`);
+    return terms[0];
+  },
+  run: (e, terms, a) => linearSum(e, terms, a.weights),
+};

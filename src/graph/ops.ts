@@ -14,7 +14,7 @@ import * as norm from '../kernels/norm.ts';
 import * as pool from '../kernels/pool.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
 import type { Graph, Node } from './graph.ts';
-import { fuseGradAddAct, fuseGramMse } from './patterns.ts';
+import { fuseGradAddAct, fuseGramMse, fuseLinearSum } from './patterns.ts';
 import type { OpDef } from './registry.ts';
 
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -40,7 +40,9 @@ const addOp: OpDef = { name: 'add', shape: sameShapes, run: (e, [a, b]) => ew.ad
 export function scale(x: Node, factor: number): Node {
   return x.graph.add(scaleOp, [x], { factor });
 }
-const scaleOp: OpDef<{ factor: number }> = { name: 'scale', shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) };
+// scale and axpy anchor the linearSum rewrite (patterns.ts), for the add trees too: add alone would carry it onto
+// the fast-style page, whose residual adds are the only sums it builds.
+const scaleOp: OpDef<{ factor: number }> = { name: 'scale', shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor), patterns: { linearSum: fuseLinearSum } };
 
 /** The same values under another shape of the same size (row-major): a view, no copy. */
 export function reshape(x: Node, shape: Shape): Node {
@@ -61,7 +63,7 @@ const reshapeOp: OpDef<{ shape: Shape }> = {
 export function axpy(alpha: number, x: Node, y: Node): Node {
   return x.graph.add(axpyOp, [x, y], { alpha });
 }
-const axpyOp: OpDef<{ alpha: number }> = { name: 'axpy', shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y) };
+const axpyOp: OpDef<{ alpha: number }> = { name: 'axpy', shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y), patterns: { linearSum: fuseLinearSum } };
 
 /** Σ weights[i]·xs[i], accumulated in order (w₀·x₀, then one axpy per further term): style interpolation
  *  and label-weighted branch sums. Built from scale and axpy nodes, so it needs no rule of its own. */

@@ -3,13 +3,14 @@
 //               gramBackward(F, mseBackward(G, T, scale(dL, w)))  ⇒  gramMseBackward(F, G, T, dL)
 //   gradAddAct  reluBackward | leakyReluBackward(y, add(a, b))   ⇒  activationBackwardSum(y, a, b)
 //   noiseAct    leakyRelu(noiseInjection(x, w, noise))            ⇒  noiseInjectionLeakyRelu(x, w, noise)
+//   linearSum   a tree of add / scale / axpy steps over one shape     ⇒  linearSum(x0, x1, …) = Σ wₖ·xₖ
 // Each fused step takes the place of the chain's last step (its inputs are all computed by then) and keeps its
 // node, so every consumer still finds it; the chain's inner values must have no other consumer and not be
 // program outputs. A rewrite is reached through the op that anchors its chain (OpDef.patterns: gram,
-// reluBackward / leakyReluBackward, noiseInjection), so a page whose models build no such op carries neither the
+// reluBackward / leakyReluBackward, noiseInjection, scale / axpy), so a page whose models build no such op carries neither the
 // rewrite nor its fused kernels.
 import type { Attrs, Node } from './graph.ts';
-import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
+import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, linearSumOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
 import { type OpDef, useOp } from './registry.ts';
 import type { Step } from './program.ts';
 
@@ -101,6 +102,54 @@ export function fuseNoiseAct(steps: readonly Step[], outputs: readonly Node[]): 
     if (noise?.op !== 'noiseInjection' || u.soleConsumer(noise.node) !== s) continue;
     removed.add(noise);
     replaced.set(s, { node: s.node, op: fusedOp(noiseInjectionLeakyReluOp), inputs: noise.inputs, attrs: { slope: s.attrs.slope } });
+  }
+  return rewritten(steps, replaced, removed);
+}
+
+/** The steps a linearSum tree is made of. */
+const SUM_STEPS = new Set(['add', 'scale', 'axpy']);
+
+/** linearSum: each tree of add / scale / axpy steps (two or more; the inner ones read by the next step alone and
+ *  not program outputs) becomes one linearSum step over its leaves, each leaf weighted by the product of the
+ *  factors on its path. The leaves keep evaluation order with the inner operand first (add(a, b): a, b;
+ *  axpy(α, x, y): y, x), so a left-nested chain — the loss sums of add(add(a, b), c), and weightedSum's
+ *  axpy(w₂, x₂, axpy(w₁, x₁, scale(x₀, w₀))) — gives the unfused bits: w₀·x₀ rounds like scale, each further
+ *  term is one fma like axpy (a weight of 1 makes it add's sum). A tree whose scale multiplies an inner sum, or
+ *  whose scaled leaf comes after the first, rounds differently: within (steps + terms)·2⁻²⁴·Σ|wₖ·xₖ| of it. */
+export function fuseLinearSum(steps: readonly Step[], outputs: readonly Node[]): Step[] {
+  const u = uses(steps, outputs);
+  const replaced = new Map<Step, Step>();
+  const removed = new Set<Step>();
+  /** The step producing n when it is an inner step of a tree whose next step is `into`. */
+  const inner = (n: Node, into: Step) => {
+    const p = u.producer(n);
+    return p && SUM_STEPS.has(p.op) && u.soleConsumer(n) === into ? p : undefined;
+  };
+  for (const root of steps) {
+    if (!SUM_STEPS.has(root.op) || (u.soleConsumer(root.node) && SUM_STEPS.has(u.soleConsumer(root.node)!.op))) continue;
+    const terms: Node[] = [];
+    const weights: number[] = [];
+    const treeSteps: Step[] = [];
+    const visit = (s: Step, weight: number) => {
+      treeSteps.push(s);
+      const [x, y] = s.inputs;
+      const operands: [Node, number][] =
+        s.op === 'scale' ? [[x, weight * (s.attrs.factor as number)]] : s.op === 'axpy' ? [[y, weight], [x, weight * (s.attrs.alpha as number)]] : [[x, weight], [y, weight]];
+      const ordered = [...operands.filter(([n]) => inner(n, s)), ...operands.filter(([n]) => !inner(n, s))];
+      for (const [n, w] of ordered) {
+        const p = inner(n, s);
+        if (p) {
+          visit(p, w);
+        } else {
+          terms.push(n);
+          weights.push(w);
+        }
+      }
+    };
+    visit(root, 1);
+    if (treeSteps.length < 2) continue;
+    for (const s of treeSteps) if (s !== root) removed.add(s);
+    replaced.set(root, { node: root.node, op: fusedOp(linearSumOp), inputs: terms, attrs: { weights } });
   }
   return rewritten(steps, replaced, removed);
 }
