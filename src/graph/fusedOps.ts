@@ -23,14 +23,16 @@ export const gramMseOp: OpDef<GramMseStepAttrs> = { name: 'gramMse', shape: () =
 export const gramMseBackwardOp: OpDef<GramMseStepAttrs> = { name: 'gramMseBackward', shape: ([F]) => F, run: (e, [F, G, T, dL], a) => gramMseBackward(e, F, G, T, dL, a) };
 
 // activationBackwardSum [y, a, b] {slope} → (a + b)·(y > 0 ? 1 : slope): reluBackward (slope 0) or
-// leakyReluBackward of add(a, b), a gradient accumulated from two paths and masked in one pass.
+// leakyReluBackward of add(a, b), a gradient accumulated from two paths and masked in one pass; like the
+// activations' backward it can write the padded input layout of the conv that reads it (paddedOutput).
 export const activationBackwardSumOp: OpDef<{ slope: number }> = {
   name: 'activationBackwardSum',
   shape: ([y, a, b]) => {
     if (shapeString(y) !== shapeString(a) || shapeString(a) !== shapeString(b)) throw new Error(`shapes differ, ${[y, a, b].map(shapeString).join(' vs ')}`);
     return y;
   },
-  run: (e, [y, a, b], attrs) => activationBackwardSum(e, y, a, b, attrs.slope),
+  run: (e, [y, a, b], attrs, into) => activationBackwardSum(e, y, a, b, attrs.slope, into),
+  writesInto: true,
 };
 
 // noiseInjectionLeakyRelu [x, w, noise] {slope} → leakyRelu(noiseInjection(x, w, noise), slope): StyleGAN's noise
