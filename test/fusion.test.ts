@@ -5,7 +5,8 @@
 // every rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
 // bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
 // arithmetic) except with gramMse, whose loss sums in another order and scales the gradient once, and with
-// linearSum where a tree's weights round once instead of twice: see below.
+// linearSum where a tree's weights round once instead of twice, and with lossWeight, whose weight joins another
+// factor: see below.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,11 +61,12 @@ const only = (name: FusionName): FusionOptions => ({ ...Object.fromEntries(NAMES
 /** Dispatches each rewrite removes from one run. */
 type Savings = Record<keyof typeof FUSIONS, number>;
 
-/** Outputs with gramMse or linearSum on, where a model's chains round differently: each within `RELATIVE` of its
- *  unfused counterpart's largest magnitude. The fused loss sums (G − T)² in another order and the fused gradient
- *  scales D + Dᵀ once instead of twice; linearSum rounds a scaled leaf after the first term, or a scaled inner
- *  sum, once instead of twice ((steps + terms)·2⁻²⁴ relative, src/graph/patterns.ts): a few f32 roundings
- *  (≤ 1e-6 relative) carried linearly back through the network. */
+/** Outputs with gramMse, linearSum or lossWeight on, where a model's chains round differently: each within
+ *  `RELATIVE` of its unfused counterpart's largest magnitude. The fused loss sums (G − T)² in another order and the
+ *  fused gradient scales D + Dᵀ once instead of twice; linearSum rounds a scaled leaf after the first term, or a
+ *  scaled inner sum, once instead of twice ((steps + terms)·2⁻²⁴ relative, src/graph/patterns.ts); lossWeight
+ *  rounds w/n or 2w/n once, and weights tv's terms before their sum: a few f32 roundings (≤ 1e-6 relative)
+ *  carried linearly back through the network. */
 const RELATIVE = 1e-5;
 function expectNearly(got: number[][], want: number[][]): void {
   expect(got.length).toBe(want.length);
@@ -104,7 +106,7 @@ function gramMseSavings(e: Engine, F: readonly number[]): number {
   return passes + 2 + (subgroup ? 2 : 1);
 }
 
-const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0, linearSum: 0 };
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0, linearSum: 0, lossWeight: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
@@ -150,11 +152,16 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     // add before its ReLU's backward each.
     const gradAddAct = new Set([...layers.contentLayers, ...layers.styleLayers]).size - 1;
     // linearSum: the style loss Σ_l scale(loss_l, w) (S − 1 adds, S scales) and the total add(add(content, style),
-    // tv) each become one step (content, style and tv are outputs: leaves of the total). With gramMse on, the
-    // style scales are folded into the Gram losses already: S dispatches both would remove.
-    const S = layers.styleLayers.length;
+    // tv) each become one step (content, style and tv are outputs: leaves of the total).
+    // lossWeight: every loss's weight (S style, C content, tv) leaves its scale for the loss kernel, and so does
+    // the seed scale(1, w) of each loss's backward.
+    // With gramMse on, the style losses' weights are folded into the Gram losses and their backward already: S
+    // forward scales that linearSum and lossWeight would remove too, S seeds that lossWeight would.
+    const [S, C] = [layers.styleLayers.length, layers.contentLayers.length];
     const linearSum = 2 * S - 2 + 1;
-    const counts = await expectFusion(e, gatys.run, { ...NONE, convAct: convs, gramMse, gradAddAct, linearSum }, { overlap: S, bounded: ['gramMse', 'linearSum'] });
+    const lossWeight = 2 * (S + C + 1);
+    const savings = { ...NONE, convAct: convs, gramMse, gradAddAct, linearSum, lossWeight };
+    const counts = await expectFusion(e, gatys.run, savings, { overlap: 3 * S, bounded: ['gramMse', 'linearSum', 'lossWeight'] });
     expect(gatys.problems.get(JSON.stringify(STEP_REWRITES))!.program.lastRun.dispatches).toBe(counts.on);
     gatys.release();
     vgg.release();

@@ -4,10 +4,11 @@
 //   gradAddAct  reluBackward | leakyReluBackward(y, add(a, b))   ⇒  activationBackwardSum(y, a, b)
 //   noiseAct    leakyRelu(noiseInjection(x, w, noise))            ⇒  noiseInjectionLeakyRelu(x, w, noise)
 //   linearSum   a tree of add / scale / axpy steps over one shape     ⇒  linearSum(x0, x1, …) = Σ wₖ·xₖ
+//   lossWeight  scale(mse | tv(…), w),  mseBackward | tvBackward(…, scale(dL, w))  ⇒  the loss op with weight w
 // Each fused step takes the place of the chain's last step (its inputs are all computed by then) and keeps its
 // node, so every consumer still finds it; the chain's inner values must have no other consumer and not be
 // program outputs. A rewrite is reached through the op that anchors its chain (OpDef.patterns: gram,
-// reluBackward / leakyReluBackward, noiseInjection, scale / axpy), so a page whose models build no such op carries neither the
+// reluBackward / leakyReluBackward, noiseInjection, scale / axpy, the losses), so a page whose models build no such op carries neither the
 // rewrite nor its fused kernels.
 import type { Attrs, Node } from './graph.ts';
 import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, linearSumOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
@@ -150,6 +151,38 @@ export function fuseLinearSum(steps: readonly Step[], outputs: readonly Node[]):
     if (treeSteps.length < 2) continue;
     for (const s of treeSteps) if (s !== root) removed.add(s);
     replaced.set(root, { node: root.node, op: fusedOp(linearSumOp), inputs: terms, attrs: { weights } });
+  }
+  return rewritten(steps, replaced, removed);
+}
+
+/** The loss ops whose kernels take a weight (LossAttrs), and their backward ops (the upstream gradient last). */
+const WEIGHTED_LOSSES = new Set(['mse', 'tv']);
+const WEIGHTED_LOSS_BACKWARDS = new Set(['mseBackward', 'tvBackward']);
+
+/** lossWeight: a loss weight's scale after an mse or tv loss, and the scale of the upstream gradient its backward
+ *  reads, move into the loss kernels (the 1/n of mse's mean, the terms of tv, the factor of either backward) where
+ *  the scaled value is the scale's sole reader. tvBackward of a seed scaled by w keeps its bits (its factor 2w is
+ *  2·w exactly); the others round w·(1/n) or w·Σ differently: within 4·2⁻²⁴ relative, and tv's sum of
+ *  non-negative terms within its own summation bound. */
+export function fuseLossWeight(steps: readonly Step[], outputs: readonly Node[]): Step[] {
+  const u = uses(steps, outputs);
+  const replaced = new Map<Step, Step>();
+  const removed = new Set<Step>();
+  const weightOf = (s: Step) => (s.attrs.weight as number | undefined) ?? 1;
+  for (const s of steps) {
+    if (s.op === 'scale') {
+      const loss = u.producer(s.inputs[0]);
+      if (!loss || !WEIGHTED_LOSSES.has(loss.op) || u.soleConsumer(loss.node) !== s) continue;
+      removed.add(loss);
+      replaced.set(s, { node: s.node, op: loss.op, inputs: loss.inputs, attrs: { ...loss.attrs, weight: weightOf(loss) * (s.attrs.factor as number) } });
+    } else if (WEIGHTED_LOSS_BACKWARDS.has(s.op)) {
+      const dL = s.inputs[s.inputs.length - 1];
+      const seed = u.producer(dL);
+      // (A seed that is itself a loss's weight, folded above, stays: the backward reads it.)
+      if (seed?.op !== 'scale' || u.soleConsumer(dL) !== s || replaced.has(seed)) continue;
+      removed.add(seed);
+      replaced.set(s, { node: s.node, op: s.op, inputs: [...s.inputs.slice(0, -1), seed.inputs[0]], attrs: { ...s.attrs, weight: weightOf(s) * (seed.attrs.factor as number) } });
+    }
   }
   return rewritten(steps, replaced, removed);
 }
