@@ -1,15 +1,17 @@
-// The pattern rewrites of the fusion pass (fusion.ts): each replaces a chain of steps by one op of fusedOps.ts.
+// The pattern rewrites of the fusion pass (fusion.ts): each replaces a chain of steps by one op of fusedOps.ts, or
+// (lossWeight) by the chain's loss op with the chain's factor as its weight.
 //   gramMse     scale(mse(gram(F), T), w)            ⇒  gramMse(G, T): one loss kernel, no G − T stored
 //               gramBackward(F, mseBackward(G, T, scale(dL, w)))  ⇒  gramMseBackward(F, G, T, dL)
 //   gradAddAct  reluBackward | leakyReluBackward(y, add(a, b))   ⇒  activationBackwardSum(y, a, b)
 //   noiseAct    leakyRelu(noiseInjection(x, w, noise))            ⇒  noiseInjectionLeakyRelu(x, w, noise)
-//   linearSum   a tree of add / scale / axpy steps over one shape     ⇒  linearSum(x0, x1, …) = Σ wₖ·xₖ
-//   lossWeight  scale(mse | tv(…), w),  mseBackward | tvBackward(…, scale(dL, w))  ⇒  the loss op with weight w
+//   linearSum   a tree of add / scale / axpy steps over one shape  ⇒  linearSum(x0, x1, …) = Σ wₖ·xₖ
+//   lossWeight  scale(mse | tv(…), w)                  ⇒  mse | tv(…) with weight w
+//               mseBackward | tvBackward(…, scale(dL, w))  ⇒  mseBackward | tvBackward(…, dL) with weight w
 // Each fused step takes the place of the chain's last step (its inputs are all computed by then) and keeps its
 // node, so every consumer still finds it; the chain's inner values must have no other consumer and not be
 // program outputs. A rewrite is reached through the op that anchors its chain (OpDef.patterns: gram,
-// reluBackward / leakyReluBackward, noiseInjection, scale / axpy, the losses), so a page whose models build no such op carries neither the
-// rewrite nor its fused kernels.
+// reluBackward / leakyReluBackward, noiseInjection, scale / axpy, the losses and their backward), so a page whose
+// models build no such op carries neither the rewrite nor its fused kernels.
 import type { Attrs, Node } from './graph.ts';
 import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, linearSumOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
 import { type OpDef, useOp } from './registry.ts';
@@ -178,7 +180,7 @@ export function fuseLossWeight(steps: readonly Step[], outputs: readonly Node[])
     } else if (WEIGHTED_LOSS_BACKWARDS.has(s.op)) {
       const dL = s.inputs[s.inputs.length - 1];
       const seed = u.producer(dL);
-      // (A seed that is itself a loss's weight, folded above, stays: the backward reads it.)
+      // (A seed scale already folded into its loss above now computes that loss's value: it stays.)
       if (seed?.op !== 'scale' || u.soleConsumer(dL) !== s || replaced.has(seed)) continue;
       removed.add(seed);
       replaced.set(s, { node: s.node, op: s.op, inputs: [...s.inputs.slice(0, -1), seed.inputs[0]], attrs: { ...s.attrs, weight: weightOf(s) * (seed.attrs.factor as number) } });
