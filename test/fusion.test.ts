@@ -193,9 +193,14 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const golden = JSON.parse(readFileSync(path.join(root, 'test/golden/gatedgan.json'), 'utf8')) as { residualBlocks: number };
     const label = [0.5, 0, 0.25, 0.25]; // branches 0 and 2 (branch 1 is skipped, 3 is the identity)
     const x = e.tensor([1, 3, 13, 18], uniform(3 * 13 * 18, 8, -1, 1));
-    // linearSum: the label-weighted sum scale(b₀, 0.5) + 0.25·b₂ + 0.25·features with each branch bᵢ's residual add
-    // (read by the sum alone) in one step: 2 adds, a scale and 2 axpys.
-    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2, linearSum: 4 }, { bounded: ['linearSum'] });
+    // linearSum: the label-weighted sum of the used terms (a scale and an axpy per further term: here
+    // 0.5·b₀ + 0.25·b₂ + 0.25·features) and each used branch's residual add bᵢ = features + IN(…) (read by the sum
+    // alone) in one step.
+    const terms = label.filter((w) => w !== 0).length;
+    const residualAdds = label.slice(0, -1).filter((w) => w !== 0).length;
+    const linearSum = terms + residualAdds - 1;
+    expect(linearSum).toBe(4);
+    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2, linearSum }, { bounded: ['linearSum'] });
     x.release();
     gen.release();
   });
@@ -204,10 +209,11 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const e = engine();
     const model = await AdaIN.load(e, fixture('adain/vgg_normalised.pth'), fixture('adain/decoder.pth'));
     const [content, s1, s2] = [[17, 20], [16, 16], [24, 12]].map(([h, w], i) => e.tensor([1, 3, h, w], uniform(3 * h * w, 20 + i, 0, 1)));
-    const run = async (fusion: FusionOptions) => [await model.transfer(content, [s1, s2], { weights: [1, 2], alpha: 0.8, fusion })];
-    // linearSum: the style weights' sum (a scale and an axpy) and the α mix with the content (a scale and an axpy)
-    // in one step.
-    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8, linearSum: 3 }, { bounded: ['linearSum'] });
+    const styles = [s1, s2];
+    const run = async (fusion: FusionOptions) => [await model.transfer(content, styles, { weights: [1, 2], alpha: 0.8, fusion })];
+    // linearSum: the style weights' sum (a scale and an axpy per further style) and the α mix with the content (a
+    // scale and an axpy) in one step.
+    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8, linearSum: styles.length + 2 - 1 }, { bounded: ['linearSum'] });
     for (const t of [content, s1, s2]) t.release();
     model.release();
   });
