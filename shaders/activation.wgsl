@@ -5,7 +5,7 @@
 // plane, a multiple of 4) a vec4 of 4 elements of one channel.
 //
 // Bindings: x, y, dy, scale, shift (read); out (read_write, the result or dx; f32 elements in a padded layout
-// with PADDED_OUT); dscale, dshift (read_write, [C]);
+// with PADDED_OUT, stored by storeOut: itemStore.wgsl); dscale, dshift (read_write, [C]);
 // params: ActivationParams {n (items), plane (elements), channels, slope, a, b, OUTPUT_LAYOUT_FIELDS}.
 // Dispatch: grid1d(n, WG), one invocation per item; affineParamGrad: one workgroup per channel.
 //   leakyRelu:          out = x > 0 ? x : slope·x                  (relu is slope = 0)
@@ -33,16 +33,6 @@ override REDUCE_WG: u32 = 64;   // power of two
 #endif
 @group(0) @binding(7) var<storage, read_write> dscale: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dshift: array<f32>;
-
-// Stores item i of the result: one store, or with PADDED_OUT (out in a padded layout) each of its elements
-// where outIndexFlat puts it (outputLayout.wgsl).
-fn storeOut(i: u32, v: T) {
-#if PADDED_OUT
-  for (var k = 0u; k < ELEMS; k++) { out[outIndexFlat(ELEMS * i + k)] = element(v, k); }
-#else
-  out[i] = v;
-#endif
-}
 
 // Channel of item i (all ELEMS elements of an item share it: the plane is a multiple of ELEMS).
 fn channelOf(i: u32) -> u32 {

@@ -1,18 +1,20 @@
-// Loss terms: mean squared error and total variation, and their backward.
+// Loss terms: mean squared error and total variation, and their backward, each times a loss weight w (1 unless the
+// fusion pass's lossWeight rewrite folded the graph's scale into it).
 //
 // Layout: a, b, x, out flat f32 (x, out [N, C, H, W] for TV); dL [1]: the upstream gradient of the scalar loss,
 // read on the GPU so an optimizer never has to read it back.
 //   MSE(a, b) = mean((a − b)²) needs no kernel here: loss.ts computes d = a − b (elementwise axpy), Σd² (reduce
-//   dot) and the 1/n scale.
-//   mseBackward:  out = 2·(a − b)·dL / n                                     (params.scale = 2/n)
+//   dot) and the w/n scale.
+//   mseBackward:  out = 2w·(a − b)·dL / n                                    (params.scale = 2w/n)
 //   TV(x) = Σ_{n,c} Σ_{i,j} (x[i+1, j] − x[i, j])² + (x[i, j+1] − x[i, j])², each difference wherever both pixels
 //   exist: the squared total variation of neural-style's TVLoss summed over all channels. (neural-style's Lua
 //   gradient takes both differences only on the (H−1)×(W−1) interior, dropping the last row's horizontal and the
 //   last column's vertical terms; this is the common PyTorch form, checked against torch in test/golden.)
-//   tvTerms:      out[n, c, i, j] = (x[i+1, j] − x[i, j])² [i + 1 < H] + (x[i, j+1] − x[i, j])² [j + 1 < W];
-//                 TV = sum(out) with the reduce kernels.
-//   tvBackward:   out[i, j] = 2·dL·((x[i, j] − x[i−1, j])[i > 0] − (x[i+1, j] − x[i, j])[i + 1 < H]
-//                                  + (x[i, j] − x[i, j−1])[j > 0] − (x[i, j+1] − x[i, j])[j + 1 < W])
+//   tvTerms:      out[n, c, i, j] = w·((x[i+1, j] − x[i, j])² [i + 1 < H] + (x[i, j+1] − x[i, j])² [j + 1 < W]);
+//                 w·TV = sum(out) with the reduce kernels                    (params.scale = w; 1·t = t exactly)
+//   tvBackward:   out[i, j] = 2w·dL·((x[i, j] − x[i−1, j])[i > 0] − (x[i+1, j] − x[i, j])[i + 1 < H]
+//                                   + (x[i, j] − x[i, j−1])[j > 0] − (x[i, j+1] − x[i, j])[j + 1 < W])
+//                                                                            (params.scale = 2w)
 // Bindings: a, b, x, dL (read), out (read_write); params: LossParams {n, height, width, scale}.
 // Dispatch: grid1d(n, WG), one invocation per element.
 
@@ -48,7 +50,7 @@ fn tvTerms(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     let d = x[k + 1u] - v;
     t = fma(d, d, t);
   }
-  out[k] = t;
+  out[k] = params.scale * t;
 }
 
 @compute @workgroup_size(WG)
@@ -64,5 +66,5 @@ fn tvBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   if (i + 1u < params.height) { g -= x[k + W] - v; }
   if (j > 0u) { g += v - x[k - 1u]; }
   if (j + 1u < W) { g -= x[k + 1u] - v; }
-  out[k] = 2.0 * dL[0] * g;
+  out[k] = params.scale * dL[0] * g;
 }

@@ -87,10 +87,10 @@ describe('argument parsing', () => {
   it('names fusion settings by rewrite', () => {
     expect(fusionSetting('all')).toBe(true);
     expect(fusionSetting('none')).toBe(false);
-    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false, normAdd: false, paddedOutput: false });
-    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, gramMse: true, gradAddAct: true, noiseAct: true, normAdd: true, paddedOutput: true });
-    expect(fusionSetting('paddedOutput')).toEqual({ convAct: false, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false, normAdd: false, paddedOutput: true });
-    expect(() => fusionSetting('fuseAll')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, gramMse, gradAddAct, noiseAct, normAdd, paddedOutput\)/);
+    expect(fusionSetting('convAct')).toEqual({ convAct: true, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false, normAdd: false, linearSum: false, lossWeight: false, paddedOutput: false });
+    expect(fusionSetting('no-normAct')).toEqual({ convAct: true, normAct: false, gramMse: true, gradAddAct: true, noiseAct: true, normAdd: true, linearSum: true, lossWeight: true, paddedOutput: true });
+    expect(fusionSetting('paddedOutput')).toEqual({ convAct: false, normAct: false, gramMse: false, gradAddAct: false, noiseAct: false, normAdd: false, linearSum: false, lossWeight: false, paddedOutput: true });
+    expect(() => fusionSetting('fuseAll')).toThrow(/'all', 'none', a rewrite \(convAct, normAct, gramMse, gradAddAct, noiseAct, normAdd, linearSum, lossWeight, paddedOutput\)/);
   });
 });
 

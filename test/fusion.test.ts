@@ -1,10 +1,12 @@
 // The fusion rewrites per model: with fusion on, every conv/instance norm followed by its ReLU runs as one
 // dispatch, every style loss's Gram + MSE chain (forward and backward) as one or two, every accumulated gradient
 // masked by a ReLU as one, every StyleGAN noise injection and its LeakyReLU as one, every residual block's
-// instance norm and sum as one; a run dispatches exactly (unfused − what each rewrite removes) kernels, with every
-// rewrite on and with each alone. The counts are computed from each model's architecture. Outputs are
-// bit-identical (a ReLU in an epilogue is the same max(·, 0); the gradient sum does add's and the mask's
-// arithmetic; the residual sum is add's f32 addition, which commutes) except with gramMse, whose loss sums in another order and scales the gradient once: see below.
+// instance norm and sum as one, every tree of add / scale / axpy steps as one linear combination; a run dispatches
+// exactly (unfused − what each rewrite removes) kernels, with every rewrite on and with each alone. The counts are
+// computed from each model's architecture. Outputs are bit-identical (a ReLU in an epilogue is the same max(·, 0);
+// the gradient sum does add's and the mask's arithmetic; the residual sum is add's f32 addition, which commutes)
+// except with gramMse, whose loss sums in another order and scales the gradient once, and with linearSum where a
+// tree's weights round once instead of twice, and with lossWeight, whose weight joins another factor: see below.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,9 +61,12 @@ const only = (name: FusionName): FusionOptions => ({ ...Object.fromEntries(NAMES
 /** Dispatches each rewrite removes from one run. */
 type Savings = Record<keyof typeof FUSIONS, number>;
 
-/** Outputs with gramMse on: each within `RELATIVE` of its unfused counterpart's largest magnitude. The fused loss
- *  sums (G − T)² in another order and the fused gradient scales D + Dᵀ once instead of twice: a few f32
- *  roundings (≤ 1e-6 relative) in the style terms, carried linearly back through the network. */
+/** Outputs with gramMse, linearSum or lossWeight on, where a model's chains round differently: each within
+ *  `RELATIVE` of its unfused counterpart's largest magnitude. The fused loss sums (G − T)² in another order and the
+ *  fused gradient scales D + Dᵀ once instead of twice; linearSum rounds a scaled leaf after the first term, or a
+ *  scaled inner sum, once instead of twice ((steps + terms)·2⁻²⁴ relative, src/graph/patterns.ts); lossWeight
+ *  rounds w/n or 2w/n once, and weights tv's terms before their sum: a few f32 roundings (≤ 1e-6 relative)
+ *  carried linearly back through the network. */
 const RELATIVE = 1e-5;
 function expectNearly(got: number[][], want: number[][]): void {
   expect(got.length).toBe(want.length);
@@ -71,17 +76,21 @@ function expectNearly(got: number[][], want: number[][]): void {
   });
 }
 
-async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, savings: Savings) {
+/** Runs every step rewrite alone, all of them, and none: each alone removes its `savings`; all together remove
+ *  their sum less `overlap` (dispatches two rewrites both remove, e.g. a loss weight's scale that gramMse folds
+ *  and linearSum would absorb). Outputs equal the unfused ones bit for bit, or nearly where a rewrite named in
+ *  `bounded` is on. */
+async function expectFusion(e: Engine, run: (fusion: FusionOptions) => Promise<Tensor[]>, savings: Savings, { overlap = 0, bounded = [] as (keyof typeof FUSIONS)[] } = {}) {
   const alone = [];
   for (const name of NAMES) alone.push({ name, ...(await measure(e, run, only(name))) });
   const off = await measure(e, run, false);
   const on = await measure(e, run, STEP_REWRITES); // last, so a model's last program is this one
-  const check = (r: typeof on, gramMse: boolean) => (gramMse && savings.gramMse ? expectNearly(r.values, off.values) : expect(r.values).toEqual(off.values));
-  expect(on.dispatches).toBe(off.dispatches - NAMES.reduce((s, n) => s + savings[n], 0));
-  check(on, true);
+  const check = (r: typeof on, names: readonly string[]) => (bounded.some((n) => names.includes(n)) ? expectNearly(r.values, off.values) : expect(r.values).toEqual(off.values));
+  expect(on.dispatches).toBe(off.dispatches - NAMES.reduce((s, n) => s + savings[n], 0) + overlap);
+  check(on, NAMES);
   for (const r of alone) {
     expect(r.dispatches, `${r.name} alone`).toBe(off.dispatches - savings[r.name]);
-    check(r, r.name === 'gramMse');
+    check(r, [r.name]);
   }
   return { on: on.dispatches, off: off.dispatches };
 }
@@ -97,7 +106,7 @@ function gramMseSavings(e: Engine, F: readonly number[]): number {
   return passes + 2 + (subgroup ? 2 : 1);
 }
 
-const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0, normAdd: 0 };
+const NONE: Savings = { convAct: 0, normAct: 0, gramMse: 0, gradAddAct: 0, noiseAct: 0, normAdd: 0, linearSum: 0, lossWeight: 0 };
 
 function image(width: number, height: number, seed: number): RgbaImage {
   return { width, height, data: Uint8ClampedArray.from(uniform(4 * width * height, seed, 0, 255)) };
@@ -142,7 +151,17 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     // Every loss layer but the deepest gets its loss gradient plus the deeper layers' gradient: one accumulation
     // add before its ReLU's backward each.
     const gradAddAct = new Set([...layers.contentLayers, ...layers.styleLayers]).size - 1;
-    const counts = await expectFusion(e, gatys.run, { ...NONE, convAct: convs, gramMse, gradAddAct });
+    // linearSum: the style loss Σ_l scale(loss_l, w) (S − 1 adds, S scales) and the total add(add(content, style),
+    // tv) each become one step (content, style and tv are outputs: leaves of the total).
+    // lossWeight: every loss's weight (S style, C content, tv) leaves its scale for the loss kernel, and so does
+    // the seed scale(1, w) of each loss's backward.
+    // With gramMse on, the style losses' weights are folded into the Gram losses and their backward already: S
+    // forward scales that linearSum and lossWeight would remove too, S seeds that lossWeight would.
+    const [S, C] = [layers.styleLayers.length, layers.contentLayers.length];
+    const linearSum = 2 * S - 2 + 1;
+    const lossWeight = 2 * (S + C + 1);
+    const savings = { ...NONE, convAct: convs, gramMse, gradAddAct, linearSum, lossWeight };
+    const counts = await expectFusion(e, gatys.run, savings, { overlap: 3 * S, bounded: ['gramMse', 'linearSum', 'lossWeight'] });
     expect(gatys.problems.get(JSON.stringify(STEP_REWRITES))!.program.lastRun.dispatches).toBe(counts.on);
     gatys.release();
     vgg.release();
@@ -178,8 +197,15 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const golden = JSON.parse(readFileSync(path.join(root, 'test/golden/gatedgan.json'), 'utf8')) as { residualBlocks: number };
     const label = [0.5, 0, 0.25, 0.25]; // branches 0 and 2 (branch 1 is skipped, 3 is the identity)
     const x = e.tensor([1, 3, 13, 18], uniform(3 * 13 * 18, 8, -1, 1));
-    // Every residual block (a used branch or a decoder block) ends in add(x, IN(conv(…))).
-    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2, normAdd: 2 + golden.residualBlocks });
+    // Every residual block (a used branch or a decoder block) ends in add(x, IN(conv(…))): normAdd. linearSum: the
+    // label-weighted sum of the used terms (a scale and an axpy per further term: here 0.5·b₀ + 0.25·b₂ + 0.25·features)
+    // and each used branch's residual add bᵢ = features + IN(…) (read by the sum alone) in one step. With both on,
+    // normAdd (which runs first) has taken the branches' residual adds, so linearSum removes those fewer.
+    const terms = label.filter((w) => w !== 0).length;
+    const residualAdds = label.slice(0, -1).filter((w) => w !== 0).length;
+    const linearSum = terms + residualAdds - 1;
+    expect(linearSum).toBe(4);
+    await expectFusion(e, async (fusion) => [gen.forward(x, label, { fusion })], { ...NONE, normAct: 3 + 2 + golden.residualBlocks + 2, normAdd: residualAdds + golden.residualBlocks, linearSum }, { overlap: residualAdds, bounded: ['linearSum'] });
     x.release();
     gen.release();
   });
@@ -188,8 +214,11 @@ describe('fusion on and off, per model: dispatch counts and outputs', () => {
     const e = engine();
     const model = await AdaIN.load(e, fixture('adain/vgg_normalised.pth'), fixture('adain/decoder.pth'));
     const [content, s1, s2] = [[17, 20], [16, 16], [24, 12]].map(([h, w], i) => e.tensor([1, 3, h, w], uniform(3 * h * w, 20 + i, 0, 1)));
-    const run = async (fusion: FusionOptions) => [await model.transfer(content, [s1, s2], { weights: [1, 2], alpha: 0.8, fusion })];
-    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8 });
+    const styles = [s1, s2];
+    const run = async (fusion: FusionOptions) => [await model.transfer(content, styles, { weights: [1, 2], alpha: 0.8, fusion })];
+    // linearSum: the style weights' sum (a scale and an axpy per further style) and the α mix with the content (a
+    // scale and an axpy) in one step.
+    await expectFusion(e, run, { ...NONE, convAct: 9 * 3 + 8, linearSum: styles.length + 2 - 1 }, { bounded: ['linearSum'] });
     for (const t of [content, s1, s2]) t.release();
     model.release();
   });
@@ -246,7 +275,7 @@ describe('paddedOutput: producers write straight into the next conv’s padded i
     expect(on.values).toEqual(off.values);
   }
 
-  it.each([32, 45])('Gatys at %i px (forward + backward): each pool into the next conv, each ReLU gradient into its conv’s input gradient', async (size) => {
+  it.each([32, 45])('Gatys at %i px (forward + backward): each pool into the next conv, each ReLU gradient (summed or not) into its conv’s input gradient', async (size) => {
     const e = engine();
     const vgg = await Vgg19.load(e, vggWeights(await loadWeights(fixture('gatys/vgg19_tiny.pth'))), 'relu5_1');
     const used = VGG19_LAYER_NAMES.slice(0, layerIndex('relu5_1') + 1);
@@ -256,11 +285,10 @@ describe('paddedOutput: producers write straight into the next conv’s padded i
     // activation is also read by a loss or a ReLU gradient, so it stays row-major.
     const poolsIntoConvs = used.filter((n, i) => n.startsWith('pool') && used[i + 1]?.startsWith('conv')).length;
     expect([convs, poolsIntoConvs]).toEqual([13, 4]);
-    // …but a ReLU gradient fused with its accumulation add (gradAddAct: one per loss layer but the deepest) is an
-    // activationBackwardSum, which writes row-major only, so its conv keeps the padding pass.
-    const gradAddAct = new Set([...GATYS_LAYERS.contentLayers, ...GATYS_LAYERS.styleLayers]).size - 1;
+    // A ReLU gradient fused with its accumulation add (gradAddAct: one per loss layer but the deepest) is an
+    // activationBackwardSum, which writes the padded layout too.
     const gatys = gatysEvaluations(e, vgg, size);
-    await expectPaddedOutput(e, gatys.run, poolsIntoConvs + convs - gradAddAct);
+    await expectPaddedOutput(e, gatys.run, poolsIntoConvs + convs);
     gatys.release();
     vgg.release();
   });

@@ -1,7 +1,7 @@
 // The graph end to end on a tiny VGG-like net: loss and image gradient (reverse-mode autodiff on our
 // kernels) against a float64 CPU forward and its finite differences; fusion on and off; memory planning.
 import { describe, expect, it } from 'vitest';
-import { Graph, Program, add, conv2d, gram, grad, maxPool2d, mse, relu, scale, totalVariationLoss } from '../src/graph/index.ts';
+import { FUSION_NAMES, Graph, Program, add, conv2d, gram, grad, maxPool2d, mse, relu, scale, totalVariationLoss } from '../src/graph/index.ts';
 import type { Engine } from '../src/runtime/engine.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
 import { useEngine } from './helpers/gpu.ts';
@@ -63,9 +63,10 @@ describe('graph autodiff', () => {
   it('fusion merges conv + relu, computes the same numbers and dispatches fewer kernels', async () => {
     const e = engine();
     const { loss, dx } = build(e);
-    // The epilogue rewrites only (this graph's loss also has a Gram + MSE chain, and paddedOutput would drop padding
-    // passes: test/fusion.test.ts counts those).
-    const fused = new Program([loss, dx], { fusion: { gramMse: false, gradAddAct: false, paddedOutput: false } });
+    // The epilogue rewrites only (this graph's loss also has a Gram + MSE chain, weighted losses and their sum, and
+    // paddedOutput would drop padding passes: test/fusion.test.ts counts those).
+    const epilogues = Object.fromEntries(FUSION_NAMES.map((n) => [n, n === 'convAct' || n === 'normAct']));
+    const fused = new Program([loss, dx], { fusion: epilogues });
     const unfused = new Program([loss, dx], { fusion: false });
     const count = (p: Program, op: string) => p.steps.filter((s) => s.op === op).length;
     expect(count(unfused, 'relu')).toBe(2);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { scale } from '../src/kernels/elementwise.ts';
 import { mseLoss, mseLossBackward, totalVariation, totalVariationBackward } from '../src/kernels/loss.ts';
+import type { Tensor } from '../src/runtime/tensor.ts';
 import { expectClose } from './helpers/compare.ts';
 import { useEngine } from './helpers/gpu.ts';
 import { gradCheck } from './helpers/gradcheck.ts';
@@ -57,6 +59,34 @@ describe.each(SHAPES)('loss [%i, %i, %i, %i]', (N, C, H, W) => {
   });
 });
 
+// Loss weights (folded in by the lossWeight rewrite, src/graph/patterns.ts): each kernel with a weight against
+// float64, and against the unweighted kernel followed by the scale it replaces: tvBackward of dL = w·1 bit for bit
+// (2w is 2·w exactly), mse within 4 roundings, tv within its sum's bound (weighted terms summed).
+describe.each(SHAPES)('weighted losses [%i, %i, %i, %i]', (N, C, H, W) => {
+  const n = N * C * H * W;
+  const a = uniform(n, 41 + n);
+  const b = uniform(n, 42 + n);
+  const w = 0.37;
+  it('mse, tv and their backward with weight w', async () => {
+    const e = engine();
+    const [at, bt] = [e.tensor([N, C, H, W], a), e.tensor([N, C, H, W], b)];
+    const one = e.tensor([1], [1]);
+    const scaled = async (t: Tensor) => (await scale(e, t, w).read())[0];
+    const mse = (await mseLoss(e, at, bt, w).read())[0];
+    expectClose([mse], [w * ref.mse(a, b)], ...SUM_TOL);
+    expectClose([mse], [await scaled(mseLoss(e, at, bt))], 0, 4 * 2 ** -24);
+    const tv = (await totalVariation(e, at, w).read())[0];
+    expectClose([tv], [w * ref.tv(a, N * C, H, W)], ...SUM_TOL);
+    expectClose([tv], [await scaled(totalVariation(e, at))], SUM_TOL[0], 2 * SUM_TOL[1]);
+    const dmse = await mseLossBackward(e, at, bt, one, w).read();
+    expectClose(dmse, ref.mseBackward(a, b, w), ...GRAD_TOL);
+    expectClose(dmse, await mseLossBackward(e, at, bt, scale(e, one, w)).read(), 0, 4 * 2 ** -24);
+    const dtv = await totalVariationBackward(e, at, one, w).read();
+    expectClose(dtv, ref.tvBackward(a, N * C, H, W, w), 1e-6, 1e-5);
+    expect(Array.from(dtv)).toEqual(Array.from(await totalVariationBackward(e, at, scale(e, one, w)).read()));
+  });
+});
+
 describe('loss input validation', () => {
   it('rejects mismatched shapes and a non-scalar dL, naming the op', () => {
     const e = engine();
@@ -65,5 +95,7 @@ describe('loss input validation', () => {
     expect(() => mseLossBackward(e, x, x, e.tensor([2]))).toThrow(/mseLossBackward: dL must hold one value/);
     expect(() => totalVariation(e, e.tensor([3, 3]))).toThrow(/totalVariation: x must be a non-empty \[N, C, H, W\]/);
     expect(() => totalVariationBackward(e, x, e.tensor([1, 2]))).toThrow(/totalVariationBackward: dL must hold one value/);
+    expect(() => mseLoss(e, x, x, Number.NaN)).toThrow(/mseLoss: weight must be finite, got NaN/);
+    expect(() => totalVariation(e, x, Number.POSITIVE_INFINITY)).toThrow(/totalVariation: weight must be finite/);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { leakyRelu, leakyReluBackward, relu, reluBackward } from '../src/kernels/activation.ts';
 import { conv2d, conv2dBackwardInput, conv2dBackwardInputLayout, conv2dInputLayout, samePadding } from '../src/kernels/conv2d.ts';
 import { type PaddedLayout, paddedIndex, paddedStorageShape } from '../src/kernels/geometry.ts';
+import { activationBackwardSum } from '../src/kernels/gradientAdd.ts';
 import { instanceNorm } from '../src/kernels/norm.ts';
 import { avgPool2d, maxPool2d } from '../src/kernels/pool.ts';
 import type { Engine } from '../src/runtime/engine.ts';
@@ -82,6 +83,23 @@ describe('producers writing a padded layout', () => {
       ] as const;
       for (const [t, want] of outs) await expectPadded(t, want, 1e-7, 1e-6);
       for (const t of [x, dy, ...outs.map(([t]) => t)]) t.release();
+    }
+  });
+
+  it('activationBackwardSum (scalar and vec4 items, slope 0 and 0.2): float64, and the row-major result bit for bit', async () => {
+    const e = engine();
+    for (const [[N, C, H, W], layout] of SHAPES) {
+      const shape = [N, C, H, W];
+      const [ys, as, bs] = [17, 18, 19].map((seed) => uniform(sizeOf(shape), seed, -1, 1));
+      const [y, a, b] = [ys, as, bs].map((v) => e.tensor(shape, v));
+      for (const slope of [0, 0.2]) {
+        const padded = activationBackwardSum(e, y, a, b, slope, e.zeros(shape, layout));
+        await expectPadded(padded, actRef.leakyReluBackward(ys, Array.from(as, (v, i) => v + bs[i]), slope), 1e-7, 1e-6);
+        const plain = activationBackwardSum(e, y, a, b, slope);
+        await expectPadded(padded, await plain.read(), 0, 0);
+        for (const t of [padded, plain]) t.release();
+      }
+      for (const t of [y, a, b]) t.release();
     }
   });
 

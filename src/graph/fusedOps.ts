@@ -6,6 +6,7 @@ import { gramMseBackward, gramMseLoss } from '../kernels/gramMse.ts';
 import { noiseInjectionLeakyRelu } from '../kernels/noiseAct.ts';
 import { activationBackwardSum } from '../kernels/gradientAdd.ts';
 import { instanceNorm } from '../kernels/norm.ts';
+import { linearSum } from '../kernels/linearSum.ts';
 import { shapeString } from '../runtime/tensor.ts';
 import type { InstanceNormAttrs } from './ops.ts';
 import type { OpDef } from './registry.ts';
@@ -24,14 +25,16 @@ export const gramMseOp: OpDef<GramMseStepAttrs> = { name: 'gramMse', shape: () =
 export const gramMseBackwardOp: OpDef<GramMseStepAttrs> = { name: 'gramMseBackward', shape: ([F]) => F, run: (e, [F, G, T, dL], a) => gramMseBackward(e, F, G, T, dL, a) };
 
 // activationBackwardSum [y, a, b] {slope} → (a + b)·(y > 0 ? 1 : slope): reluBackward (slope 0) or
-// leakyReluBackward of add(a, b), a gradient accumulated from two paths and masked in one pass.
+// leakyReluBackward of add(a, b), a gradient accumulated from two paths and masked in one pass; like the
+// activations' backward it can write the padded input layout of the conv that reads it (paddedOutput).
 export const activationBackwardSumOp: OpDef<{ slope: number }> = {
   name: 'activationBackwardSum',
   shape: ([y, a, b]) => {
     if (shapeString(y) !== shapeString(a) || shapeString(a) !== shapeString(b)) throw new Error(`shapes differ, ${[y, a, b].map(shapeString).join(' vs ')}`);
     return y;
   },
-  run: (e, [y, a, b], attrs) => activationBackwardSum(e, y, a, b, attrs.slope),
+  run: (e, [y, a, b], attrs, into) => activationBackwardSum(e, y, a, b, attrs.slope, into),
+  writesInto: true,
 };
 
 // noiseInjectionLeakyRelu [x, w, noise] {slope} → leakyRelu(noiseInjection(x, w, noise), slope): StyleGAN's noise
@@ -42,7 +45,6 @@ export const noiseInjectionLeakyReluOp: OpDef<{ slope: number }> = {
   run: (e, [x, w, noise], a) => noiseInjectionLeakyRelu(e, x, w, noise, a.slope),
 };
 
-
 // ---- normAdd
 // instanceNormAdd [x, r, gamma?, beta?] {instanceNorm's attrs} → r + instanceNorm(x, gamma, beta) (the ReLU first
 // where normAct fused one): a residual block's sum in the norm's output pass, stored in any layout (writesInto).
@@ -51,4 +53,17 @@ export const instanceNormAddOp: OpDef<InstanceNormAttrs> = {
   shape: ([x]) => x,
   run: (e, [x, r, gamma, beta], a, into) => instanceNorm(e, x, { gamma, beta, eps: a.eps, unbiased: a.unbiased, relu: a.activation === 'relu', residual: r }, into),
   writesInto: true,
+};
+
+// ---- linearSum
+// linearSum [x0, x1, …] {weights} → Σ weights[k]·xₖ: a tree of add / scale / axpy steps over one shape (sums of
+// losses, weighted branch sums, interpolations) as one kernel pass per LINEAR_SUM_TERMS terms.
+export const linearSumOp: OpDef<{ weights: readonly number[] }> = {
+  name: 'linearSum',
+  shape: (terms, a) => {
+    if (terms.length === 0 || terms.length !== a.weights.length) throw new Error(`${terms.length} terms and ${a.weights.length} weights`);
+    for (const t of terms) if (shapeString(t) !== shapeString(terms[0])) throw new Error(`shapes differ, ${terms.map(shapeString).join(' vs ')}`);
+    return terms[0];
+  },
+  run: (e, terms, a) => linearSum(e, terms, a.weights),
 };

@@ -6,8 +6,9 @@
 // A producer is fused only when the activation is its output's one consumer and that output is not a
 // program output. The activations' gradients read the activation's output (ReLU and leaky ReLU with
 // slope ≥ 0 keep the sign), so training graphs fuse too; a negative slope reads the input and so stays.
-// Pattern rewrites (gramMse, gradAddAct, noiseAct, normAdd: patterns.ts) replace a chain of steps by one fused op;
-// each is reached through the op that anchors its chain (OpDef.patterns), and runs when a step of that op is there.
+// Pattern rewrites (gramMse, gradAddAct, noiseAct, normAdd, linearSum, lossWeight: patterns.ts) replace a chain of
+// steps by one fused op; each is reached through the op that anchors its chain (OpDef.patterns), and runs when a
+// step of that op is there.
 // One more switch names a rewrite of the program's memory plan, not of its steps:
 //   paddedOutput  producer → conv (zero padding)  ⇒  the producer writes into the conv's padded input layout
 //                 and the conv skips its padding pass (program.ts)
@@ -40,6 +41,10 @@ export const FUSIONS = {
   noiseAct: { pattern: true },
   // ---- the residual block's sum into the instance norm's output pass (patterns.ts)
   normAdd: { pattern: true },
+  // ---- sums of same-shape tensors (add / scale / axpy trees) as one linear combination (patterns.ts)
+  linearSum: { pattern: true },
+  // ---- loss weights folded into the loss kernels (patterns.ts)
+  lossWeight: { pattern: true },
 } as const satisfies Record<string, EpilogueRewrite | PatternRewrite>;
 
 const isEpilogue = (r: EpilogueRewrite | PatternRewrite): r is EpilogueRewrite => 'producers' in r;

@@ -14,7 +14,7 @@ import * as norm from '../kernels/norm.ts';
 import * as pool from '../kernels/pool.ts';
 import { type Shape, shapeString } from '../runtime/tensor.ts';
 import type { Graph, Node } from './graph.ts';
-import { fuseGradAddAct, fuseGramMse, fuseNormAdd } from './patterns.ts';
+import { fuseGradAddAct, fuseGramMse, fuseLinearSum, fuseLossWeight, fuseNormAdd } from './patterns.ts';
 import type { OpDef } from './registry.ts';
 
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -40,7 +40,9 @@ const addOp: OpDef = { name: 'add', shape: sameShapes, run: (e, [a, b]) => ew.ad
 export function scale(x: Node, factor: number): Node {
   return x.graph.add(scaleOp, [x], { factor });
 }
-const scaleOp: OpDef<{ factor: number }> = { name: 'scale', shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor) };
+// scale and axpy anchor the linearSum rewrite (patterns.ts), for the add trees too: add alone would carry it onto
+// the fast-style page, whose residual adds are the only sums it builds.
+const scaleOp: OpDef<{ factor: number }> = { name: 'scale', shape: (s) => s[0], run: (e, [x], a) => ew.scale(e, x, a.factor), patterns: { linearSum: fuseLinearSum } };
 
 /** The same values under another shape of the same size (row-major): a view, no copy. */
 export function reshape(x: Node, shape: Shape): Node {
@@ -61,7 +63,7 @@ const reshapeOp: OpDef<{ shape: Shape }> = {
 export function axpy(alpha: number, x: Node, y: Node): Node {
   return x.graph.add(axpyOp, [x, y], { alpha });
 }
-const axpyOp: OpDef<{ alpha: number }> = { name: 'axpy', shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y) };
+const axpyOp: OpDef<{ alpha: number }> = { name: 'axpy', shape: sameShapes, run: (e, [x, y], a) => ew.axpy(e, a.alpha, x, y), patterns: { linearSum: fuseLinearSum } };
 
 /** Σ weights[i]·xs[i], accumulated in order (w₀·x₀, then one axpy per further term): style interpolation
  *  and label-weighted branch sums. Built from scale and axpy nodes, so it needs no rule of its own. */
@@ -470,24 +472,32 @@ export function gramBackward(F: Node, dG: Node, norm: number): Node {
 }
 const gramBackwardOp: OpDef<{ norm: number }> = { name: 'gramBackward', shape: (s) => s[0], run: (e, [F, dG], a) => gramMatrixBackward(e, F, dG, a.norm) };
 
+export interface LossAttrs extends Record<string, unknown> {
+  /** Set by the fusion pass only (lossWeight): the factor of the scale step folded in, on the loss or on its
+   *  backward's upstream gradient. */
+  weight?: number;
+}
+/** The loss ops anchor the lossWeight rewrite (patterns.ts), which sets their weight. */
+const lossWeight = { lossWeight: fuseLossWeight };
+
 /** mean((a − b)²) as [1]. */
 export function mse(a: Node, b: Node): Node {
   return a.graph.add(mseOp, [a, b]);
 }
-const mseOp: OpDef = { name: 'mse', shape: (s) => (sameShapes(s), SCALAR), run: (e, [a, b]) => mseLoss(e, a, b) };
+const mseOp: OpDef<LossAttrs> = { name: 'mse', shape: (s) => (sameShapes(s), SCALAR), run: (e, [a, b], w) => mseLoss(e, a, b, w.weight), patterns: lossWeight };
 
 export function mseBackward(a: Node, b: Node, dL: Node): Node {
   return a.graph.add(mseBackwardOp, [a, b, dL]);
 }
-const mseBackwardOp: OpDef = { name: 'mseBackward', shape: (s) => s[0], run: (e, [a, b, dL]) => mseLossBackward(e, a, b, dL) };
+const mseBackwardOp: OpDef<LossAttrs> = { name: 'mseBackward', shape: (s) => s[0], run: (e, [a, b, dL], w) => mseLossBackward(e, a, b, dL, w.weight), patterns: lossWeight };
 
 /** Σ squared differences of vertical and horizontal neighbours, over all channels, as [1]. */
 export function totalVariationLoss(x: Node): Node {
   return x.graph.add(tvOp, [x]);
 }
-const tvOp: OpDef = { name: 'tv', shape: () => SCALAR, run: (e, [x]) => totalVariation(e, x) };
+const tvOp: OpDef<LossAttrs> = { name: 'tv', shape: () => SCALAR, run: (e, [x], w) => totalVariation(e, x, w.weight), patterns: lossWeight };
 
 export function totalVariationLossBackward(x: Node, dL: Node): Node {
   return x.graph.add(tvBackwardOp, [x, dL]);
 }
-const tvBackwardOp: OpDef = { name: 'tvBackward', shape: (s) => s[0], run: (e, [x, dL]) => totalVariationBackward(e, x, dL) };
+const tvBackwardOp: OpDef<LossAttrs> = { name: 'tvBackward', shape: (s) => s[0], run: (e, [x, dL], w) => totalVariationBackward(e, x, dL, w.weight), patterns: lossWeight };

@@ -1,16 +1,20 @@
-// The pattern rewrites of the fusion pass (fusion.ts): each replaces a chain of steps by one op of fusedOps.ts.
+// The pattern rewrites of the fusion pass (fusion.ts): each replaces a chain of steps by one op of fusedOps.ts, or
+// (lossWeight) by the chain's loss op with the chain's factor as its weight.
 //   gramMse     scale(mse(gram(F), T), w)            ⇒  gramMse(G, T): one loss kernel, no G − T stored
 //               gramBackward(F, mseBackward(G, T, scale(dL, w)))  ⇒  gramMseBackward(F, G, T, dL)
 //   gradAddAct  reluBackward | leakyReluBackward(y, add(a, b))   ⇒  activationBackwardSum(y, a, b)
 //   noiseAct    leakyRelu(noiseInjection(x, w, noise))            ⇒  noiseInjectionLeakyRelu(x, w, noise)
 //   normAdd     add(r, instanceNorm(x, γ, β)) in either order      ⇒  instanceNormAdd(x, r, γ, β)
+//   linearSum   a tree of add / scale / axpy steps over one shape  ⇒  linearSum(x0, x1, …) = Σ wₖ·xₖ
+//   lossWeight  scale(mse | tv(…), w)                  ⇒  mse | tv(…) with weight w
+//               mseBackward | tvBackward(…, scale(dL, w))  ⇒  mseBackward | tvBackward(…, dL) with weight w
 // Each fused step takes the place of the chain's last step (its inputs are all computed by then) and keeps its
 // node, so every consumer still finds it; the chain's inner values must have no other consumer and not be
 // program outputs. A rewrite is reached through the op that anchors its chain (OpDef.patterns: gram,
-// reluBackward / leakyReluBackward, noiseInjection, instanceNorm), so a page whose models build no such op carries
-// neither the rewrite nor its fused kernels.
+// reluBackward / leakyReluBackward, noiseInjection, instanceNorm, scale / axpy, the losses and their backward), so
+// a page whose models build no such op carries neither the rewrite nor its fused kernels.
 import type { Attrs, Node } from './graph.ts';
-import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, instanceNormAddOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
+import { activationBackwardSumOp, gramMseBackwardOp, gramMseOp, instanceNormAddOp, linearSumOp, noiseInjectionLeakyReluOp } from './fusedOps.ts';
 import { type OpDef, useOp } from './registry.ts';
 import type { Step } from './program.ts';
 
@@ -120,6 +124,86 @@ export function fuseNormAdd(steps: readonly Step[], outputs: readonly Node[]): S
     const [x, ...affine] = norm.inputs;
     removed.add(norm);
     replaced.set(s, { node: s.node, op: fusedOp(instanceNormAddOp), inputs: [x, s.inputs[1 - k], ...affine], attrs: norm.attrs });
+  }
+  return rewritten(steps, replaced, removed);
+}
+
+/** The steps a linearSum tree is made of. */
+const SUM_STEPS = new Set(['add', 'scale', 'axpy']);
+
+/** linearSum: each tree of add / scale / axpy steps (two or more; the inner ones read by the next step alone and
+ *  not program outputs) becomes one linearSum step over its leaves, each leaf weighted by the product of the
+ *  factors on its path. The leaves keep evaluation order with the inner operand first (add(a, b): a, b;
+ *  axpy(α, x, y): y, x), so a left-nested chain — the loss sums of add(add(a, b), c), and weightedSum's
+ *  axpy(w₂, x₂, axpy(w₁, x₁, scale(x₀, w₀))) — gives the unfused bits: w₀·x₀ rounds like scale, each further
+ *  term is one fma like axpy (a weight of 1 makes it add's sum). A tree whose scale multiplies an inner sum, or
+ *  whose scaled leaf comes after the first, rounds differently: within (steps + terms)·2⁻²⁴·Σ|wₖ·xₖ| of it. */
+export function fuseLinearSum(steps: readonly Step[], outputs: readonly Node[]): Step[] {
+  const u = uses(steps, outputs);
+  const replaced = new Map<Step, Step>();
+  const removed = new Set<Step>();
+  /** The step producing n when it is an inner step of a tree whose next step is `into`. */
+  const inner = (n: Node, into: Step) => {
+    const p = u.producer(n);
+    return p && SUM_STEPS.has(p.op) && u.soleConsumer(n) === into ? p : undefined;
+  };
+  for (const root of steps) {
+    if (!SUM_STEPS.has(root.op) || (u.soleConsumer(root.node) && SUM_STEPS.has(u.soleConsumer(root.node)!.op))) continue;
+    const terms: Node[] = [];
+    const weights: number[] = [];
+    const treeSteps: Step[] = [];
+    const visit = (s: Step, weight: number) => {
+      treeSteps.push(s);
+      const [x, y] = s.inputs;
+      const operands: [Node, number][] =
+        s.op === 'scale' ? [[x, weight * (s.attrs.factor as number)]] : s.op === 'axpy' ? [[y, weight], [x, weight * (s.attrs.alpha as number)]] : [[x, weight], [y, weight]];
+      const ordered = [...operands.filter(([n]) => inner(n, s)), ...operands.filter(([n]) => !inner(n, s))];
+      for (const [n, w] of ordered) {
+        const p = inner(n, s);
+        if (p) {
+          visit(p, w);
+        } else {
+          terms.push(n);
+          weights.push(w);
+        }
+      }
+    };
+    visit(root, 1);
+    if (treeSteps.length < 2) continue;
+    for (const s of treeSteps) if (s !== root) removed.add(s);
+    replaced.set(root, { node: root.node, op: fusedOp(linearSumOp), inputs: terms, attrs: { weights } });
+  }
+  return rewritten(steps, replaced, removed);
+}
+
+/** The loss ops whose kernels take a weight (LossAttrs), and their backward ops (the upstream gradient last). */
+const WEIGHTED_LOSSES = new Set(['mse', 'tv']);
+const WEIGHTED_LOSS_BACKWARDS = new Set(['mseBackward', 'tvBackward']);
+
+/** lossWeight: a loss weight's scale after an mse or tv loss, and the scale of the upstream gradient its backward
+ *  reads, move into the loss kernels (the 1/n of mse's mean, the terms of tv, the factor of either backward) where
+ *  the scaled value is the scale's sole reader. tvBackward of a seed scaled by w keeps its bits (its factor 2w is
+ *  2·w exactly); the others round w·(1/n) or w·Σ differently: within 4·2⁻²⁴ relative, and tv's sum of
+ *  non-negative terms within its own summation bound. */
+export function fuseLossWeight(steps: readonly Step[], outputs: readonly Node[]): Step[] {
+  const u = uses(steps, outputs);
+  const replaced = new Map<Step, Step>();
+  const removed = new Set<Step>();
+  const weightOf = (s: Step) => (s.attrs.weight as number | undefined) ?? 1;
+  for (const s of steps) {
+    if (s.op === 'scale') {
+      const loss = u.producer(s.inputs[0]);
+      if (!loss || !WEIGHTED_LOSSES.has(loss.op) || u.soleConsumer(loss.node) !== s) continue;
+      removed.add(loss);
+      replaced.set(s, { node: s.node, op: loss.op, inputs: loss.inputs, attrs: { ...loss.attrs, weight: weightOf(loss) * (s.attrs.factor as number) } });
+    } else if (WEIGHTED_LOSS_BACKWARDS.has(s.op)) {
+      const dL = s.inputs[s.inputs.length - 1];
+      const seed = u.producer(dL);
+      // (A seed scale already folded into its loss above now computes that loss's value: it stays.)
+      if (seed?.op !== 'scale' || u.soleConsumer(dL) !== s || replaced.has(seed)) continue;
+      removed.add(seed);
+      replaced.set(s, { node: s.node, op: s.op, inputs: [...s.inputs.slice(0, -1), seed.inputs[0]], attrs: { ...s.attrs, weight: weightOf(s) * (seed.attrs.factor as number) } });
+    }
   }
   return rewritten(steps, replaced, removed);
 }

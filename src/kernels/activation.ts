@@ -5,6 +5,7 @@ import { type Tensor, shapeString } from '../runtime/tensor.ts';
 import { type UniformValues, uniformStruct } from '../runtime/uniforms.ts';
 import source from '../../shaders/activation.wgsl?raw';
 import itemsWgsl from '../../shaders/items.wgsl?raw';
+import itemStoreWgsl from '../../shaders/itemStore.wgsl?raw';
 import outputLayoutWgsl from '../../shaders/outputLayout.wgsl?raw';
 import { OUTPUT_LAYOUT_FIELDS, outputLayoutUniforms, outputTensor } from './layout.ts';
 
@@ -19,7 +20,7 @@ export const ActivationParams = uniformStruct('ActivationParams', {
   b: 'f32',
   ...OUTPUT_LAYOUT_FIELDS,
 });
-const module = shaderModule('activation', source, [ActivationParams], [itemsWgsl, outputLayoutWgsl]);
+const module = shaderModule('activation', source, [ActivationParams], [itemsWgsl, outputLayoutWgsl, itemStoreWgsl]);
 const constants = { WG };
 const uniforms = ActivationParams;
 const defines = { VEC4: false, PADDED_OUT: false };
