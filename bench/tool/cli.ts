@@ -27,8 +27,7 @@
 // see bench/FUSION.md ("Chromium on lavapipe") for the flags tried to put it on the system Vulkan driver.
 import { readFileSync } from 'node:fs';
 import { type ToolCommand, parseToolArgs } from './args.ts';
-import { inChromium, inNode, outputPaths, writeOutputs } from './hosts.ts';
-import { modelReportHtml } from './model.ts';
+import { outputPaths, writeOutputs } from './outputs.ts';
 import type { PageConfig } from './page.ts';
 import { compareRuns, formatComparison, formatResultTable, htmlReport } from './report.ts';
 import type { RunResult } from './run.ts';
@@ -39,16 +38,17 @@ async function main(cmd: ToolCommand, command: string): Promise<void> {
     console.log(formatComparison(compareRuns(read(cmd.before), read(cmd.after))));
     return;
   }
+  const paths = cmd.mode === 'model' ? outputPaths(cmd.out, `model-${cmd.model}-${cmd.size}-${cmd.host}`) : outputPaths(cmd.out, `bench-${cmd.host}`);
+  // Loaded once the arguments and --out have passed: they bring the browser driver, Vite and Dawn.
+  const [{ inChromium, inNode }, { modelReportHtml }] = await Promise.all([import('./hosts.ts'), import('./model.ts')]);
   const run = <C extends PageConfig>(config: C) => (cmd.host === 'node' ? inNode(config) : inChromium(config));
   if (cmd.mode === 'model') {
-    const paths = outputPaths(cmd.out, `model-${cmd.model}-${cmd.size}-${cmd.host}`);
     const { model, size, fusions, iterations, stylegan } = cmd;
     const result = await run({ mode: 'model', work: { model, size, fusions, iterations, stylegan }, profile: cmd.profile });
     console.log(`\n${result.host} — ${result.adapter}; ${result.timestamps}`);
     await writeOutputs(paths, result, command, modelReportHtml(result, command));
     return;
   }
-  const paths = outputPaths(cmd.out, `bench-${cmd.host}`);
   const result = await run({ mode: 'kernels', cases: cmd.cases, settings: cmd.settings, profile: cmd.profile, tfjs: cmd.tfjs });
   console.log(`\n${result.host} — ${result.adapter}; ${result.timestamps}\n`);
   console.log(formatResultTable(result));

@@ -1,8 +1,7 @@
-// The benchmark tool's Node side: where a run measures — the tool's page in headless Chromium (served by a Vite
-// server on localhost, log lines forwarded to the terminal) or Node on Dawn (--node), the same measuring code in
-// both (run.ts for kernel cases, model.ts for a model) — and the files it writes, never over existing ones.
+// The benchmark tool's hosts: the tool's page in headless Chromium (served by a Vite server on localhost, log
+// lines forwarded to the terminal) or Node on Dawn (--node), the same measuring code in both (run.ts for kernel
+// cases, model.ts for a model). The files a run writes are outputs.ts'.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { createServer } from 'vite';
@@ -86,21 +85,4 @@ export async function inNode<C extends PageConfig>(config: C): Promise<ResultOf<
   let tf: Tfjs | undefined;
   if (config.tfjs) tf = await tfjsOnDawn(e.ctx.gpu);
   return (await runCases(e, config.cases, config.settings, 'node-dawn', tf)) as ResultOf<C>;
-}
-
-/** PATH.json and PATH.html (default bench/results/STEM-DATE), refusing before any work if either exists. */
-export function outputPaths(out: string | undefined, stem: string): { json: string; html: string } {
-  const base = (out ?? path.join(ROOT, 'bench/results', `${stem}-${new Date().toISOString().replace(/[:.]/g, '-')}`)).replace(/\.(json|html)$/, '');
-  const paths = { json: `${base}.json`, html: `${base}.html` };
-  for (const p of Object.values(paths)) if (existsSync(p)) throw new Error(`${p} exists; give another --out (runs never overwrite results)`);
-  return paths;
-}
-
-/** Writes the result (with the date and command) as JSON and its HTML page; 'wx' fails rather than overwrite a
- *  file that appeared during the run. */
-export async function writeOutputs(paths: { json: string; html: string }, result: object, command: string, html: string): Promise<void> {
-  await mkdir(path.dirname(paths.json), { recursive: true });
-  await writeFile(paths.json, JSON.stringify({ date: new Date().toISOString(), command, ...result }, null, 2), { flag: 'wx' });
-  await writeFile(paths.html, html, { flag: 'wx' });
-  console.log(`\nwrote ${paths.json} and ${paths.html}`);
 }
