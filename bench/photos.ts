@@ -24,7 +24,9 @@ export async function squareImage(e: Engine, img: RgbaImage, size: number): Prom
 }
 
 /** FNV-1a (32 bits) of an image's RGBA bytes, as 8 hex digits: printed beside a run so two hosts can show
- *  they fed the same pixels. */
+ *  they fed the same pixels. The decoded photos are the same bytes; the GPU resize may round differently by an
+ *  ulp on two adapters, which flips a byte where a value lands on an exact half: lavapipe and SwiftShader agree
+ *  on every square up to 256² here, but not on the content photo enlarged to 512² (451×300 → 512×512). */
 export function pixelDigest(img: RgbaImage): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < img.data.length; i++) h = Math.imul(h ^ img.data[i], 0x01000193);

@@ -12,9 +12,11 @@
 #   the L-BFGS two-loop fusion: one direction with a history of 100 pairs of 3·S² floats, fused and unfused:
 #     node --import ./src/node/register.js bench/fusion/lbfgs-direction.ts --size S --history 100 --rounds N --out DIR/lbfgs-S.json
 # Per size, Chromium (SwiftShader; the same measuring code in the tool's page, without --node), files named
-# *-chromium-S: the same Gatys, fast style and tiny StyleGAN runs, except Gatys at 512² with all and none
-# only: one Gatys evaluation took about 100 s at 256² in SwiftShader on the loaded 2-core machine (15 s on
-# lavapipe), so about 4× that at 512², and each setting costs N + 1 of them.
+# *-chromium-S: the same Gatys, fast style and tiny StyleGAN runs, except at 512² Gatys and fast style with all
+# and none only. Measured on the loaded 2-core machine (load 7–8), one round after a warm-up: a Gatys evaluation
+# at 256² took 51 s (all) and 63 s (none) in SwiftShader, its warm-up 105 and 91 s, the whole run 5.5 min
+# (lavapipe, idle: 3.5 s); a fast-style forward at 256² 9–11 s. So with 3 rounds Gatys at 256² (7 settings)
+# takes about half an hour there, and about as long at 512² with 2 settings.
 # Chromium, kernel cases (the fused kernels have no kernel-mode case):
 #   npm run bench:kernels -- --case conv2d:cin=64,h=64 --case conv2d:cin=3,cout=32,h=128,k=9 --case gram:c=256,h=64 --out DIR/kernels-chromium
 set -euo pipefail
@@ -48,9 +50,9 @@ for s in ${sizes//,/ }; do
     model stylegan "stylegan-full-nonoise-$s" --node --size "$s" --widths full --noise zeros --fusion all,none
   fi
   if [ $chromium = 1 ]; then
-    gatys_settings=$settings; [ "$s" -ge 512 ] && gatys_settings=all,none
-    model gatys "gatys-chromium-$s" --size "$s" --fusion $gatys_settings
-    model fast-style "fast-style-chromium-$s" --size "$s" --fusion $settings
+    chromium_settings=$settings; [ "$s" -ge 512 ] && chromium_settings=all,none
+    model gatys "gatys-chromium-$s" --size "$s" --fusion $chromium_settings
+    model fast-style "fast-style-chromium-$s" --size "$s" --fusion $chromium_settings
     model stylegan "stylegan-tiny-chromium-$s" --size "$s" --fusion all,none,noiseAct
   fi
   history=100; [ $smoke = 1 ] && history=4
