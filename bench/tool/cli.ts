@@ -9,8 +9,8 @@
 // Both measuring modes run in headless Chromium (the tool's page, bench/tool/browser/, from a Vite server on
 // localhost) unless --node (Dawn in Node); the same code measures in both hosts (bench/tool/run.ts for cases,
 // bench/tool/model.ts for a model), and bench/tool/hosts.ts drives the host. Each writes PATH.json and PATH.html
-// (default bench/results/bench-HOST-DATE or model-MODEL-SIZE-HOST-DATE) and refuses to overwrite either,
-// before any work starts.
+// (default bench/results/bench-HOST-DATE or model-MODEL-SIZE-HOST-DATE; bench/tool/outputs.ts) and refuses to
+// overwrite either, before any work starts.
 //
 // Cases: op:key=value,… with op conv2d | conv2d-dx (n, cin, cout = cin, h, w = h, k = 3, s = 1, p = (k−1)/2)
 // or gram (n, c, h, w = h); a JSON file holds { "cases": [{ "op": "conv2d", "cin": 64, "h": 128 }], "impl"?: […], "tiles"?: "8x2" }.

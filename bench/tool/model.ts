@@ -1,6 +1,7 @@
 // The benchmark tool's --model mode, measuring side: one model's unit of work under each fusion setting, side by
 // side — dispatches, bytes bound, GPU and wall time. The same code runs in Node (Dawn) and in the Chromium page;
-// the host gives the engine and the photo decoder, and writes the files (bench/tool/hosts.ts).
+// the host gives the engine and the photo decoder (bench/tool/hosts.ts, the page), the command line writes the
+// files (bench/tool/outputs.ts).
 // Gatys: one evaluation of the L-BFGS objective (VGG19 to relu5_1 forward and backward, content, style and TV
 // losses: the work of an iteration); fast-style: one forward pass; stylegan: one image from the StyledGenerator
 // (mapping and synthesis; --widths tiny (default) or upstream's full widths, --noise random (default, as
@@ -8,7 +9,10 @@
 // squared on the GPU (bench/photos.ts).
 //
 // "Bytes bound" is, per dispatch, the sizes of the storage buffers it binds, summed: what the dispatch would
-// move if it read (or wrote) each binding once — a fusion that drops a pass drops its bindings.
+// move if it read (or wrote) each binding once — a fusion that drops a pass drops its bindings. The padded
+// inputs of the subgroup convolutions are sized by the adapter's subgroup lanes (8 on lavapipe, 4 on
+// SwiftShader), so two adapters may differ by one amount in every setting; the dispatches do not, nor (in every
+// run compared so far) what a rewrite saves.
 import { enabledFusions, type FusionOptions } from '../../src/graph/fusion.ts';
 import { type RgbaImage, imageToPlanes } from '../../src/image/io.ts';
 import { FastStyleNet } from '../../src/models/fastStyle.ts';
