@@ -19,8 +19,9 @@ import { runCases } from './run.ts';
  *  traffic). Extra ones from STYLEGPU_CHROMIUM_FLAGS (space-separated) are appended, for trying backends. */
 export const CHROMIUM_FLAGS = [...CHROMIUM_ARGS, ...(process.env.STYLEGPU_CHROMIUM_FLAGS?.split(' ').filter(Boolean) ?? [])];
 
-/** How long one DevTools call may take. The page awaits the GPU between dispatches, so a poll is answered within
- *  one dispatch even in a run of many minutes; this only bounds a page stuck in one long call. */
+/** How long one DevTools call may take. The page's JavaScript awaits the GPU, so a poll is answered between its
+ *  steps even in a run of many minutes (a Gatys warm-up at 512² took 8.5 min in SwiftShader); this only bounds a
+ *  page stuck in one long step. */
 const PROTOCOL_TIMEOUT_MS = 10 * 60_000;
 
 /** Headless Chromium with the tool's page served from a Vite server: `run` opens the page on a config (a fresh
@@ -60,7 +61,8 @@ export async function openChromium(log: (line: string) => void = console.log): P
         if (out!.error !== undefined) throw new Error(`benchmark page failed: ${out!.error}`);
         return { ...(out!.result as ResultOf<typeof config>), host };
       } finally {
-        await page.close();
+        // A crashed page may not close cleanly; the error that matters is the run's.
+        await page.close().catch(() => {});
       }
     },
     async close() {
