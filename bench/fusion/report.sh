@@ -13,10 +13,10 @@
 #     node --import ./src/node/register.js bench/fusion/lbfgs-direction.ts --size S --history 100 --rounds N --out DIR/lbfgs-S.json
 # Per size, Chromium (SwiftShader; the same measuring code in the tool's page, without --node), files named
 # *-chromium-S: the same Gatys, fast style and tiny StyleGAN runs, except at 512² Gatys and fast style with all
-# and none only. Measured on the loaded 2-core machine (load 7–8), one round after a warm-up: a Gatys evaluation
-# at 256² took 51 s (all) and 63 s (none) in SwiftShader, its warm-up 105 and 91 s, the whole run 5.5 min
-# (lavapipe, idle: 3.5 s); a fast-style forward at 256² 9–11 s. So with 3 rounds Gatys at 256² (7 settings)
-# takes about half an hour there, and about as long at 512² with 2 settings.
+# and none only. Measured on the loaded 2-core machine (load 7–11), one round after a warm-up: a Gatys evaluation
+# in SwiftShader took 51 s (all) and 63 s (none) at 256², warm-ups 105 and 91 s, the whole run 5.5 min
+# (lavapipe, idle: 3.5 s); at 512² 241 s (all), its warm-up 8.5 min; a fast-style forward at 256² 9–11 s. So
+# with 3 rounds Gatys takes about half an hour there at 256² (7 settings) and 40–45 min at 512² (2 settings).
 # Chromium, kernel cases (the fused kernels have no kernel-mode case):
 #   npm run bench:kernels -- --case conv2d:cin=64,h=64 --case conv2d:cin=3,cout=32,h=128,k=9 --case gram:c=256,h=64 --out DIR/kernels-chromium
 set -euo pipefail
