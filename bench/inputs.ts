@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RgbaImage, imageToPlanes, planesToImage } from '../src/image/io.ts';
-import { resizeBilinear } from '../src/kernels/resample.ts';
+import type { RgbaImage } from '../src/image/io.ts';
 import { readImageFile } from '../src/node/files.ts';
 import type { Engine } from '../src/runtime/engine.ts';
+import { squareImage } from './photos.ts';
+
+export { CONTENT_IMAGE, STYLE_IMAGE } from './photos.ts';
 
 /** The repository root: the nearest folder above this module that holds examples/ — bench/ for the sources,
  *  .device/bench/ for the bundled copy that bench/device/pack.sh makes. */
@@ -19,26 +21,15 @@ export const ROOT = (() => {
   }
 })();
 
-/** Photo-like default inputs: a photograph as content, a painting as style (examples/LICENSES.md). */
-export const CONTENT_IMAGE = 'examples/content/chelsea.png';
-export const STYLE_IMAGE = 'examples/style/starry_night.png';
-
 /** Cores a CPU baseline may use: every core this process may run on. */
 export const CORES = availableParallelism();
 
 /** One line naming the CPU, for baseline figures. */
 export const cpuDescription = () => `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${CORES} cores`;
 
-/** An image file (relative to the repository root) resized on the GPU to size×size, as RGBA. The aspect ratio
- *  is not kept: the benchmarks time square work, and both sides of a comparison get these same pixels. */
+/** An image file (relative to the repository root), read with sharp and squared on the GPU (bench/photos.ts). */
 export async function loadSquare(e: Engine, file: string, size: number): Promise<RgbaImage> {
-  const img = await readImageFile(path.resolve(ROOT, file));
-  const planes = e.tensor([1, 3, img.height, img.width], imageToPlanes(img, 1));
-  const resized = img.height === size && img.width === size ? planes : resizeBilinear(e, planes, size, size);
-  const data = await resized.read();
-  if (resized !== planes) resized.release();
-  planes.release();
-  return planesToImage(data, size, size, 1);
+  return squareImage(e, await readImageFile(path.resolve(ROOT, file)), size);
 }
 
 /** Packed RGB bytes (row-major, 3 per pixel) of an RGBA image: what the Python baselines read. */

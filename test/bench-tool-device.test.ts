@@ -2,10 +2,10 @@
 // from the planner's tables and one end-to-end run of a tiny case with no tfjs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCase } from '../bench/tool/cases.ts';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runModel } from '../bench/tool/model.ts';
+import { ROOT } from '../bench/inputs.ts';
+import { measureModel } from '../bench/tool/model.ts';
+import { readImageFile } from '../src/node/files.ts';
 import { runCases, variantsOf } from '../bench/tool/run.ts';
 import { correlationKernels } from '../src/kernels/conv2d.ts';
 import { Engine } from '../src/runtime/engine.ts';
@@ -44,20 +44,19 @@ describe('benchmark tool on the adapter', () => {
     expect(logged[0]).toMatch(/^adapter: /);
   });
 
-  it('runs the StyleGAN model mode: every block fuses conv2 + LeakyReLU without noise, rows in the JSON and the page', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'stylegpu-model-'));
+  it('measures the StyleGAN model mode: every block fuses conv2 + LeakyReLU without noise, a row per setting', async () => {
     const size = 16;
-    const cmd = { model: 'stylegan' as const, size, fusions: ['all', 'none', 'convAct'], iterations: 1, out: path.join(dir, 'sg'), stylegan: { widths: 'tiny' as const, noise: 'zeros' as const } };
-    const rows = await runModel(cmd, 'test', e);
+    const work = { model: 'stylegan' as const, size, fusions: ['all', 'none', 'convAct'], iterations: 1, stylegan: { widths: 'tiny' as const, noise: 'zeros' as const } };
+    const logged: string[] = [];
+    const result = await measureModel(e, work, (f) => readImageFile(path.resolve(ROOT, f)), 'node-dawn', (l) => logged.push(l));
+    const { rows } = result;
     const blocks = Math.log2(size / 4) + 1;
     expect(rows.map((r) => r.fusion)).toEqual(['all', 'none', 'convAct']);
     expect(rows[1].dispatches - rows[0].dispatches).toBe(blocks);
     expect(rows[2].dispatches).toBe(rows[0].dispatches);
     expect(rows[1].bytesBound).toBeGreaterThan(rows[0].bytesBound);
-    const saved = JSON.parse(readFileSync(path.join(dir, 'sg.json'), 'utf8'));
-    expect(saved.rows.map((r: { dispatches: number }) => r.dispatches)).toEqual(rows.map((r) => r.dispatches));
-    expect(saved.what).toMatch(/StyleGAN generator, one 16² image .* tiny .*noise zero/);
-    expect(readFileSync(path.join(dir, 'sg.html'), 'utf8').match(/<rect class="bar"/g)).toHaveLength(9);
-    await expect(runModel(cmd, 'test', e)).rejects.toThrow(/exists; give another --out/);
+    expect(result).toMatchObject({ host: 'node-dawn', model: 'stylegan', size, inputs: 'no input images' });
+    expect(result.what).toMatch(/StyleGAN generator, one 16² image .* tiny .*noise zero/);
+    expect(logged.filter((l) => /^  (warm-up|round 1\/1): all .*; none .*; convAct /.test(l))).toHaveLength(2);
   });
 });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { casesFromJson, parseTiles, parseToolArgs } from '../bench/tool/args.ts';
 import { type BenchCase, caseName, convOutput, makeCase, parseCase, work } from '../bench/tool/cases.ts';
-import { type ModelRow, fusionSetting, modelReportHtml } from '../bench/tool/model.ts';
+import { fusionSetting } from '../bench/tool/fusions.ts';
+import { type ModelRow, modelReportHtml } from '../bench/tool/model.ts';
 import { compareRuns, formatComparison, formatResultTable, htmlReport } from '../bench/tool/report.ts';
 import { type CaseResult, type RunResult, caseResult, repeat, stats } from '../bench/tool/run.ts';
 
@@ -66,7 +67,8 @@ describe('argument parsing', () => {
 
   it('parses compare and model modes', () => {
     expect(parseToolArgs(['--compare', 'a.json', 'b.json'], noFile)).toEqual({ mode: 'compare', before: 'a.json', after: 'b.json' });
-    expect(parseToolArgs(['--model', 'gatys', '--size', '128', '--fusion', 'all,none,convAct'], noFile)).toMatchObject({ mode: 'model', model: 'gatys', size: 128, fusions: ['all', 'none', 'convAct'], iterations: 3 });
+    expect(parseToolArgs(['--model', 'gatys', '--size', '128', '--fusion', 'all,none,convAct'], noFile)).toMatchObject({ mode: 'model', host: 'chromium', model: 'gatys', size: 128, fusions: ['all', 'none', 'convAct'], iterations: 3 });
+    expect(parseToolArgs(['--model', 'fast-style', '--node'], noFile)).toMatchObject({ mode: 'model', host: 'node', model: 'fast-style' });
     expect(parseToolArgs(['--model', 'stylegan', '--size', '64'], noFile)).toMatchObject({ model: 'stylegan', size: 64, stylegan: { widths: 'tiny', noise: 'random' } });
     expect(parseToolArgs(['--model', 'stylegan', '--widths', 'full', '--noise', 'zeros'], noFile)).toMatchObject({ size: 256, stylegan: { widths: 'full', noise: 'zeros' } });
   });
@@ -77,6 +79,7 @@ describe('argument parsing', () => {
     expect(() => parseToolArgs(['--case', 'conv2d:cin=8,h=8', '--profile', 'tpu'], noFile)).toThrow(/--profile: cpu or gpu/);
     expect(() => parseToolArgs(['--compare', 'a.json'], noFile)).toThrow(/two result files/);
     expect(() => parseToolArgs(['--model', 'vgg'], noFile)).toThrow(/--model: one of gatys/);
+    expect(() => parseToolArgs(['--model', 'gatys', '--fusion', 'all,fuseAll'], noFile)).toThrow(/--fusion: 'all', 'none', .* got 'fuseAll'/);
     expect(() => parseToolArgs(['--model', 'stylegan', '--size', '96'], noFile)).toThrow(/--size: StyleGAN makes power-of-two images, got 96/);
     expect(() => parseToolArgs(['--model', 'stylegan', '--widths', 'huge'], noFile)).toThrow(/--widths: tiny or full expected, got 'huge'/);
     expect(() => parseToolArgs(['--model', 'stylegan', '--noise', 'some'], noFile)).toThrow(/--noise: random or zeros expected/);
@@ -191,11 +194,13 @@ describe('reports', () => {
 describe('model report', () => {
   it('draws one bar per fusion setting for time, dispatches and bytes', () => {
     const row = (fusion: string, rewrites: string[], dispatches: number, ms: number): ModelRow => ({ fusion, rewrites, dispatches, bytesBound: dispatches * 2 ** 20, reps: 3, wallMs: { median: ms + 1, min: ms, max: ms + 2 }, gpuMs: { median: ms, min: ms - 1, max: ms + 1 } });
-    const html = modelReportHtml({ command: 'npm run bench:kernels -- --model fast-style', what: 'fast style <test>', adapter: 'made-up', rows: [row('all', ['convAct', 'normAct'], 67, 100), row('none', [], 77, 120)] });
+    const result = { host: 'chromium 1.0', adapter: 'made-up', timestamps: 'GPU time from timestamp queries', what: 'fast style <test>', inputs: '16² inputs: a.png 0123abcd', rows: [row('all', ['convAct', 'normAct'], 67, 100), row('none', [], 77, 120)] };
+    const html = modelReportHtml(result, 'npm run bench:kernels -- --model fast-style');
     expect(html.match(/<rect class="bar"/g)).toHaveLength(6);
     expect(html).toContain('GPU time (timestamp queries), ms');
     expect(html).toContain('fast style &lt;test&gt;');
     expect(html).toContain('>77<');
     expect(html).toContain('67.0 MiB');
+    expect(html).toContain('chromium 1.0 — made-up; GPU time from timestamp queries. 16² inputs: a.png 0123abcd.');
   });
 });

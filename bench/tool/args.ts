@@ -4,15 +4,20 @@ import { parseArgs } from 'node:util';
 import { ADAPTER_PROFILES, type AdapterProfile } from '../../src/runtime/device.ts';
 import type { Tile } from '../../src/kernels/conv2d.ts';
 import { type BenchCase, makeCase, parseCase } from './cases.ts';
+import { fusionSetting } from './fusions.ts';
+import type { ModelSettings } from './model.ts';
 import type { RunSettings } from './run.ts';
 
 export const MODELS = ['gatys', 'fast-style', 'stylegan'] as const;
 export type ModelName = (typeof MODELS)[number];
 
+/** Where a run measures: headless Chromium (the default) or Node on Dawn (--node). */
+export type Host = 'node' | 'chromium';
+
 export type ToolCommand =
-  | { mode: 'kernels'; cases: BenchCase[]; settings: RunSettings; host: 'node' | 'chromium'; tfjs: boolean; profile?: AdapterProfile; out?: string; casesFile?: string }
+  | { mode: 'kernels'; cases: BenchCase[]; settings: RunSettings; host: Host; tfjs: boolean; profile?: AdapterProfile; out?: string; casesFile?: string }
   | { mode: 'compare'; before: string; after: string }
-  | { mode: 'model'; model: ModelName; size: number; fusions: string[]; iterations: number; profile?: AdapterProfile; out?: string; stylegan: StyleGanWork };
+  | ({ mode: 'model'; host: Host; profile?: AdapterProfile; out?: string } & ModelSettings);
 
 /** The StyleGAN unit of work: generated weights of upstream's widths or tiny ones, noise maps on or zero. */
 export interface StyleGanWork {
@@ -81,9 +86,11 @@ export function parseToolArgs(argv: string[], readFile: (file: string) => string
     return { mode: 'compare', before: positionals[0], after: positionals[1] };
   }
   if (positionals.length) throw new Error(`unexpected argument '${positionals[0]}' (cases go after --case)`);
+  const host: Host = values.node ? 'node' : 'chromium';
   if (values.model !== undefined) {
     if (!(MODELS as readonly string[]).includes(values.model)) throw new Error(`--model: one of ${MODELS.join(', ')} expected, got '${values.model}'`);
     const fusions = (values.fusion ?? 'all,none').split(',').map((f) => f.trim());
+    fusions.forEach(fusionSetting);
     const oneOf = <T extends string>(v: string, flag: string, allowed: readonly T[]): T => {
       if (!(allowed as readonly string[]).includes(v)) throw new Error(`${flag}: ${allowed.join(' or ')} expected, got '${v}'`);
       return v as T;
@@ -91,7 +98,8 @@ export function parseToolArgs(argv: string[], readFile: (file: string) => string
     const stylegan: StyleGanWork = { widths: oneOf(values.widths!, '--widths', ['tiny', 'full']), noise: oneOf(values.noise!, '--noise', ['random', 'zeros']) };
     const size = wholeNumber(values.size!, '--size', 16);
     if (values.model === 'stylegan' && (size & (size - 1)) !== 0) throw new Error(`--size: StyleGAN makes power-of-two images, got ${size}`);
-    return { mode: 'model', model: values.model as ModelName, size, fusions, iterations: wholeNumber(values.iterations!, '--iterations', 1), profile, out: values.out, stylegan };
+    const iterations = wholeNumber(values.iterations!, '--iterations', 1);
+    return { mode: 'model', host, model: values.model as ModelName, size, fusions, iterations, profile, out: values.out, stylegan };
   }
   const fromFile = values.cases ? casesFromJson(readFile(values.cases), values.cases) : undefined;
   const cases = [...(fromFile?.cases ?? []), ...(values.case ?? []).map(parseCase)];
@@ -105,5 +113,5 @@ export function parseToolArgs(argv: string[], readFile: (file: string) => string
     ...(impls ? { impls } : {}),
     ...(tiles ? { tiles } : {}),
   };
-  return { mode: 'kernels', cases, settings, host: values.node ? 'node' : 'chromium', tfjs: !values['no-tfjs'], profile, out: values.out, casesFile: values.cases };
+  return { mode: 'kernels', cases, settings, host, tfjs: !values['no-tfjs'], profile, out: values.out, casesFile: values.cases };
 }

@@ -7,7 +7,7 @@ import { conv2d, conv2dBackwardInput, conv2dProblems, correlationKernels, gather
 import type { Lanes } from '../../src/kernels/conv2dSubgroup.ts';
 import { gramKernels, gramMatrix } from '../../src/kernels/gram.ts';
 import type { KernelCandidate } from '../../src/kernels/planner.ts';
-import type { AdapterProfile, GpuContext } from '../../src/runtime/device.ts';
+import type { GpuContext } from '../../src/runtime/device.ts';
 import type { Engine } from '../../src/runtime/engine.ts';
 import type { Tensor } from '../../src/runtime/tensor.ts';
 import { measureFmaPeak } from '../harness.ts';
@@ -272,12 +272,3 @@ export async function runCases(e: Engine, cases: readonly BenchCase[], settings:
 
 export const line = (r: CaseResult) =>
   `  ${r.name.padEnd(34)} ${r.variant.padEnd(30)} ${r.ms.toFixed(2).padStart(9)} ms (${r.timeSource}) ${r.gflops.toFixed(2).padStart(7)} GFLOP/s ${(100 * r.ofPeak).toFixed(1).padStart(5)} % peak ${r.gbps.toFixed(2).padStart(6)} GB/s  ×${r.reps}`;
-
-/** What the tool's Chromium page is given (as JSON in its query) and leaves on window. */
-export interface PageConfig {
-  cases: BenchCase[];
-  settings: RunSettings;
-  profile?: AdapterProfile;
-  tfjs: boolean;
-}
-export type PageOutcome = { result: RunResult; error?: undefined } | { error: string; result?: undefined };
