@@ -5,10 +5,11 @@
 #   bash bench/fusion/report.sh [--smoke] [--sizes 256,512] [--iterations 3] [--no-chromium]
 # --smoke: tiny sizes and one round, to check the script itself (its figures mean nothing).
 # Per size, lavapipe (Node on Dawn, --node):
-#   Gatys, one L-BFGS objective evaluation, each rewrite on, off and alone:
-#     npm run bench:kernels -- --model gatys --node --size S --fusion all,none,convAct,normAct,gramMse,gradAddAct,noiseAct --iterations N --out DIR/gatys-S
-#   fast style, one forward pass, likewise (--model fast-style)
-#   StyleGAN, one image, tiny generated weights with noise maps and without, and upstream's widths (--widths full)
+#   Gatys, one L-BFGS objective evaluation, all rewrites, none, and each that applies to it alone:
+#     npm run bench:kernels -- --model gatys --node --size S --fusion all,none,convAct,gramMse,gradAddAct,linearSum,lossWeight,paddedOutput --iterations N --out DIR/gatys-S
+#   fast style, one forward pass, likewise with its rewrites (normAct, normAdd, paddedOutput)
+#   StyleGAN, one image, tiny generated weights with noise maps (noiseAct, paddedOutput) and without (convAct),
+#   and upstream's widths (--widths full)
 #   the L-BFGS two-loop fusion: one direction with a history of 100 pairs of 3·S² floats, fused and unfused:
 #     node --import ./src/node/register.js bench/fusion/lbfgs-direction.ts --size S --history 100 --rounds N --out DIR/lbfgs-S.json
 # Per size, Chromium (SwiftShader; the same measuring code in the tool's page, without --node), files named
@@ -16,7 +17,7 @@
 # and none only. Measured on the loaded 2-core machine (load 7–11), one round after a warm-up: a Gatys evaluation
 # in SwiftShader took 51 s (all) and 63 s (none) at 256², warm-ups 105 and 91 s, the whole run 5.5 min
 # (lavapipe, idle: 3.5 s); at 512² 241 s (all), its warm-up 8.5 min; a fast-style forward at 256² 9–11 s. So
-# with 3 rounds Gatys takes about half an hour there at 256² (7 settings) and 40–45 min at 512² (2 settings).
+# with 3 rounds Gatys takes about half an hour there at 256² (8 settings) and 40–45 min at 512² (2 settings).
 # Chromium, kernel cases (the fused kernels have no kernel-mode case):
 #   npm run bench:kernels -- --case conv2d:cin=64,h=64 --case conv2d:cin=3,cout=32,h=128,k=9 --case gram:c=256,h=64 --out DIR/kernels-chromium
 set -euo pipefail
@@ -37,22 +38,26 @@ out="bench/results/fusion-$(date -u +%Y%m%dT%H%M%SZ)"
 [ -e "$out" ] && { echo "fusion report: $out exists" >&2; exit 1; }
 mkdir -p "$out"
 echo "fusion report into $out (load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
-settings=all,none,convAct,normAct,gramMse,gradAddAct,noiseAct
+# Per model, all, none and each rewrite that finds something in it alone (test/fusion.test.ts counts what each
+# removes; the others would rerun the unfused work).
+gatys_settings=all,none,convAct,gramMse,gradAddAct,linearSum,lossWeight,paddedOutput
+fast_style_settings=all,none,normAct,normAdd,paddedOutput
 tool() { echo "+ npm run bench:kernels -- $*"; npm run --silent bench:kernels -- "$@"; }
 # model NAME OUT [ARGS…]: one model-mode run into $out/OUT.{json,html,log}.
 model() { local name=$1 file=$2; shift 2; tool --model "$name" "$@" --iterations "$iterations" --out "$out/$file" 2>&1 | tee "$out/$file.log"; }
 for s in ${sizes//,/ }; do
-  model gatys "gatys-$s" --node --size "$s" --fusion $settings
-  model fast-style "fast-style-$s" --node --size "$s" --fusion $settings
-  model stylegan "stylegan-tiny-$s" --node --size "$s" --fusion all,none,noiseAct
-  model stylegan "stylegan-tiny-nonoise-$s" --node --size "$s" --noise zeros --fusion all,none
+  model gatys "gatys-$s" --node --size "$s" --fusion $gatys_settings
+  model fast-style "fast-style-$s" --node --size "$s" --fusion $fast_style_settings
+  model stylegan "stylegan-tiny-$s" --node --size "$s" --fusion all,none,noiseAct,paddedOutput
+  model stylegan "stylegan-tiny-nonoise-$s" --node --size "$s" --noise zeros --fusion all,none,convAct
   if [ $smoke = 0 ]; then
     model stylegan "stylegan-full-nonoise-$s" --node --size "$s" --widths full --noise zeros --fusion all,none
   fi
   if [ $chromium = 1 ]; then
-    chromium_settings=$settings; [ "$s" -ge 512 ] && chromium_settings=all,none
-    model gatys "gatys-chromium-$s" --size "$s" --fusion $chromium_settings
-    model fast-style "fast-style-chromium-$s" --size "$s" --fusion $chromium_settings
+    gatys_chromium=$gatys_settings fast_style_chromium=$fast_style_settings
+    [ "$s" -ge 512 ] && gatys_chromium=all,none fast_style_chromium=all,none
+    model gatys "gatys-chromium-$s" --size "$s" --fusion $gatys_chromium
+    model fast-style "fast-style-chromium-$s" --size "$s" --fusion $fast_style_chromium
     model stylegan "stylegan-tiny-chromium-$s" --size "$s" --fusion all,none,noiseAct
   fi
   history=100; [ $smoke = 1 ] && history=4
