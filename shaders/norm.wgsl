@@ -54,13 +54,22 @@ fn meanStd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
   }
 }
 
-// Stores item p of plane `group` of y: one store, or with PADDED_OUT (y in a padded layout) each of its elements
-// where outIndex puts it (outputLayout.wgsl).
+// Stores item p of plane `group` of y: one store, or with PADDED_OUT (y in a padded layout) its elements where
+// outIndex puts them (outputLayout.wgsl): placed once per item when a row holds whole items (outCols a multiple
+// of ELEMS, uniform over the dispatch), since the divisions are what a padded store costs on a CPU adapter.
 fn storeY(group: u32, p: u32, v: T) {
 #if PADDED_OUT
-  for (var k = 0u; k < ELEMS; k++) {
-    let q = ELEMS * p + k;
-    y[outIndex(group, q / params.outCols, q % params.outCols)] = element(v, k);
+  if (params.outCols % ELEMS == 0u) {
+    let q = ELEMS * p;
+    let h = q / params.outCols;
+    let at = outIndex(group, h, q - h * params.outCols);
+    for (var k = 0u; k < ELEMS; k++) { y[at + k] = element(v, k); }
+  } else {
+    for (var k = 0u; k < ELEMS; k++) {
+      let q = ELEMS * p + k;
+      let h = q / params.outCols;
+      y[outIndex(group, h, q - h * params.outCols)] = element(v, k);
+    }
   }
 #else
   y[group * planeItems() + p] = v;

@@ -5,8 +5,11 @@ fn outIndex(plane: u32, h: u32, w: u32) -> u32 {
   return plane * params.outPlaneStride + (params.outTop + h) * params.outRowStride + params.outLeft + w;
 }
 
-// Element i of the output in row-major order.
+// Element i of the output in row-major order (two divisions: each remainder is taken by a multiply).
 fn outIndexFlat(i: u32) -> u32 {
-  let p = i % (params.outRows * params.outCols);
-  return outIndex(i / (params.outRows * params.outCols), p / params.outCols, p % params.outCols);
+  let planeSize = params.outRows * params.outCols;
+  let plane = i / planeSize;
+  let p = i - plane * planeSize;
+  let h = p / params.outCols;
+  return outIndex(plane, h, p - h * params.outCols);
 }
